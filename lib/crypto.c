@@ -1,0 +1,127 @@
+/*
+ * lib/crypto.c: HMAC, hashes, encodings and random ids over OpenSSL
+ * (see crypto.h).
+ */
+#include "lib/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void crypto_hmac(const EVP_MD *md, const void *key, size_t keylen,
+                        const void *msg, size_t msglen, uint8_t *out)
+{
+    unsigned int outlen = 0;
+    /* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
+    static const uint8_t empty;
+    if (HMAC(md, keylen ? key : &empty, (int)keylen, msg, msglen, out,
+             &outlen) == NULL)
+        abort();
+}
+
+void crypto_hmac_sha1(const void *key, size_t keylen, const void *msg,
+                      size_t msglen, uint8_t out[CRYPTO_SHA1_LEN])
+{
+    crypto_hmac(EVP_sha1(), key, keylen, msg, msglen, out);
+}
+
+void crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
+                        size_t msglen, uint8_t out[CRYPTO_SHA256_LEN])
+{
+    crypto_hmac(EVP_sha256(), key, keylen, msg, msglen, out);
+}
+
+void crypto_sha256(const void *msg, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
+{
+    unsigned int outlen = 0;
+    if (EVP_Digest(msg, len, out, &outlen, EVP_sha256(), NULL) != 1)
+        abort();
+}
+
+static const char crypto_b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t crypto_base64_encode(const void *in, size_t len, char *out)
+{
+    const uint8_t *p = in;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= p[i + 2];
+        out[o++] = crypto_b64[(v >> 18) & 63];
+        out[o++] = crypto_b64[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? crypto_b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? crypto_b64[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int crypto_b64_value(char c)
+{
+    const char *p = c ? strchr(crypto_b64, c) : NULL;
+    return p ? (int)(p - crypto_b64) : -1;
+}
+
+long crypto_base64_decode(const char *in, size_t len, uint8_t *out)
+{
+    while (len > 0 && in[len - 1] == '=')
+        len--;
+    if (len % 4 == 1)
+        return -1;
+    uint32_t acc = 0;
+    int bits = 0;
+    long o = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = crypto_b64_value(in[i]);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return o;
+}
+
+void crypto_hex_encode(const void *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const uint8_t *p = in;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+    if (alen != blen)
+        return false;
+    return alen == 0 || CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+void crypto_random(void *buf, size_t n)
+{
+    if (RAND_bytes(buf, (int)n) != 1) {
+        fprintf(stderr, "crypto: no random bytes available\n");
+        abort();
+    }
+}
+
+void crypto_random_id(char out[CRYPTO_ID_HEX_LEN + 1])
+{
+    uint8_t raw[CRYPTO_ID_HEX_LEN / 2];
+    crypto_random(raw, sizeof raw);
+    crypto_hex_encode(raw, sizeof raw, out);
+}

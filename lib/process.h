@@ -1,0 +1,26 @@
+/*
+ * lib/process.h: the one global of a Sentia process (STYLE.md 8).
+ *
+ * Settings every module may read but that are not worth threading through
+ * every call: the service name and logging policy. main() fills it once from
+ * the configuration, before any thread starts; afterwards it is read-only, so
+ * threads share it without locks. Everything else (loops, pools, config) is
+ * passed explicitly.
+ */
+#ifndef SENTIA_LIB_PROCESS_H
+#define SENTIA_LIB_PROCESS_H
+
+#include <stdbool.h>
+
+#include "lib/log.h"
+
+struct process {
+    const char *service;      /* "sentia-api", "sentia-worker", … */
+    enum log_level log_level; /* lines below it are dropped */
+    bool pii_redaction;       /* mask phones, e-mails, bodies in logs */
+    int log_fd;               /* where JSON lines go (stdout) */
+};
+
+extern struct process process;
+
+#endif

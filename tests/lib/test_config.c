@@ -1,0 +1,102 @@
+/*
+ * tests/lib/test_config.c: configuration loading — defaults, typed getters,
+ * per-APP_ENV required sets, URL validation, and one message for all errors
+ * that never shows a secret.
+ */
+#include <stdlib.h>
+
+#include "lib/config.h"
+#include "tests/test.h"
+
+static const struct config_var test_vars[] = {
+    {"PORT", CONFIG_INT, "8080", 0, 1, 65535, NULL, false},
+    {"DATABASE_URL", CONFIG_URL_POSTGRES, NULL, CONFIG_ENV_PRODUCTION, 0, 0, NULL, true},
+    {"PUBLIC_BASE_URL", CONFIG_URL_HTTP, "http://localhost:8080", 0, 0, 0, NULL, false},
+    {"TWILIO_AUTH_TOKEN", CONFIG_STR, NULL, CONFIG_ENV_PRODUCTION, 0, 0, NULL, true},
+    {"ENABLE_HSTS", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
+    {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
+};
+static const struct config_var *const test_tables[] = {config_common_vars, test_vars, NULL};
+
+/* Environment as a NULL-terminated list of "NAME", "value" pairs. */
+static const char *from_list(const char *name, void *ctx)
+{
+    const char *const *kv = ctx;
+    for (; kv[0]; kv += 2)
+        if (strcmp(kv[0], name) == 0)
+            return kv[1];
+    return NULL;
+}
+
+TEST(defaults_and_typed_getters)
+{
+    const char *env[] = {"REDIS_URL", "redis://127.0.0.1:6390/2", "ENABLE_HSTS", "yes", NULL};
+    struct config *cfg = NULL;
+    char *err = NULL;
+    CHECK_INT(config_load(test_tables, from_list, env, &cfg, &err), 0);
+    CHECK_INT(config_int(cfg, "PORT"), 8080);
+    CHECK(config_bool(cfg, "ENABLE_HSTS"));
+    CHECK(!config_bool(cfg, "PII_REDACTION_ENABLED") == false);
+    CHECK_STR(config_str(cfg, "LOG_LEVEL"), "info");
+    CHECK_STR(config_str(cfg, "QUEUE_PREFIX"), "sentia");
+    CHECK(config_str(cfg, "TWILIO_AUTH_TOKEN") == NULL);
+    CHECK(!config_is_set(cfg, "PORT"));
+    CHECK(config_is_set(cfg, "REDIS_URL"));
+    CHECK_INT(config_env(cfg), CONFIG_ENV_DEVELOPMENT);
+    config_free(cfg);
+}
+
+TEST(production_requires_its_set_and_reports_all_at_once)
+{
+    const char *env[] = {"APP_ENV", "production", "PORT", "99999",
+                         "PUBLIC_BASE_URL", "ftp://x", NULL};
+    struct config *cfg = NULL;
+    char *err = NULL;
+    CHECK_INT(config_load(test_tables, from_list, env, &cfg, &err), -1);
+    CHECK(strstr(err, "APP_ENV=production") != NULL);
+    CHECK(strstr(err, "REDIS_URL is required") != NULL);
+    CHECK(strstr(err, "DATABASE_URL is required") != NULL);
+    CHECK(strstr(err, "TWILIO_AUTH_TOKEN is required") != NULL);
+    CHECK(strstr(err, "PORT must be an integer from 1 to 65535 (got \"99999\")") != NULL);
+    CHECK(strstr(err, "PUBLIC_BASE_URL is not a valid URL") != NULL);
+    free(err);
+}
+
+TEST(malformed_urls_are_named_and_secrets_hidden)
+{
+    const char *env[] = {"REDIS_URL", "rediss://:hunter2@cache:6380",
+                         "DATABASE_URL", "mysql://u:s3cret@db/app",
+                         "LOG_LEVEL", "loud", "APP_ENV", "staging", NULL};
+    struct config *cfg = NULL;
+    char *err = NULL;
+    CHECK_INT(config_load(test_tables, from_list, env, &cfg, &err), -1);
+    CHECK(strstr(err, "REDIS_URL is not a valid URL: TLS (rediss://)") != NULL);
+    CHECK(strstr(err, "DATABASE_URL is not a valid URL: scheme must be postgres") != NULL);
+    CHECK(strstr(err, "LOG_LEVEL must be one of debug|info|warn|error (got \"loud\")") != NULL);
+    CHECK(strstr(err, "APP_ENV must be one of") != NULL);
+    CHECK(strstr(err, "hunter2") == NULL);
+    CHECK(strstr(err, "s3cret") == NULL);
+    free(err);
+}
+
+TEST(bad_bool_and_int_text)
+{
+    const char *env[] = {"REDIS_URL", "redis://localhost", "ENABLE_HSTS", "maybe",
+                         "PORT", " 80", NULL};
+    struct config *cfg = NULL;
+    char *err = NULL;
+    CHECK_INT(config_load(test_tables, from_list, env, &cfg, &err), -1);
+    CHECK(strstr(err, "ENABLE_HSTS must be true or false") != NULL);
+    CHECK(strstr(err, "PORT must be an integer") != NULL);
+    free(err);
+}
+
+TEST(redis_db_number_checked)
+{
+    const char *env[] = {"REDIS_URL", "redis://localhost:6379/x", NULL};
+    struct config *cfg = NULL;
+    char *err = NULL;
+    CHECK_INT(config_load(test_tables, from_list, env, &cfg, &err), -1);
+    CHECK(strstr(err, "database must be a number") != NULL);
+    free(err);
+}

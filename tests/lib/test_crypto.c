@@ -1,0 +1,109 @@
+/*
+ * tests/lib/test_crypto.c: HMAC, SHA-256, base64/hex and constant-time
+ * equality against published vectors (RFC 2202, RFC 4231, FIPS 180-2) and
+ * the providers' webhook vectors from shared/external-apis.md.
+ */
+#include <stdint.h>
+
+#include "lib/crypto.h"
+#include "tests/test.h"
+
+static void b64(const uint8_t *d, size_t n, char *out)
+{
+    crypto_base64_encode(d, n, out);
+}
+
+TEST(hmac_sha1_rfc2202)
+{
+    uint8_t mac[CRYPTO_SHA1_LEN];
+    char hex[41];
+    crypto_hmac_sha1("Jefe", 4, "what do ya want for nothing?", 28, mac);
+    crypto_hex_encode(mac, sizeof mac, hex);
+    CHECK_STR(hex, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+}
+
+TEST(hmac_sha256_rfc4231)
+{
+    uint8_t mac[CRYPTO_SHA256_LEN];
+    char hex[65];
+    crypto_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac);
+    crypto_hex_encode(mac, sizeof mac, hex);
+    CHECK_STR(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(sha256_abc)
+{
+    uint8_t d[CRYPTO_SHA256_LEN];
+    char hex[65];
+    crypto_sha256("abc", 3, d);
+    crypto_hex_encode(d, sizeof d, hex);
+    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(twilio_vector)
+{
+    const char *data = "https://mycompany.com/myapp.php?foo=1&bar=2"
+                       "CallSidCA1234567890ABCDECaller+14158675309Digits1234"
+                       "From+14158675309To+18005551212";
+    uint8_t mac[CRYPTO_SHA1_LEN];
+    char out[CRYPTO_BASE64_SIZE(CRYPTO_SHA1_LEN)];
+    crypto_hmac_sha1("12345", 5, data, strlen(data), mac);
+    b64(mac, sizeof mac, out);
+    CHECK_STR(out, "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+}
+
+TEST(shopify_and_xero_vectors)
+{
+    uint8_t mac[CRYPTO_SHA256_LEN];
+    char out[CRYPTO_BASE64_SIZE(CRYPTO_SHA256_LEN)];
+    const char *body = "{\"foo\": \"bar\"}";
+    crypto_hmac_sha256("test_secret_key", 15, body, strlen(body), mac);
+    b64(mac, sizeof mac, out);
+    CHECK_STR(out, "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=");
+    const char *xero = "{\"events\":[],\"firstEventSequence\":0,\"lastEventSequence\":0,"
+                       "\"entropy\":\"S0m3r4Nd0mt3xt\"}";
+    crypto_hmac_sha256("test_webhook_key", 16, xero, strlen(xero), mac);
+    b64(mac, sizeof mac, out);
+    CHECK_STR(out, "kag72VflOGCsBmRZ81S1v8c36JlXM42Ff/0ooktu2oE=");
+}
+
+TEST(unleashed_vector_empty_query)
+{
+    uint8_t mac[CRYPTO_SHA256_LEN];
+    char out[CRYPTO_BASE64_SIZE(CRYPTO_SHA256_LEN)];
+    crypto_hmac_sha256("test_api_key", 12, "", 0, mac);
+    b64(mac, sizeof mac, out);
+    CHECK_STR(out, "aVOeI0fuXxY9y9D0CnBt9YGWSM1TcwGipP//xFVnSOw=");
+}
+
+TEST(base64_round_trip_and_rejects)
+{
+    uint8_t raw[8] = {0, 1, 2, 250, 251, 252, 253, 254};
+    char text[CRYPTO_BASE64_SIZE(8)];
+    uint8_t back[8];
+    for (size_t n = 0; n <= 8; n++) {
+        crypto_base64_encode(raw, n, text);
+        CHECK_INT(crypto_base64_decode(text, strlen(text), back), (long)n);
+        CHECK(memcmp(raw, back, n) == 0);
+    }
+    CHECK_INT(crypto_base64_decode("ab$d", 4, back), -1);
+    CHECK_INT(crypto_base64_decode("a", 1, back), -1);
+}
+
+TEST(constant_time_equal)
+{
+    CHECK(crypto_equal("abc", 3, "abc", 3));
+    CHECK(!crypto_equal("abc", 3, "abd", 3));
+    CHECK(!crypto_equal("abc", 3, "abcd", 4));
+    CHECK(crypto_equal("", 0, "", 0));
+}
+
+TEST(random_ids_are_hex_and_distinct)
+{
+    char a[CRYPTO_ID_HEX_LEN + 1], b[CRYPTO_ID_HEX_LEN + 1];
+    crypto_random_id(a);
+    crypto_random_id(b);
+    CHECK_INT(strlen(a), 32);
+    CHECK(strspn(a, "0123456789abcdef") == 32);
+    CHECK(strcmp(a, b) != 0);
+}
