@@ -23,6 +23,7 @@ const struct config_var config_common_vars[] = {
     {"LOG_LEVEL", CONFIG_ENUM, "info", 0, 0, 0, "debug|info|warn|error", false},
     {"PII_REDACTION_ENABLED", CONFIG_BOOL, "true", 0, 0, 0, NULL, false},
     {"QUEUE_PREFIX", CONFIG_STR, "sentia", 0, 0, 0, NULL, false},
+    {"SLOW_QUERY_MS", CONFIG_INT, "5000", 0, 1, 3600000, NULL, false},
     {"REDIS_URL", CONFIG_URL_REDIS, NULL, CONFIG_ENV_ALL, 0, 0, NULL, true},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };

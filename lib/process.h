@@ -19,8 +19,13 @@ struct process {
     enum log_level log_level; /* lines below it are dropped */
     bool pii_redaction;       /* mask phones, e-mails, bodies in logs */
     int log_fd;               /* where JSON lines go (stdout) */
+    int slow_query_ms;        /* Postgres queries slower than this warn */
 };
 
 extern struct process process;
+
+struct config;
+/* Fills the struct from the common variables (config_common_vars). */
+void process_configure(const struct config *cfg, const char *service);
 
 #endif
