@@ -264,7 +264,7 @@ struct redis_client {
     struct redis_endpoint ep;
     char *name;
     int connect_timeout_ms, command_timeout_ms, reconnect_max_ms;
-    struct redis_script *const *scripts;
+    const struct redis_script *const *scripts;
     redis_state_cb on_state;
     void *state_data;
 

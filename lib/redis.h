@@ -97,7 +97,7 @@ struct redis_client_options {
     int connect_timeout_ms;     /* default 2000 */
     int command_timeout_ms;     /* default 2000 */
     int reconnect_max_ms;       /* backoff cap, default 5000 */
-    struct redis_script *const *scripts; /* NULL-terminated, loaded on connect */
+    const struct redis_script *const *scripts; /* NULL-terminated, loaded on connect */
     redis_state_cb on_state;
     void *state_data;
 };

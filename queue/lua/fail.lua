@@ -1,0 +1,32 @@
+-- fail: a job failed. If this worker still holds it, replace it by its next
+-- envelope: scheduled for a retry, or pushed to the capped dead list.
+-- A job no longer held (reaped and handed out again) is left alone.
+-- KEYS[1] active list, KEYS[2] delayed zset, KEYS[3] dead list,
+-- KEYS[4] stats hash, KEYS[5] per-type stats hash
+-- ARGV[1] old envelope, ARGV[2] new envelope, ARGV[3] 'retry' | 'dead' |
+-- 'defer' (retry that spends no attempt), ARGV[4] due ms, ARGV[5] dead cap,
+-- ARGV[6] type, ARGV[7] histogram bucket label, ARGV[8] duration µs
+-- Returns 1 when applied, 0 when the job was not held.
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
+  return 0
+end
+local t = ARGV[6]
+if ARGV[3] == 'defer' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+  redis.call('HINCRBY', KEYS[4], 'deferred', 1)
+  return 1
+end
+redis.call('HINCRBY', KEYS[4], 'failed', 1)
+redis.call('HINCRBY', KEYS[5], t .. '|failed', 1)
+redis.call('HINCRBY', KEYS[5], t .. '|le:' .. ARGV[7], 1)
+redis.call('HINCRBY', KEYS[5], t .. '|sum_us', ARGV[8])
+if ARGV[3] == 'retry' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+  redis.call('HINCRBY', KEYS[4], 'retried', 1)
+else
+  redis.call('LPUSH', KEYS[3], ARGV[2])
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+  redis.call('HINCRBY', KEYS[4], 'dead', 1)
+  redis.call('HINCRBY', KEYS[5], t .. '|dead', 1)
+end
+return 1
