@@ -1,0 +1,63 @@
+/*
+ * lib/http.h: outbound HTTP(S) with libcurl's multi interface driven by a
+ * libuv loop (one uv_poll per socket via curl_multi_assign, one uv_timer for
+ * curl's timeouts; LIBRARIES.md lists the traps). Many transfers run at once
+ * without blocking the loop; connections are reused per host.
+ *
+ * Every response body is capped (a named limit per request); a transport
+ * failure (refused, DNS, TLS, timeout) is reported apart from an HTTP status.
+ *
+ * Ownership: the client copies everything in struct http_request; the
+ * response passed to the callback is borrowed for the duration of the call.
+ */
+#ifndef SENTIA_LIB_HTTP_H
+#define SENTIA_LIB_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+struct http_client;
+struct http_transfer;
+
+struct http_request {
+    const char *method;          /* "GET", "POST", … */
+    const char *url;
+    const char *const *headers;  /* "Name: value" strings, NULL-terminated, or NULL */
+    const char *body;            /* may be NULL */
+    size_t body_len;
+    const char *basic_auth;      /* "user:password", or NULL; never logged */
+    int timeout_ms;              /* whole transfer; default 30000 */
+    int connect_timeout_ms;      /* default 5000 */
+    size_t max_response_bytes;   /* default 8 MiB; larger → error "response too large" */
+};
+
+struct http_response {
+    long status;          /* 0 when the transfer failed */
+    const char *error;    /* NULL, or why the transfer failed (curl's text, "cancelled", …) */
+    bool timed_out;
+    const char *body;     /* NUL-terminated */
+    size_t body_len;
+    double total_ms;
+    const void *priv;     /* the client's: response headers for http_response_header */
+};
+
+typedef void (*http_cb)(void *data, const struct http_response *res);
+
+int http_client_create(uv_loop_t *loop, struct http_client **out);
+/* Cancels running transfers (callbacks get "cancelled"), then frees the client. */
+void http_client_close(struct http_client *c, void (*on_closed)(void *), void *data);
+
+/* Starts a transfer; cb is called exactly once. The handle is valid until then. */
+struct http_transfer *http_request(struct http_client *c, const struct http_request *req,
+                                   http_cb cb, void *data);
+/* Stops a transfer; its callback is called with error "cancelled". */
+void http_cancel(struct http_transfer *t);
+
+/* A response header's value (case-insensitive name, first match), or NULL. */
+const char *http_response_header(const struct http_response *res, const char *name);
+
+/* Percent-encodes s for application/x-www-form-urlencoded; caller frees. */
+char *http_form_escape(const char *s);
+
+#endif
