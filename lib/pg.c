@@ -250,7 +250,7 @@ int pg_connect(const char *url, int attempts, PGconn **out, char **err)
     }
     if (attempts < 1)
         attempts = 1;
-    for (int i = 1; i <= attempts && *out == NULL; i++) {
+    for (int i = 1; i <= attempts; i++) {
         PGconn *conn = pg_connect_once(url);
         if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
             *out = conn;
@@ -297,8 +297,10 @@ PGresult *pg_exec_script(PGconn *conn, const char *sql)
 
 bool pg_result_ok(const PGresult *res)
 {
+    if (res == NULL)
+        return false;
     ExecStatusType st = PQresultStatus(res);
-    return res != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
 char *pg_error_text(const PGconn *conn, const PGresult *res)

@@ -484,7 +484,7 @@ static char *migrate_file_error(PGconn *c, const PGresult *res,
 }
 
 /* Records f in schema_migrations inside the open transaction. */
-static int migrate_record(PGconn *c, const struct migrate_file *f,
+static int migrate_insert_record(PGconn *c, const struct migrate_file *f,
                           uint64_t duration_ms, char **err)
 {
     char version[24], duration[24];
@@ -529,7 +529,7 @@ static int migrate_apply(PGconn *c, const struct migrate_file *f, char **err)
         goto fail;
     }
     uint64_t duration_ms = clock_mono_ms() - start_ms;
-    if (migrate_record(c, f, duration_ms, err) != 0 ||
+    if (migrate_insert_record(c, f, duration_ms, err) != 0 ||
         migrate_exec(c, "COMMIT", 0, NULL, f->path, err) != 0)
         goto fail;
     PQclear(res);

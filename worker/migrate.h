@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 
-/* sha256 hex */
+/* Characters of a checksum: SHA-256 of the file's bytes as lower-case hex. */
 enum { MIGRATE_CHECKSUM_LEN = 64 };
 
 /*

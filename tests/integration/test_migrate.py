@@ -276,3 +276,12 @@ def test_usage():
     assert run("sentia-migrate", "up", "--json").returncode == 2
     cp = run("sentia-migrate", "--help")
     assert cp.returncode == 0 and "usage: sentia-migrate" in cp.stdout
+
+
+def test_slow_migration_is_logged_without_changing_the_outcome(empty_database, mdir):
+    (mdir / "9001_sleepy.sql").write_text("SELECT pg_sleep(0.2);\n")
+    cp = migrate(empty_database, "up", "--dir", mdir, SLOW_QUERY_MS=100)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    slow = [r for r in logs(cp) if r.get("msg") == "slow query" and r["sql"].startswith("SELECT pg_sleep(0.2)")]
+    assert len(slow) == 1 and slow[0]["level"] == "warn"
+    assert slow[0]["duration_ms"] >= 200 and slow[0]["threshold_ms"] == 100
