@@ -425,6 +425,8 @@ void consumer_tick(struct consumer *c)
 {
     consumer_flush(c);
     consumer_pump(c);
+    if (c->stopping)
+        worker_runtime_progress(c->rt); /* the flush may have drained it */
 }
 
 static void consumer_block_closed(void *data)

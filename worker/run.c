@@ -163,12 +163,24 @@ static void run_timer_closed(uv_handle_t *h)
     free(h);
 }
 
+static void run_log_finish(const struct job_run *run)
+{
+    static const char *const names[] = {"ack", "fail", "abandon"};
+    if (!log_enabled(LOG_LEVEL_DEBUG))
+        return;
+    log_debug(LOG_FIELDS(LF_STR("job_id", run->job->id), LF_STR("type", run->job->type),
+                         LF_STR("queue", run->job->queue), LF_STR("outcome", names[run->outcome]),
+                         LF_INT("duration_us", run->duration_us)),
+              "job finished");
+}
+
 /* Fixes the outcome, cancels everything, hands the run to the consumer. */
 static void run_finish(struct job_run *run, enum run_outcome outcome)
 {
     run->finished = true;
     run->outcome = outcome;
     run->duration_us = (int64_t)(clock_mono_us() - run->start_us);
+    run_log_finish(run);
     if (run->timer) {
         uv_close((uv_handle_t *)run->timer, run_timer_closed);
         run->timer = NULL;

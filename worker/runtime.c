@@ -236,7 +236,7 @@ static void runtime_on_check(uv_check_t *h)
     struct worker_runtime *rt = h->data;
     if (rt->priv->consumers_freed)
         return;
-    for (size_t i = 0; i < rt->nconsumers; i++)
+    for (size_t i = 0; i < rt->nconsumers && !rt->priv->consumers_freed; i++)
         consumer_tick(rt->consumers[i]);
 }
 
