@@ -323,7 +323,8 @@ static void runtime_handback(struct worker_runtime *rt)
     struct worker_runtime_private *p = rt->priv;
     struct queue_op op;
     p->phase = PHASE_HANDBACK;
-    p->handback_pending = 1; /* held until every op is sent */
+    uv_timer_stop(&p->heartbeat); /* a later beat would register us again */
+    p->handback_pending = 1;      /* held until every op is sent */
     for (size_t i = 0; i < rt->nconsumers; i++) {
         queue_op_reap(&op, rt->settings->prefix, consumer_queue(rt->consumers[i]), rt->id, 0);
         runtime_handback_op(rt, &op, runtime_on_handback);

@@ -301,7 +301,9 @@ TEST(close_waits_for_the_running_query)
 {
     NEED_PG();
     struct ctx *c = ctx_open(test_url("127.0.0.1"), 1);
-    struct answer a, queued;
+    struct answer a, queued, warm;
+    ask(c, "SELECT 1", NULL, 0, &warm); /* connected before the timed part */
+    CHECK(run_until(c, &warm.done, 5000) && warm.ok);
     ask(c, "SELECT pg_sleep(0.3)", NULL, 0, &a);
     bool never = false;
     run_until(c, &never, 100);
