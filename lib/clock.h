@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 int64_t clock_wall_ms(void);  /* ms since the Unix epoch */
+int64_t clock_wall_us(void);  /* µs since the Unix epoch (latency between hosts' clocks) */
 uint64_t clock_mono_us(void); /* µs since an arbitrary start */
 uint64_t clock_mono_ms(void);
 

@@ -6,6 +6,9 @@
  *
  * Every response body is capped (a named limit per request); a transport
  * failure (refused, DNS, TLS, timeout) is reported apart from an HTTP status.
+ * Redirects are not followed and only http:// and https:// are spoken.
+ * Callbacks never run inside http_request(); http_cancel() and
+ * http_client_close() call them before they return.
  *
  * Ownership: the client copies everything in struct http_request; the
  * response passed to the callback is borrowed for the duration of the call.
@@ -44,6 +47,8 @@ struct http_response {
 
 typedef void (*http_cb)(void *data, const struct http_response *res);
 
+/* Creates a client on loop; 0, or -1 if curl could not be set up. Call
+ * curl_global_init() once in main() before any thread starts. */
 int http_client_create(uv_loop_t *loop, struct http_client **out);
 /* Cancels running transfers (callbacks get "cancelled"), then frees the client. */
 void http_client_close(struct http_client *c, void (*on_closed)(void *), void *data);

@@ -2,7 +2,8 @@
  * lib/pgpool.h: asynchronous PostgreSQL on a libuv loop — a small pool of
  * non-blocking libpq connections (PQconnectStart/PQconnectPoll, one uv_poll
  * per socket; a new poll handle whenever PQsocket changes), so a worker never
- * blocks its loop on the database.
+ * blocks its loop on the database. A host name in the URL is resolved with
+ * uv_getaddrinfo first (libpq's own lookup would block the loop).
  *
  * Discipline: every unit of work is ONE statement (a CTE, an
  * INSERT … SELECT FROM jsonb_to_recordset($1), or a call of a SQL function),
@@ -11,9 +12,12 @@
  *
  * Queries wait in FIFO order for a free connection. Lost connections are
  * re-established with backoff; queries that were on them fail with a
- * transient error. The pool reports up/down changes once each (for logs and
- * the worker registry). Parameters are text, NUL-terminated (libpq reads them
- * with strlen: LIBRARIES.md).
+ * transient, `unavailable` error. While the pool is down (no connection up
+ * and the last attempt failed) new and queued queries fail at once the same
+ * way, so callers never wait out a timeout during an outage. The pool logs
+ * "postgres up" / "postgres down" once per change and reports each change to
+ * on_state (for the worker registry). Parameters are text, NUL-terminated
+ * (libpq reads them with strlen: LIBRARIES.md).
  *
  * Ownership: the pool copies sql and params; results passed to callbacks are
  * borrowed for the duration of the call (PQclear is done by the pool).
@@ -33,6 +37,8 @@ struct pgpool_error {
     const char *sqlstate; /* five characters for server errors, else NULL */
     bool transient;       /* connection lost, timeout, cancelled by shutdown,
                              serialization failure / deadlock: worth a retry */
+    bool unavailable;     /* the server could not be reached or the connection
+                             was lost: says nothing about the statement itself */
 };
 
 /* Called exactly once per query: res on success (borrowed), else err. */
@@ -58,7 +64,9 @@ bool pgpool_up(const struct pgpool *p);
 
 /*
  * Queues one parameterised statement. timeout_ms 0 = the pool default.
- * Returns a handle valid until the callback runs.
+ * Returns a handle valid until the callback runs. When the pool is down or
+ * closing, the callback runs before pgpool_query returns (and NULL is
+ * returned).
  */
 struct pgpool_query *pgpool_query(struct pgpool *p, const char *sql, int nparams,
                                   const char *const *params, int timeout_ms,
@@ -66,8 +74,8 @@ struct pgpool_query *pgpool_query(struct pgpool *p, const char *sql, int nparams
 /*
  * Cancels a query: if still queued it is dropped; if running, a cancel
  * request is sent from the thread pool (PQcancel blocks) and the connection
- * is reused once the server answered. The callback is then called with a
- * transient "cancelled" error.
+ * is reused once the server answered. Either way the callback is called with
+ * a transient "cancelled" error before pgpool_cancel returns.
  */
 void pgpool_cancel(struct pgpool_query *q);
 

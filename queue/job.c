@@ -67,6 +67,8 @@ static json_t *job_object(const struct job *job, int attempt,
         json_object_set_new(o, "backoff_ms", json_integer(job->backoff_ms));
     if (job->backoff_cap_ms > 0)
         json_object_set_new(o, "backoff_cap_ms", json_integer(job->backoff_cap_ms));
+    if (job->timeout_ms > 0)
+        json_object_set_new(o, "timeout_ms", json_integer(job->timeout_ms));
     if (last_error != NULL) {
         json_object_set_new(o, "last_error", json_string(last_error));
         json_object_set_new(o, "failed_ms", json_integer(failed_ms));
@@ -196,6 +198,8 @@ static const char *job_decode_numbers(json_t *o, struct job *job)
         job_get_int(o, "backoff_ms", 0, INT64_MAX, 0, &job->backoff_ms) != 0 ||
         job_get_int(o, "backoff_cap_ms", 0, INT64_MAX, 0, &job->backoff_cap_ms) != 0)
         return "a time field is not a non-negative integer";
+    if (job_get_int(o, "timeout_ms", 0, JOB_TIMEOUT_LIMIT_MS, 0, &job->timeout_ms) != 0)
+        return "timeout_ms is not an integer from 0 to 86400000";
     job->attempt = (int)attempt;
     job->max_attempts = (int)max_attempts;
     return NULL;

@@ -9,7 +9,8 @@
  *   {"id","type","queue","attempt","max_attempts","created_ms","dedup_key",
  *    "request_id","payload":{…}} + "last_error","failed_ms" once failed,
  *    + "run_at_ms" when delayed, + "backoff_ms","backoff_cap_ms" when the
- *    job overrides the retry policy.
+ *    job overrides the retry policy, + "timeout_ms" when the job overrides
+ *    its handler's run timeout.
  *
  * `attempt` counts the failures so far (0 on the first run); a job runs at
  * most `max_attempts` times before it is dead.
@@ -39,6 +40,7 @@ enum {
     JOB_KEY_MAX = 512,     /* idempotency keys, request ids */
     JOB_ERROR_MAX = 2048,  /* last_error is cut to this many bytes */
     JOB_ENVELOPE_MAX = 16 * 1024 * 1024, /* larger envelopes are refused */
+    JOB_TIMEOUT_LIMIT_MS = 24 * 3600 * 1000, /* no run may be allowed a day */
 };
 
 struct job {
@@ -52,6 +54,7 @@ struct job {
     int64_t failed_ms;       /* 0 unless it failed before */
     int64_t backoff_ms;      /* 0 = JOB_DEFAULT_BACKOFF_MS */
     int64_t backoff_cap_ms;  /* 0 = JOB_DEFAULT_BACKOFF_CAP_MS */
+    int64_t timeout_ms;      /* 0 = the handler's timeout */
     char *dedup_key;         /* NULL if none */
     char *request_id;        /* NULL if none */
     char *last_error;        /* NULL if never failed */

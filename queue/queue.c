@@ -460,6 +460,12 @@ void queue_op_worker_update(struct queue_op *op, const char *prefix,
     redis_args_add_int(&op->args, w->started_ms);
     redis_args_add(&op->args, "heartbeat_ms");
     redis_args_add_int(&op->args, w->heartbeat_ms);
+    if (w->postgres != NULL) {
+        redis_args_add(&op->args, "postgres");
+        redis_args_add(&op->args, w->postgres);
+        redis_args_add(&op->args, "postgres_changed_ms");
+        redis_args_add_int(&op->args, w->postgres_changed_ms);
+    }
 }
 
 void queue_op_worker_expire(struct queue_op *op, const char *prefix, const char *id)

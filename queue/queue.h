@@ -188,6 +188,9 @@ struct queue_worker_info {
     int pid;
     int64_t started_ms, heartbeat_ms;
     int in_flight, concurrency;
+    /* Optional (NULL: not written): "up" | "down" | "unknown", and since when. */
+    const char *postgres;
+    int64_t postgres_changed_ms;
 };
 
 /* HSET the registry hash (with TTL) and ZADD the registry: two ops. */

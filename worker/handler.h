@@ -23,6 +23,13 @@
  *   that will not change) → straight to dead, with the reason;
  * - job_run_defer: the provider said when to come back (Retry-After) → retry
  *   then, without spending an attempt.
+ * A run whose query failed with pgpool_error.unavailable (Postgres down or the
+ * connection lost) and that then calls job_run_fail is deferred by the
+ * runtime (2–3 s, no attempt spent): an outage never exhausts a job's attempts.
+ *
+ * No callback of a tracked operation ever runs inside the job_run_* call that
+ * started it (errors known at once arrive from the loop), so a handler may
+ * start several operations in a row safely.
  */
 #ifndef SENTIA_WORKER_HANDLER_H
 #define SENTIA_WORKER_HANDLER_H
@@ -52,7 +59,8 @@ struct job_handler {
     const char *type;     /* exact job type, e.g. "whatsapp.inbound" */
     job_handler_fn run;
     int max_attempts;     /* > 0 overrides the envelope's max_attempts */
-    int timeout_ms;       /* the run is aborted after this; default 30000 */
+    int timeout_ms;       /* the run is aborted after this; 0 = JOB_TIMEOUT_MS
+                             (30000); an envelope's timeout_ms overrides both */
 };
 
 /* ---- what a handler reads ------------------------------------------------ */

@@ -196,3 +196,23 @@ TEST(names_keys_and_buckets)
     CHECK_STR(queue_bucket_for_us(59000000), "60");
     CHECK_STR(queue_bucket_for_us(61000000), "+Inf");
 }
+
+TEST(timeout_override_round_trips_and_is_bounded)
+{
+    struct job *j = sample(), *back = NULL;
+    size_t len;
+    const char *why = NULL;
+    j->timeout_ms = 250;
+    char *text = job_encode_failed(j, "timeout", 1000, 2000, true, &len);
+    CHECK(strstr(text, "\"timeout_ms\":250") != NULL);
+    CHECK_INT(job_decode(text, len, &back, &why), 0);
+    CHECK_INT(back->timeout_ms, 250);
+    free(text);
+    job_free(back);
+    job_free(j);
+    const char *bad = "{\"id\":\"a\",\"type\":\"t\",\"queue\":\"q\",\"attempt\":0,"
+                      "\"max_attempts\":1,\"created_ms\":1,\"payload\":{},"
+                      "\"timeout_ms\":-5}";
+    CHECK_INT(job_decode(bad, strlen(bad), &back, &why), -1);
+    CHECK(strstr(why, "timeout_ms") != NULL);
+}

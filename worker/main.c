@@ -1,0 +1,133 @@
+/*
+ * worker/main.c: sentia-worker's entry point — configuration, process-wide
+ * set-up (libcurl, SIGPIPE), then the runtime (worker/runtime.c) until it has
+ * shut down.
+ *
+ * Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the services
+ * could not be created, 78 for bad configuration (every problem reported in
+ * one message).
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "lib/process.h"
+#include "worker/runtime.h"
+
+enum { WORKER_EXIT_CONFIG = 78 };
+
+/* What sentia-worker reads besides config_common_vars (docs/WORKER.md). */
+static const struct config_var worker_config_vars[] = {
+    {"WORKER_QUEUES", CONFIG_STR, "webhooks:32,notify:16,sync:4,forecast:1", 0, 0, 0, NULL, false},
+    {"DATABASE_URL", CONFIG_URL_POSTGRES, NULL, CONFIG_ENV_PRODUCTION, 0, 0, NULL, true},
+    {"PG_POOL_SIZE", CONFIG_INT, "4", 0, 1, 64, NULL, false},
+    {"SHUTDOWN_TIMEOUT", CONFIG_INT, "25", 0, 0, 3600, NULL, false},
+    {"JOB_TIMEOUT_MS", CONFIG_INT, "30000", 0, 1, 86400000, NULL, false},
+    {"WORKER_LEASE_MS", CONFIG_INT, "30000", 0, 300, 3600000, NULL, false},
+    {"REDIS_TIMEOUT_MS", CONFIG_INT, "2000", 0, 100, 60000, NULL, false},
+    {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
+};
+static const struct config_var *const worker_config_tables[] = {config_common_vars,
+                                                                 worker_config_vars, NULL};
+
+static const char *worker_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* A variable's text, or its default from worker_config_vars. */
+static const char *worker_env_or_default(const char *name)
+{
+    const char *v = getenv(name);
+    if (v != NULL && v[0] != '\0')
+        return v;
+    for (const struct config_var *d = worker_config_vars; d->name; d++)
+        if (strcmp(d->name, name) == 0)
+            return d->def;
+    for (const struct config_var *d = config_common_vars; d->name; d++)
+        if (strcmp(d->name, name) == 0)
+            return d->def;
+    return NULL;
+}
+
+/* Checks what the tables cannot; appends problems to err. */
+static void worker_check(struct worker_settings *s, struct buf *err)
+{
+    char why[256];
+    if (worker_queues_parse(worker_env_or_default("WORKER_QUEUES"), s->queues, &s->nqueues,
+                            why, sizeof why) != 0)
+        buf_printf(err, "%sWORKER_QUEUES: %s", err->len ? "; " : "", why);
+    if (!queue_prefix_valid(worker_env_or_default("QUEUE_PREFIX")))
+        buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ . - :",
+                   err->len ? "; " : "");
+}
+
+static void worker_settings_fill(const struct config *cfg, struct worker_settings *s)
+{
+    s->redis_url = config_str(cfg, "REDIS_URL");
+    s->database_url = config_str(cfg, "DATABASE_URL");
+    s->prefix = config_str(cfg, "QUEUE_PREFIX");
+    s->pg_pool_size = (int)config_int(cfg, "PG_POOL_SIZE");
+    s->shutdown_timeout_ms = (int)config_int(cfg, "SHUTDOWN_TIMEOUT") * 1000;
+    s->job_timeout_ms = (int)config_int(cfg, "JOB_TIMEOUT_MS");
+    s->lease_ms = (int)config_int(cfg, "WORKER_LEASE_MS");
+    s->redis_timeout_ms = (int)config_int(cfg, "REDIS_TIMEOUT_MS");
+}
+
+/* Loads and validates everything; reports all problems at once, exits 78. */
+static struct config *worker_configure(struct worker_settings *s)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    struct buf err;
+    buf_init(&err, 8192);
+    bool loaded = config_load(worker_config_tables, worker_getenv, NULL, &cfg, &errors) == 0;
+    if (!loaded) {
+        buf_puts(&err, errors); /* "invalid configuration (APP_ENV=…): …" */
+        free(errors);
+    }
+    size_t before = err.len;
+    worker_check(s, &err);
+    if (err.len == 0) {
+        buf_dispose(&err);
+        return cfg;
+    }
+    if (loaded && before == 0) {
+        char *all = mem_printf("invalid configuration (APP_ENV=%s): %s", config_env_name(cfg),
+                               buf_str(&err));
+        buf_reset(&err);
+        buf_puts(&err, all);
+        free(all);
+    }
+    log_error(NULL, "%s", buf_str(&err));
+    fprintf(stderr, "%s\n", buf_str(&err));
+    buf_dispose(&err);
+    config_free(cfg);
+    exit(WORKER_EXIT_CONFIG);
+}
+
+int main(void)
+{
+    static struct worker_settings settings;
+    process.service = "sentia-worker";
+    struct config *cfg = worker_configure(&settings);
+    process_configure(cfg, "sentia-worker");
+    worker_settings_fill(cfg, &settings);
+    signal(SIGPIPE, SIG_IGN); /* hiredis writes with write(2): a closed peer is an error, not a kill */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        log_error(NULL, "curl_global_init failed");
+        config_free(cfg);
+        return 1;
+    }
+    int rc = worker_runtime_run(cfg, &settings);
+    curl_global_cleanup();
+    config_free(cfg);
+    return rc;
+}
