@@ -275,7 +275,8 @@ static bool order_text_item_from(struct order_text_item *it, const struct span *
  */
 static bool order_text_segment(struct span seg, struct order_text_item *it)
 {
-    struct span all[ORDER_TEXT_SEGMENT_TOKENS + 1], tok[ORDER_TEXT_SEGMENT_TOKENS + 1];
+    struct span all[ORDER_TEXT_SEGMENT_TOKENS + 1] = {{NULL, 0}};
+    struct span tok[ORDER_TEXT_SEGMENT_TOKENS + 1] = {{NULL, 0}};
     bool more;
     size_t n = 0, total = order_text_tokens(seg, all, ORDER_TEXT_SEGMENT_TOKENS + 1, &more);
     for (size_t i = 0; i < total; i++)
@@ -345,7 +346,7 @@ static void order_text_items(struct span rest, struct order_text_command *c)
 /* STATUS / CANCEL: an optional order number ("1001" or "#1001"). */
 static void order_text_number(struct span rest, struct order_text_command *c)
 {
-    struct span tok[1];
+    struct span tok[1] = {{NULL, 0}};
     bool more;
     if (order_text_tokens(rest, tok, 1, &more) == 0)
         return;
@@ -364,7 +365,7 @@ static void order_text_number(struct span rest, struct order_text_command *c)
 /* CATALOG: an optional page number; anything else means page 1. */
 static void order_text_page(struct span rest, struct order_text_command *c)
 {
-    struct span tok[1];
+    struct span tok[1] = {{NULL, 0}};
     bool more;
     c->page = 1;
     if (order_text_tokens(rest, tok, 1, &more) == 0 || !order_text_all_digits(tok[0].p, tok[0].n))
@@ -398,7 +399,7 @@ void order_text_parse(const char *body, size_t len, struct order_text_command *o
     out->page = 1;
     size_t n;
     char *text = order_text_normalise(body, len > ORDER_TEXT_BODY_MAX ? ORDER_TEXT_BODY_MAX : len, &n);
-    struct span all = {text, n}, word[1];
+    struct span all = {text, n}, word[1] = {{NULL, 0}};
     bool more;
     if (order_text_tokens(all, word, 1, &more) == 0) {
         out->cmd = ORDER_TEXT_EMPTY;
