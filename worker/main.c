@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/process.h"
+#include "worker/jobs/whatsapp.h"
 #include "worker/runtime.h"
 
 enum { WORKER_EXIT_CONFIG = 78 };
@@ -33,8 +34,8 @@ static const struct config_var worker_config_vars[] = {
     {"REDIS_TIMEOUT_MS", CONFIG_INT, "2000", 0, 100, 60000, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
-static const struct config_var *const worker_config_tables[] = {config_common_vars,
-                                                                 worker_config_vars, NULL};
+static const struct config_var *const worker_config_tables[] = {
+    config_common_vars, worker_config_vars, jobs_whatsapp_config_vars, NULL};
 
 static const char *worker_getenv(const char *name, void *ctx)
 {

@@ -16,6 +16,8 @@
 /* Every family the worker runs; add a family's table here. */
 static const struct job_handler *const registry_families[] = {
     jobs_sys_handlers,
+    jobs_whatsapp_handlers,
+    jobs_notify_handlers,
     NULL,
 };
 

@@ -9,5 +9,7 @@
 #include "worker/handler.h"
 
 extern const struct job_handler jobs_sys_handlers[]; /* sys.noop, sys.sleep, sys.db_ping */
+extern const struct job_handler jobs_whatsapp_handlers[]; /* whatsapp.inbound, whatsapp.status */
+extern const struct job_handler jobs_notify_handlers[];   /* notify.whatsapp */
 
 #endif

@@ -1,0 +1,387 @@
+"""WhatsApp ordering end to end (issue 4): real sentia-api, real
+sentia-worker(s), real Redis and PostgreSQL, the fake Twilio
+(tests/fakes/twilio.py) for sending and for the signed status callbacks.
+
+    Twilio (us) ──signed webhook──▶ sentia-api ──▶ Redis {webhooks}
+    sentia-worker: whatsapp.inbound ──▶ Postgres (order, lines, allocation)
+                                    └─▶ Redis {notify}: notify.whatsapp
+    sentia-worker: notify.whatsapp ──▶ fake Twilio ──signed callbacks──▶ sentia-api
+    sentia-worker: whatsapp.status ──▶ notification delivered
+
+Proves: one signed inbound ORDER gives the order rows, exactly one message at
+Twilio and, through its status callbacks, a delivered notification; a
+redelivered webhook changes nothing; bad input gets the right reply and no
+partial order; kill -9 of the worker in the middle of 1 000 orders, then a
+new worker: every message has exactly one order and exactly one reply;
+Postgres unreachable for 10 s under load: every job completes, none dead,
+none lost; 429 then 201: sent once; a refused number: the notify job is dead
+in queue `notify` with Twilio's code and message (sentia-queue peek notify
+--state dead) while its inbound job in `webhooks` completed; SIGTERM under
+load: exit 0 within the shutdown timeout, nothing lost, nothing that had
+finished run again.
+
+These tests need sentia-api and sentia-worker, which other branches build;
+without them the module is skipped. Assumed interfaces (DESIGN.md §4–6): the
+API reads PORT, REDIS_URL, QUEUE_PREFIX, PUBLIC_BASE_URL and the provider
+secrets and answers GET /health; the worker reads WORKER_QUEUES and the
+variables of jobs_whatsapp_config_vars and registers in <prefix>:workers.
+"""
+import concurrent.futures
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import PG_PORT, base_env, binary, free_port, pg, run, wait_until
+from whatsapp_support import (AUTH_TOKEN, DEFAULT_CATALOG, WHATSAPP_FROM, FakeTwilio, fake_module,
+                              inbound_payload, seed_catalog, worker_env)
+
+try:
+    binary("sentia-api")
+    binary("sentia-worker")
+except FileNotFoundError as e:
+    pytest.skip(f"end-to-end WhatsApp tests need the API and the worker runtime: {e}",
+                allow_module_level=True)
+
+sign = fake_module().sign
+WEBHOOK_PATH = "/api/v1/whatsapp/webhook"
+WORKER_QUEUES = "webhooks:32,notify:16"
+BAD_NUMBER = "whatsapp:+15005550009"
+
+
+# ---- the system under test ----------------------------------------------------------
+
+
+class TcpProxy:
+    """127.0.0.1:<port> → upstream; pause() closes the listener and every
+    connection (the database is gone), resume() listens on the same port."""
+
+    def __init__(self, upstream_port):
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.port = free_port()
+        self.conns = []
+        self.lock = threading.Lock()
+        self.listener = None
+        self.resume()
+
+    def resume(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(256)
+        self.listener = s
+        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+
+    def pause(self):
+        try:  # wakes the blocked accept() and stops listening at once (Linux)
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for c in conns:
+            for sock in c:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.upstream)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class System:
+    """API + worker(s) + fake Twilio for one test."""
+
+    def __init__(self, prefix, database, services, redis, fake, database_url=None):
+        self.prefix, self.database, self.services, self.redis, self.fake = \
+            prefix, database, services, redis, fake
+        self.api_port = free_port()
+        self.public = f"http://127.0.0.1:{self.api_port}"
+        self.database_url = database_url
+        self.api = services("sentia-api", env=base_env(
+            prefix=prefix, PORT=self.api_port, PUBLIC_BASE_URL=self.public,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN, SHOPIFY_WEBHOOK_SECRET="test-shopify",
+            XERO_WEBHOOK_KEY="test-xero"))
+        wait_until(self._api_up, timeout=20, what="sentia-api /health")
+        self.workers = []
+
+    def _api_up(self):
+        try:
+            with urllib.request.urlopen(self.public + "/health", timeout=1) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def start_worker(self):
+        env = worker_env(self.prefix, self.database, self.fake, public_base_url=self.public,
+                         WORKER_QUEUES=WORKER_QUEUES)
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        before = set(self.redis.zrange(f"{self.prefix}:workers", 0, -1))
+        w = self.services("sentia-worker", env=env)
+        wait_until(lambda: set(self.redis.zrange(f"{self.prefix}:workers", 0, -1)) - before,
+                   timeout=20, what="the worker to register")
+        self.workers.append(w)
+        return w
+
+    def post_inbound(self, body, sid=None, from_="whatsapp:+447700900001", **extra):
+        """Posts a Twilio-signed inbound webhook; returns the MessageSid."""
+        p = inbound_payload(body, sid=sid, from_=from_, **extra)
+        url = self.public + WEBHOOK_PATH
+        req = urllib.request.Request(url, data=urllib.parse.urlencode(p).encode(), method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": sign(AUTH_TOKEN, url, p)})
+        for attempt in range(5):
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    assert r.status == 200
+                    return p["MessageSid"]
+            except urllib.error.HTTPError as e:
+                assert e.code == 503, f"webhook refused: {e.code} {e.read()[:300]}"
+                time.sleep(0.5)  # Twilio would retry a 503 too
+        raise AssertionError("webhook kept failing")
+
+    def post_many(self, bodies, threads=16, senders=50):
+        def one(i):
+            return self.post_inbound(bodies[i], from_=f"whatsapp:+4477009{i % senders:05d}")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as ex:
+            return list(ex.map(one, range(len(bodies))))
+
+    def sql(self, query, *args):
+        conn = pg(self.database)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query, args)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    def scalar(self, query, *args):
+        return self.sql(query, *args)[0][0]
+
+    def dead(self, queue):
+        return self.redis.llen(f"{self.prefix}:{{{queue}}}:dead")
+
+    def peek_dead(self, queue):
+        cp = run("sentia-queue", "--json", "peek", queue, "--state", "dead", "-n", "100",
+                 env=base_env(prefix=self.prefix))
+        assert cp.returncode == 0, cp.stderr
+        return json.loads(cp.stdout)["jobs"]
+
+    def stop(self):
+        for w in self.workers:
+            if w.proc.poll() is None:
+                w.stop(timeout=30)
+        self.api.stop(timeout=30)
+
+
+@pytest.fixture
+def fake():
+    f = FakeTwilio(callback_delay_ms=20, bad_numbers=[BAD_NUMBER])
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def system(prefix, database, services, redis, fake):
+    seed_catalog(database, DEFAULT_CATALOG + [("BULK-1", "Bulk item", "1.00", "GBP", True, 1_000_000)])
+    s = System(prefix, database, services, redis, fake)
+    yield s
+
+
+def all_sent(system, n):
+    return system.scalar("SELECT count(*) FROM notifications WHERE provider_id IS NOT NULL") >= n
+
+
+def assert_exactly_once(system, sids):
+    """Every inbound message: one order, one notification, one message at Twilio."""
+    per_sid = dict(system.sql("SELECT external_id, count(*) FROM orders WHERE source = 'whatsapp' "
+                              "GROUP BY external_id"))
+    assert set(per_sid) == set(sids) and set(per_sid.values()) == {1}
+    keys = dict(system.sql("SELECT idempotency_key, provider_id FROM notifications"))
+    assert set(keys) == {"reply:" + s for s in sids} and all(keys.values())
+    created = system.fake.messages()
+    tokens = [m["idempotency_token"] for m in created]
+    assert len(created) == len(sids) and len(set(tokens)) == len(tokens)
+    assert set(tokens) == set(keys)
+    assert {m["sid"] for m in created} == set(keys.values())
+
+
+# ---- the flow ---------------------------------------------------------------------------
+
+
+def test_signed_order_to_delivered_notification(system, fake):
+    system.start_worker()
+    sid = system.post_inbound("ORDER 2 SKU-1, 1 SKU-2")
+    wait_until(lambda: system.scalar("SELECT count(*) FROM notifications WHERE status = 'delivered'") == 1,
+               timeout=30, what="the reply delivered")
+    assert system.sql("SELECT o.number, o.status, o.total::text, o.external_id, c.wa_id FROM orders o "
+                      "JOIN customers c ON c.id = o.customer_id") == [(1001, "pending", "28.00", sid, "447700900001")]
+    assert system.sql("SELECT sku, quantity, unit_price::text FROM order_lines ORDER BY line_no") == \
+        [("SKU-1", 2, "12.50"), ("SKU-2", 1, "3.00")]
+    assert system.sql("SELECT sku, allocated FROM inventory WHERE sku IN ('SKU-1', 'SKU-2') ORDER BY sku") == \
+        [("SKU-1", 2), ("SKU-2", 1)]
+    (msg,) = fake.messages()
+    assert msg["to"] == "whatsapp:+447700900001" and msg["from"] == WHATSAPP_FROM
+    assert msg["body"].startswith("Thank you! Order 1001 is placed (pending):")
+    (req,) = fake.requests()
+    assert req["form"]["StatusCallback"] == system.public + "/api/v1/whatsapp/status"
+    wait_until(lambda: len(fake.callbacks()) == 3, what="three callbacks")
+    assert {c["response_status"] for c in fake.callbacks()} == {200}  # the API verified our signatures
+    assert system.sql("SELECT status FROM whatsapp_messages WHERE direction = 'out'") == [("delivered",)]
+    # Twilio redelivering the same webhook changes nothing
+    system.post_inbound("ORDER 2 SKU-1, 1 SKU-2", sid=sid)
+    time.sleep(1)
+    assert system.scalar("SELECT count(*) FROM orders") == 1 and len(fake.messages()) == 1
+    assert system.dead("webhooks") == 0 and system.dead("notify") == 0
+    system.stop()
+
+
+BAD = [
+    ("ORDER 2 SKU-404", "- SKU-404: no such product"),
+    ("ORDER 0 SKU-1", "- SKU-1: quantity 0 is not allowed"),
+    ("ORDER 99999999999 SKU-1", "- SKU-1: quantity 99999999999 is not allowed"),
+    ("ORDER -2 SKU-1", "- SKU-1: quantity -2 is not allowed"),
+    ("", "Your message was empty."),
+    ("x" * 5000, "Sorry, I did not understand that."),
+    ("ORDER " + ", ".join(f"1 SKU-{i}" for i in range(600)), "- too many items: at most 50 per order"),
+    ("\U0001F600\U0001F355 hola, ¿qué tal? 你好", "Sorry, I did not understand that."),
+    ("ORDER 1 SKU-1'; DROP TABLE orders;--", "- \"1 SKU-1'\": not an item"),
+    ("ORDER 1 SKU-1 UNION SELECT * FROM customers", "not an item"),
+]
+
+
+def test_bad_input_gets_the_right_reply_and_no_order(system, fake):
+    system.start_worker()
+    sids = {system.post_inbound(body): expected for body, expected in BAD}
+    wait_until(lambda: all_sent(system, len(BAD)), timeout=60, what="every reply sent")
+    replies = {m["idempotency_token"][len("reply:"):]: m["body"] for m in fake.messages()}
+    for sid, expected in sids.items():
+        assert expected in replies[sid], (expected, replies[sid])
+        assert len(replies[sid].encode("utf-16-le")) // 2 <= 1600
+    assert system.scalar("SELECT count(*) FROM orders") == 0
+    assert system.scalar("SELECT sum(allocated) FROM inventory") == 0
+    assert system.dead("webhooks") == 0 and system.dead("notify") == 0
+    system.stop()
+
+
+def test_kill_9_in_the_middle_of_1000_orders(system, fake):
+    first = system.start_worker()
+    bodies = [f"ORDER {1 + i % 3} BULK-1" for i in range(1000)]
+    poster = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(system.post_many, bodies)
+    wait_until(lambda: system.scalar("SELECT count(*) FROM orders") >= 150, timeout=120,
+               what="150 orders before the crash")
+    first.kill()
+    system.start_worker()
+    sids = poster.result(timeout=300)
+    wait_until(lambda: all_sent(system, 1000), timeout=240, interval=0.5, what="1000 replies sent")
+    assert_exactly_once(system, sids)
+    expected = sum(1 + i % 3 for i in range(1000))
+    assert system.scalar("SELECT allocated FROM inventory WHERE sku = 'BULK-1'") == expected
+    assert system.dead("webhooks") == 0 and system.dead("notify") == 0
+    system.stop()
+
+
+def test_postgres_unreachable_for_10s_under_load(prefix, database, services, redis, fake):
+    seed_catalog(database, DEFAULT_CATALOG + [("BULK-1", "Bulk item", "1.00", "GBP", True, 1_000_000)])
+    proxy = TcpProxy(PG_PORT)
+    system = System(prefix, database, services, redis, fake,
+                    database_url=f"postgresql://sentia:sentia@127.0.0.1:{proxy.port}/{database}")
+    system.start_worker()
+    bodies = ["ORDER 1 BULK-1"] * 300
+    poster = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(system.post_many, bodies)
+    wait_until(lambda: system.scalar("SELECT count(*) FROM orders") >= 50, timeout=60, what="50 orders")
+    proxy.pause()
+    time.sleep(10)
+    proxy.resume()
+    sids = poster.result(timeout=120)
+    wait_until(lambda: all_sent(system, 300), timeout=240, interval=0.5, what="300 replies sent")
+    assert_exactly_once(system, sids)
+    assert system.dead("webhooks") == 0 and system.dead("notify") == 0
+    assert system.scalar("SELECT allocated FROM inventory WHERE sku = 'BULK-1'") == 300
+    system.stop()
+
+
+def test_429_then_201_is_sent_once(system, fake):
+    fake.script(faults=[{"status": 429, "retry_after": "1"}, {"status": 429}])
+    system.start_worker()
+    sid = system.post_inbound("ORDER 1 SKU-1")
+    wait_until(lambda: all_sent(system, 1), timeout=60, what="the reply sent")
+    assert [r["status"] for r in fake.requests()] == [429, 429, 201]
+    assert len(fake.messages()) == 1
+    assert system.sql("SELECT attempts FROM notifications") == [(3,)]
+    assert_exactly_once(system, [sid])
+    system.stop()
+
+
+def test_refused_number_is_dead_with_twilios_reason(system, fake):
+    system.start_worker()
+    sid = system.post_inbound("ORDER 1 SKU-1", from_=BAD_NUMBER)
+    wait_until(lambda: system.dead("notify") == 1, timeout=30, what="the notify job dead")
+    (job,) = system.peek_dead("notify")
+    env = job["envelope"]
+    assert env["type"] == "notify.whatsapp" and env["dedup_key"] == "reply:" + sid
+    assert env["last_error"] == f"twilio 21211: The 'To' number {BAD_NUMBER} is not a valid phone number."
+    assert system.peek_dead("webhooks") == []  # the inbound job did its work: the order exists
+    assert system.scalar("SELECT count(*) FROM orders") == 1
+    assert system.sql("SELECT status, error_code FROM notifications") == [("failed", 21211)]
+    cp = run("sentia-queue", "peek", "notify", "--state", "dead", env=base_env(prefix=system.prefix))
+    assert "notify.whatsapp" in cp.stdout and "twilio 21211" in cp.stdout
+    assert fake.messages() == []
+    system.stop()
+
+
+def test_sigterm_under_load(system, fake):
+    first = system.start_worker()
+    bodies = ["ORDER 1 BULK-1"] * 500
+    poster = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(system.post_many, bodies)
+    wait_until(lambda: system.scalar("SELECT count(*) FROM orders") >= 100, timeout=60, what="100 orders")
+    t = time.time()
+    assert first.stop(timeout=30, expect_code=0) == 0
+    assert time.time() - t < 30
+    system.start_worker()
+    sids = poster.result(timeout=120)
+    wait_until(lambda: all_sent(system, 500), timeout=180, interval=0.5, what="500 replies sent")
+    assert_exactly_once(system, sids)
+    handled = [r for w in system.workers for r in w.logs() if r.get("msg") == "whatsapp message handled"]
+    assert not [r for r in handled if r.get("replay")], "a finished inbound job ran again"
+    assert not [r for r in fake.requests() if r["replayed"]], "a finished notify job sent again"
+    assert system.dead("webhooks") == 0 and system.dead("notify") == 0
+    system.stop()

@@ -1,0 +1,33 @@
+/*
+ * worker/jobs/whatsapp.h: the WhatsApp job family (queue `webhooks`) and
+ * the configuration it and notify.whatsapp read.
+ *
+ *   whatsapp.inbound  a customer's message → stored, acted on, reply queued
+ *   whatsapp.status   a Twilio status callback → message/notification status
+ *
+ * docs/WHATSAPP.md describes the commands, the idempotency rules and the
+ * crash windows.
+ */
+#ifndef SENTIA_WORKER_JOBS_WHATSAPP_H
+#define SENTIA_WORKER_JOBS_WHATSAPP_H
+
+#include "lib/config.h"
+#include "worker/handler.h"
+
+enum {
+    JOBS_WHATSAPP_TIMEOUT_MS = 30000,
+    JOBS_WHATSAPP_FIELD_MAX = 256, /* From, To, WaId, ProfileName: longer is not Twilio */
+};
+
+/* NULL-terminated handler table for worker/registry.c. */
+extern const struct job_handler jobs_whatsapp_handlers[];
+
+/*
+ * Variables the WhatsApp handlers and notify.whatsapp read (merge into the
+ * worker's config tables): TWILIO_API_BASE, TWILIO_ACCOUNT_SID,
+ * TWILIO_AUTH_TOKEN (secret), TWILIO_WHATSAPP_FROM, PUBLIC_BASE_URL
+ * (required in production), WHATSAPP_STOCK_LOCATION (default "main").
+ */
+extern const struct config_var jobs_whatsapp_config_vars[];
+
+#endif
