@@ -1,0 +1,432 @@
+/*
+ * lib/forecast_ets.c: ETS recursions, maximum-likelihood fitting, AICc model
+ * selection and forecasting with analytic or simulated intervals. The
+ * model conventions are documented in forecast_ets.h.
+ */
+#include "lib/forecast_ets.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/forecast_optim.h"
+#include "lib/forecast_rng.h"
+#include "lib/forecast_season.h"
+#include "lib/forecast_stats.h"
+
+/* Sample paths drawn for simulated intervals: the 2.5 % quantile then
+ * rests on 50 paths, enough for a stable bound at a fraction of a
+ * millisecond per forecast step. */
+enum { ETS_SIM_PATHS = 2000 };
+
+/* Likelihood evaluations allowed per parameter of a fit. */
+enum { ETS_EVALS_PER_PARAM = 150 };
+
+#define ETS_TINY 1e-10
+#define ETS_ALPHA_LO 1e-4
+#define ETS_ALPHA_HI 0.9999
+#define ETS_PHI_LO 0.8
+#define ETS_PHI_HI 0.98
+
+/* ---- recursions --------------------------------------------------------- */
+
+/* One-step forecast from state st for the observation of phase `phase`;
+ * stores the level-plus-trend part in *q. */
+static double ets_mu(const struct forecast_ets_model *mod,
+                     const struct forecast_ets_state *st, size_t phase,
+                     double *q)
+{
+    double phib = mod->spec.trend == FORECAST_ETS_N ? 0.0 : mod->phi * st->b;
+    *q = st->l + phib;
+    switch (mod->spec.season) {
+    case FORECAST_ETS_A:
+        return *q + st->s[phase];
+    case FORECAST_ETS_M:
+        return *q * st->s[phase];
+    default:
+        return *q;
+    }
+}
+
+/* Updates st with observation y of phase `phase` (q from ets_mu). Returns
+ * 0, or -1 when a multiplicative season meets q <= 0 or s <= 0. */
+static int ets_update(const struct forecast_ets_model *mod,
+                      struct forecast_ets_state *st, size_t phase, double y,
+                      double q)
+{
+    double p = y, s = st->s[phase];
+    if (mod->spec.season == FORECAST_ETS_A) {
+        p = y - s;
+        st->s[phase] = s + mod->gamma * (y - q - s);
+    } else if (mod->spec.season == FORECAST_ETS_M) {
+        if (q <= ETS_TINY || s <= ETS_TINY)
+            return -1;
+        p = y / s;
+        st->s[phase] = s + mod->gamma * (y / q - s);
+    }
+    st->l = q + mod->alpha * (p - q);
+    if (mod->spec.trend != FORECAST_ETS_N)
+        st->b = mod->phi * st->b + mod->beta * (p - q);
+    return 0;
+}
+
+int forecast_ets_filter(struct forecast_ets_model *mod, const double *y,
+                        size_t n, double *fitted)
+{
+    struct forecast_ets_state st = mod->init;
+    double sse = 0.0, sse_y = 0.0, sumlog = 0.0, q, mu, e;
+    size_t m = (size_t)mod->m;
+    bool mult_err = mod->spec.error == FORECAST_ETS_M;
+    for (size_t t = 0; t < n; t++) {
+        size_t phase = t % m;
+        mu = ets_mu(mod, &st, phase, &q);
+        if (fitted != NULL)
+            fitted[t] = mu;
+        if (mult_err) {
+            if (!(mu > ETS_TINY))
+                return -1;
+            e = (y[t] - mu) / mu;
+            sumlog += log(mu);
+        } else {
+            e = y[t] - mu;
+        }
+        sse += e * e;
+        sse_y += (y[t] - mu) * (y[t] - mu);
+        if (ets_update(mod, &st, phase, y[t], q) != 0)
+            return -1;
+    }
+    if (!isfinite(sse) || !isfinite(sumlog))
+        return -1;
+    mod->last = st;
+    mod->n = n;
+    mod->lik = (double)n * log(fmax(sse, 1e-300)) + 2.0 * sumlog;
+    mod->sigma2 = sse / (double)n;
+    mod->mse = sse_y / (double)n;
+    return 0;
+}
+
+/* ---- fitting ------------------------------------------------------------ */
+
+/* What the optimiser varies and the data it fits. */
+struct ets_fit_ctx {
+    struct forecast_ets_model mod;
+    const double *y;
+    size_t n;
+    int dim;
+};
+
+/* Number of free parameters of a spec, excluding sigma. */
+static int ets_count_params(struct forecast_ets_spec spec, int m)
+{
+    int k = 2; /* alpha, l0 */
+    if (spec.trend != FORECAST_ETS_N)
+        k += 2; /* beta, b0 */
+    if (spec.trend == FORECAST_ETS_AD)
+        k += 1; /* phi */
+    if (spec.season != FORECAST_ETS_N)
+        k += 1 + (m - 1); /* gamma, initial seasonals */
+    return k;
+}
+
+/* Copies the optimiser's vector x into the model: alpha, beta / alpha,
+ * gamma / (1 - alpha), phi, l0, b0 (only the ones the spec has). */
+static void ets_unpack(struct forecast_ets_model *mod, const double *x)
+{
+    int i = 0;
+    mod->alpha = x[i++];
+    if (mod->spec.trend != FORECAST_ETS_N)
+        mod->beta = x[i++] * mod->alpha;
+    if (mod->spec.season != FORECAST_ETS_N)
+        mod->gamma = x[i++] * (1.0 - mod->alpha);
+    if (mod->spec.trend == FORECAST_ETS_AD)
+        mod->phi = x[i++];
+    mod->init.l = x[i++];
+    if (mod->spec.trend != FORECAST_ETS_N)
+        mod->init.b = x[i++];
+}
+
+/* Objective for the optimiser: -2 log L, HUGE_VAL when inadmissible. */
+static double ets_objective(const double *x, void *arg)
+{
+    struct ets_fit_ctx *c = arg;
+    ets_unpack(&c->mod, x);
+    if (forecast_ets_filter(&c->mod, c->y, c->n, NULL) != 0)
+        return HUGE_VAL;
+    return c->mod.lik;
+}
+
+/* Starting seasonal states from a classical decomposition of the first
+ * (up to three) years. Returns 0 or -1. */
+static int ets_init_season(struct forecast_ets_model *mod, const double *y,
+                           size_t n)
+{
+    size_t m = (size_t)mod->m, use = n < 3 * m ? n : 3 * m;
+    bool mult = mod->spec.season == FORECAST_ETS_M;
+    double idx[FORECAST_ETS_MAX_PERIOD];
+    if (forecast_season_classical(y, use, mod->m, mult, idx) != 0)
+        return -1;
+    for (size_t j = 0; j < m; j++) {
+        if (mult && !(idx[j] > ETS_TINY))
+            return -1;
+        mod->init.s[j] = idx[j];
+    }
+    return 0;
+}
+
+/* Starting level and trend: a line (or mean) through the first
+ * max(10, 2m) deseasonalised values, moved back one step so the state
+ * precedes the first observation. */
+static void ets_init_level(struct forecast_ets_model *mod, const double *y,
+                           size_t n)
+{
+    size_t m = (size_t)mod->m, use = 2 * m > 10 ? 2 * m : 10;
+    double sa[2 * FORECAST_ETS_MAX_PERIOD + 10], a, b;
+    if (use > n)
+        use = n;
+    for (size_t t = 0; t < use; t++) {
+        double s = mod->init.s[t % m];
+        sa[t] = mod->spec.season == FORECAST_ETS_A   ? y[t] - s
+                : mod->spec.season == FORECAST_ETS_M ? y[t] / s
+                                                     : y[t];
+    }
+    if (mod->spec.trend == FORECAST_ETS_N) {
+        mod->init.l = forecast_stats_mean(sa, use);
+        mod->init.b = 0.0;
+        return;
+    }
+    forecast_stats_linfit(sa, use, &a, &b);
+    mod->init.l = a - b;
+    mod->init.b = b;
+}
+
+/* True when the spec needs strictly positive data and some value is not. */
+static bool ets_needs_positive(struct forecast_ets_spec spec, const double *y,
+                               size_t n)
+{
+    if (spec.error != FORECAST_ETS_M && spec.season != FORECAST_ETS_M)
+        return false;
+    for (size_t t = 0; t < n; t++)
+        if (!(y[t] > 0.0))
+            return true;
+    return false;
+}
+
+/* Fills the optimiser's start point, bounds and steps; returns the
+ * dimension. scale is a typical magnitude of the data. */
+static int ets_start(const struct forecast_ets_model *mod, double scale,
+                     double *x, double *lo, double *hi, double *step)
+{
+    int d = 0;
+    bool mult = mod->spec.error == FORECAST_ETS_M ||
+                mod->spec.season == FORECAST_ETS_M;
+#define ETS_PARAM(v, l, h, s)                                               \
+    do {                                                                    \
+        x[d] = (v);                                                         \
+        lo[d] = (l);                                                        \
+        hi[d] = (h);                                                        \
+        step[d] = (s);                                                      \
+        d++;                                                                \
+    } while (0)
+    ETS_PARAM(mod->m > 1 ? 0.1 : 0.3, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.15);
+    if (mod->spec.trend != FORECAST_ETS_N)
+        ETS_PARAM(0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2);
+    if (mod->spec.season != FORECAST_ETS_N)
+        ETS_PARAM(0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2);
+    if (mod->spec.trend == FORECAST_ETS_AD)
+        ETS_PARAM(0.95, ETS_PHI_LO, ETS_PHI_HI, 0.05);
+    ETS_PARAM(mod->init.l, mult ? ETS_TINY * scale : -HUGE_VAL, HUGE_VAL,
+              0.1 * scale);
+    if (mod->spec.trend != FORECAST_ETS_N)
+        ETS_PARAM(mod->init.b, -HUGE_VAL, HUGE_VAL,
+                  0.2 * fabs(mod->init.b) + 0.01 * scale);
+#undef ETS_PARAM
+    return d;
+}
+
+int forecast_ets_fit(const double *y, size_t n, int m,
+                     struct forecast_ets_spec spec,
+                     struct forecast_ets_model *out)
+{
+    struct ets_fit_ctx c;
+    double x[FORECAST_OPTIM_MAX_DIM], lo[FORECAST_OPTIM_MAX_DIM];
+    double hi[FORECAST_OPTIM_MAX_DIM], step[FORECAST_OPTIM_MAX_DIM];
+    double fmin, scale, k;
+    struct forecast_optim_problem prob;
+    int npar;
+    if (spec.season == FORECAST_ETS_N)
+        m = 1;
+    if (m < 1 || m > FORECAST_ETS_MAX_PERIOD || ets_needs_positive(spec, y, n))
+        return -1;
+    npar = ets_count_params(spec, m);
+    if (n <= (size_t)npar + 4 || (m > 1 && n < 2 * (size_t)m))
+        return -1;
+    memset(&c, 0, sizeof c);
+    c.mod.spec = spec;
+    c.mod.m = m;
+    c.mod.phi = 1.0;
+    c.y = y;
+    c.n = n;
+    if (spec.season != FORECAST_ETS_N && ets_init_season(&c.mod, y, n) != 0)
+        return -1;
+    ets_init_level(&c.mod, y, n);
+    scale = fmax(fabs(c.mod.init.l), sqrt(forecast_stats_var(y, n)));
+    scale = fmax(scale, 1e-6);
+    c.dim = ets_start(&c.mod, scale, x, lo, hi, step);
+    prob = (struct forecast_optim_problem){
+        .fn = ets_objective, .ctx = &c, .dim = c.dim, .lower = lo,
+        .upper = hi, .step = step, .max_evals = ETS_EVALS_PER_PARAM * c.dim,
+        .tol = 1e-6};
+    forecast_optim_minimize(&prob, x, &fmin);
+    if (!isfinite(fmin))
+        return -1;
+    ets_unpack(&c.mod, x);
+    if (forecast_ets_filter(&c.mod, y, n, NULL) != 0)
+        return -1;
+    k = npar + 1.0; /* sigma */
+    c.mod.npar = npar + 1;
+    c.mod.sigma2 = c.mod.sigma2 * (double)n / (double)(n - (size_t)npar);
+    c.mod.aicc = c.mod.lik + 2.0 * k + 2.0 * k * (k + 1.0) / ((double)n - k - 1.0);
+    *out = c.mod;
+    return 0;
+}
+
+int forecast_ets_select(const double *y, size_t n, int m, bool seasonal,
+                        bool damped_only, struct forecast_ets_model *best)
+{
+    static const enum forecast_ets_kind errors[] = {FORECAST_ETS_A,
+                                                    FORECAST_ETS_M};
+    static const enum forecast_ets_kind trends[] = {
+        FORECAST_ETS_N, FORECAST_ETS_A, FORECAST_ETS_AD};
+    static const enum forecast_ets_kind seasons[] = {
+        FORECAST_ETS_N, FORECAST_ETS_A, FORECAST_ETS_M};
+    struct forecast_ets_model cand;
+    bool found = false;
+    int nseason = (seasonal && m >= 2 && m <= FORECAST_ETS_MAX_PERIOD) ? 3 : 1;
+    for (int e = 0; e < 2; e++)
+        for (int t = 0; t < 3; t++)
+            for (int s = 0; s < nseason; s++) {
+                struct forecast_ets_spec spec = {errors[e], trends[t],
+                                                 seasons[s]};
+                if (damped_only && spec.trend != FORECAST_ETS_AD)
+                    continue;
+                if (spec.error == FORECAST_ETS_A &&
+                    spec.season == FORECAST_ETS_M)
+                    continue;
+                if (forecast_ets_fit(y, n, m, spec, &cand) != 0)
+                    continue;
+                if (!found || cand.aicc < best->aicc)
+                    *best = cand;
+                found = true;
+            }
+    return found ? 0 : -1;
+}
+
+/* ---- forecasting -------------------------------------------------------- */
+
+/* Point forecasts: the recursion's conditional mean path. */
+static void ets_points(const struct forecast_ets_model *mod,
+                       struct forecast_output *o)
+{
+    const struct forecast_ets_state *st = &mod->last;
+    double phi_pow = 1.0, damp = 0.0;
+    for (int h = 0; h < o->horizon; h++) {
+        size_t phase = (mod->n + (size_t)h) % (size_t)mod->m;
+        double q;
+        phi_pow *= mod->phi;
+        damp += phi_pow;
+        q = st->l + (mod->spec.trend == FORECAST_ETS_N ? 0.0 : damp * st->b);
+        o->point[h] = mod->spec.season == FORECAST_ETS_A   ? q + st->s[phase]
+                      : mod->spec.season == FORECAST_ETS_M ? q * st->s[phase]
+                                                           : q;
+    }
+}
+
+/* Class 1 variance: sigma^2 (1 + sum_{j<h} c_j^2) with
+ * c_j = alpha + beta (phi + ... + phi^j) + gamma [j % m == 0]. Returns 0
+ * or FORECAST_E_NOMEM. */
+static int ets_intervals_analytic(const struct forecast_ets_model *mod,
+                                  struct forecast_output *o)
+{
+    double *sd = malloc((size_t)o->horizon * sizeof *sd);
+    double acc = 1.0, phi_pow = 1.0, damp = 0.0;
+    if (sd == NULL)
+        return FORECAST_E_NOMEM;
+    for (int h = 0; h < o->horizon; h++) {
+        int j = h + 1;
+        sd[h] = sqrt(mod->sigma2 * acc);
+        phi_pow *= mod->phi;
+        damp += phi_pow;
+        {
+            double c = mod->alpha;
+            if (mod->spec.trend != FORECAST_ETS_N)
+                c += mod->beta * damp;
+            if (mod->spec.season == FORECAST_ETS_A && j % mod->m == 0)
+                c += mod->gamma;
+            acc += c * c;
+        }
+    }
+    forecast_output_normal(o, sd);
+    free(sd);
+    return 0;
+}
+
+/* Draws one step of a sample path in place and returns the simulated y. */
+static double ets_sim_step(const struct forecast_ets_model *mod,
+                           struct forecast_ets_state *st, size_t phase,
+                           double sigma, struct forecast_rng *rng)
+{
+    double q, mu = ets_mu(mod, st, phase, &q), y;
+    double e = sigma * forecast_rng_normal(rng);
+    y = mod->spec.error == FORECAST_ETS_M ? mu * (1.0 + e) : mu + e;
+    if (mod->spec.error == FORECAST_ETS_M && !(mu > ETS_TINY))
+        y = mu;
+    if (ets_update(mod, st, phase, y, q) != 0 && mu > ETS_TINY)
+        st->l = q; /* inadmissible update: keep the level's own path */
+    return y;
+}
+
+/* Simulated intervals from ETS_SIM_PATHS paths. Returns 0 or
+ * FORECAST_E_NOMEM. */
+static int ets_intervals_simulated(const struct forecast_ets_model *mod,
+                                   struct forecast_output *o, uint64_t seed)
+{
+    struct forecast_ets_state *paths = malloc(ETS_SIM_PATHS * sizeof *paths);
+    double *draws = malloc(ETS_SIM_PATHS * sizeof *draws);
+    double sigma = sqrt(mod->sigma2);
+    struct forecast_rng rng;
+    int rc = FORECAST_E_NOMEM;
+    if (paths == NULL || draws == NULL)
+        goto fail;
+    forecast_rng_seed(&rng, seed);
+    for (int p = 0; p < ETS_SIM_PATHS; p++)
+        paths[p] = mod->last;
+    for (int h = 0; h < o->horizon; h++) {
+        size_t phase = (mod->n + (size_t)h) % (size_t)mod->m;
+        for (int p = 0; p < ETS_SIM_PATHS; p++)
+            draws[p] = ets_sim_step(mod, &paths[p], phase, sigma, &rng);
+        forecast_output_from_draws(o, h, draws, ETS_SIM_PATHS);
+    }
+    rc = 0;
+fail:
+    free(paths);
+    free(draws);
+    return rc;
+}
+
+int forecast_ets_forecast(const struct forecast_ets_model *mod,
+                          struct forecast_output *o, uint64_t seed)
+{
+    ets_points(mod, o);
+    if (mod->spec.error == FORECAST_ETS_A &&
+        mod->spec.season != FORECAST_ETS_M)
+        return ets_intervals_analytic(mod, o);
+    return ets_intervals_simulated(mod, o, seed);
+}
+
+void forecast_ets_label(struct forecast_ets_spec spec, char *buf, size_t size)
+{
+    static const char *const names[] = {"N", "A", "Ad", "M"};
+    snprintf(buf, size, "ETS(%s,%s,%s)", names[spec.error], names[spec.trend],
+             names[spec.season]);
+}

@@ -1,0 +1,49 @@
+/*
+ * lib/forecast_job.h: the working context of one forecast request as it
+ * passes between lib/forecast.c, the method runners (forecast_methods) and
+ * the automatic chooser (forecast_auto): the validated series, where the
+ * forecasts go, the model label and the explanation being written.
+ *
+ * Invariants: y/n/m/seed are fixed for the request; out is initialised for
+ * the request's horizon before any runner sees the job; explain is always
+ * NUL-terminated and silently truncated at FORECAST_JOB_EXPLAIN_MAX.
+ *
+ * Ownership: the job lives on forecast_run()'s stack; y belongs to the
+ * caller; out's arrays belong to the result being built.
+ */
+#ifndef SENTIA_FORECAST_JOB_H
+#define SENTIA_FORECAST_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/forecast.h"
+#include "lib/forecast_output.h"
+
+#define FORECAST_JOB_EXPLAIN_MAX 2048
+#define FORECAST_JOB_MODEL_MAX 64
+
+struct forecast_job {
+    const double *y;
+    size_t n;
+    int m;
+    uint64_t seed;
+    struct forecast_output *out;
+    enum forecast_method chosen;
+    char model[FORECAST_JOB_MODEL_MAX];
+    bool has_aicc;
+    double aicc;
+    char explain[FORECAST_JOB_EXPLAIN_MAX];
+    size_t explain_len;
+};
+
+/* Appends one printf-formatted line (a newline is added) to job->explain. */
+void forecast_job_note(struct forecast_job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sets the model label (printf-formatted). */
+void forecast_job_model(struct forecast_job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

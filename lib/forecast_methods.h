@@ -1,0 +1,47 @@
+/*
+ * lib/forecast_methods.h: the explicit methods of the public API run on a
+ * forecast job, each writing its forecasts into a caller-given output and
+ * its model label and parameters into the job's explanation.
+ *
+ * Every runner handles a series too short for its model itself: it falls
+ * back to a simpler model (seasonal ETS -> non-seasonal ETS -> naive,
+ * Theta -> naive, seasonal naive -> naive) and says so in the explanation.
+ * Seasonality: ETS models periods up to FORECAST_ETS_MAX_PERIOD directly;
+ * longer periods, and Theta at any period, work on a seasonally adjusted
+ * series (forecast_season) and put the season back on the forecasts.
+ *
+ * Runners return 0 or FORECAST_E_NOMEM; they never leave NaN in `out`.
+ * They allocate only scratch memory, freed before returning.
+ */
+#ifndef SENTIA_FORECAST_METHODS_H
+#define SENTIA_FORECAST_METHODS_H
+
+#include "lib/forecast_intermittent.h"
+#include "lib/forecast_job.h"
+
+/* Naive: the last value, random-walk intervals. */
+int forecast_methods_naive(struct forecast_job *job,
+                           struct forecast_output *out);
+
+/* Seasonal naive; naive when n < m or m == 1. */
+int forecast_methods_snaive(struct forecast_job *job,
+                            struct forecast_output *out);
+
+/* ETS chosen by AICc among all admissible models. */
+int forecast_methods_ets(struct forecast_job *job,
+                         struct forecast_output *out);
+
+/* ETS restricted to a damped trend (used by the automatic combination). */
+int forecast_methods_damped(struct forecast_job *job,
+                            struct forecast_output *out);
+
+/* Theta (SES with drift) on the seasonally adjusted series. */
+int forecast_methods_theta(struct forecast_job *job,
+                           struct forecast_output *out);
+
+/* Croston, SBA or TSB; a series without demand gets zeros. */
+int forecast_methods_intermittent(struct forecast_job *job,
+                                  enum forecast_intermittent_kind kind,
+                                  struct forecast_output *out);
+
+#endif

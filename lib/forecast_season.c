@@ -1,0 +1,247 @@
+/*
+ * lib/forecast_season.c: seasonality test, classical decomposition and
+ * Fourier seasonal profiles (see forecast_season.h for the conventions).
+ */
+#include "lib/forecast_season.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/forecast.h"
+#include "lib/forecast_stats.h"
+
+enum { SEASON_MAX_COLS = 2 * FORECAST_SEASON_MAX_HARMONICS + 1 };
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/*
+ * Centred moving average of order m (2 x m for even m) of y. Writes
+ * trend[t] for t in [half, n - half) where half = m / 2, and returns half.
+ */
+static size_t season_moving_average(const double *y, size_t n, int m,
+                                    double *trend)
+{
+    size_t half = (size_t)m / 2;
+    for (size_t t = half; t + half < n; t++) {
+        double s = 0.0;
+        if (m % 2 == 1) {
+            for (size_t j = t - half; j <= t + half; j++)
+                s += y[j];
+        } else {
+            s = 0.5 * (y[t - half] + y[t + half]);
+            for (size_t j = t - half + 1; j < t + half; j++)
+                s += y[j];
+        }
+        trend[t] = s / m;
+    }
+    return half;
+}
+
+/* Detrended values y - trend (or y / trend) over the trend's range, in
+ * place in trend[]. Returns FORECAST_E_ARG on a non-positive trend value
+ * for the multiplicative form. */
+static int season_detrend(const double *y, size_t n, size_t half,
+                          bool multiplicative, double *trend)
+{
+    for (size_t t = half; t + half < n; t++) {
+        if (multiplicative) {
+            if (!(trend[t] > 0.0))
+                return FORECAST_E_ARG;
+            trend[t] = y[t] / trend[t];
+        } else {
+            trend[t] = y[t] - trend[t];
+        }
+    }
+    return FORECAST_OK;
+}
+
+/* Cholesky solve of the leading p x p block of the symmetric matrix a
+ * (row stride SEASON_MAX_COLS) against b; writes beta. Returns -1 when the
+ * block is not positive definite. */
+static int season_cholesky_solve(const double *a, const double *b, int p,
+                                 double *beta)
+{
+    double l[SEASON_MAX_COLS][SEASON_MAX_COLS], z[SEASON_MAX_COLS];
+    for (int i = 0; i < p; i++) {
+        for (int j = 0; j <= i; j++) {
+            double s = a[i * SEASON_MAX_COLS + j];
+            for (int k = 0; k < j; k++)
+                s -= l[i][k] * l[j][k];
+            if (i == j) {
+                if (!(s > 1e-12))
+                    return -1;
+                l[i][i] = sqrt(s);
+            } else {
+                l[i][j] = s / l[j][j];
+            }
+        }
+    }
+    for (int i = 0; i < p; i++) {
+        double s = b[i];
+        for (int k = 0; k < i; k++)
+            s -= l[i][k] * z[k];
+        z[i] = s / l[i][i];
+    }
+    for (int i = p - 1; i >= 0; i--) {
+        double s = z[i];
+        for (int k = i + 1; k < p; k++)
+            s -= l[k][i] * beta[k];
+        beta[i] = s / l[i][i];
+    }
+    return 0;
+}
+
+/* Regressor j of observation t: 1, then sin/cos pairs of harmonic 1..K. */
+static double season_regressor(int j, size_t t, int m)
+{
+    int k = (j + 1) / 2;
+    double w = 2.0 * M_PI * (double)k * (double)(t % (size_t)m) / m;
+    if (j == 0)
+        return 1.0;
+    return (j % 2 == 1) ? sin(w) : cos(w);
+}
+
+/* Accumulates X'X, X'd and d'd over the detrended range for cols columns. */
+static void season_normal_eqs(const double *d, size_t lo, size_t hi, int m,
+                              int cols, double *xtx, double *xtd, double *dtd)
+{
+    double x[SEASON_MAX_COLS];
+    memset(xtx, 0, sizeof(double) * SEASON_MAX_COLS * SEASON_MAX_COLS);
+    memset(xtd, 0, sizeof(double) * SEASON_MAX_COLS);
+    *dtd = 0.0;
+    for (size_t t = lo; t < hi; t++) {
+        for (int j = 0; j < cols; j++)
+            x[j] = season_regressor(j, t, m);
+        for (int i = 0; i < cols; i++) {
+            xtd[i] += x[i] * d[t];
+            for (int j = 0; j <= i; j++)
+                xtx[i * SEASON_MAX_COLS + j] += x[i] * x[j];
+        }
+        *dtd += d[t] * d[t];
+    }
+}
+
+/* AICc of a regression with p coefficients and residual sum rss over nd
+ * points (sigma counted as a parameter); HUGE_VAL when too few points. */
+static double season_aicc(double rss, size_t nd, int p)
+{
+    double k = p + 1.0, nn = (double)nd;
+    if (nn - k - 1.0 <= 0.0)
+        return HUGE_VAL;
+    if (rss < 1e-300)
+        rss = 1e-300;
+    return nn * log(rss / nn) + 2.0 * k + 2.0 * k * (k + 1.0) / (nn - k - 1.0);
+}
+
+/* ---- API ---------------------------------------------------------------- */
+
+bool forecast_season_detect(const double *y, size_t n, int m)
+{
+    double r, sum = 0.0, se;
+    if (m < 2 || n < 3 * (size_t)m)
+        return false;
+    for (int k = 1; k < m; k++) {
+        r = forecast_stats_acf(y, n, (size_t)k);
+        sum += r * r;
+    }
+    r = forecast_stats_acf(y, n, (size_t)m);
+    se = sqrt((1.0 + 2.0 * sum) / (double)n);
+    return fabs(r) > forecast_stats_qnorm(0.95) * se;
+}
+
+int forecast_season_classical(const double *y, size_t n, int m,
+                              bool multiplicative, double *idx)
+{
+    double *trend = NULL, total = 0.0;
+    size_t half, count[FORECAST_MAX_PERIOD] = {0};
+    int rc = FORECAST_E_ARG;
+    if (m < 2 || m > FORECAST_MAX_PERIOD || n < 2 * (size_t)m)
+        return FORECAST_E_ARG;
+    trend = malloc(n * sizeof *trend);
+    if (trend == NULL)
+        return FORECAST_E_NOMEM;
+    half = season_moving_average(y, n, m, trend);
+    if (season_detrend(y, n, half, multiplicative, trend) != 0)
+        goto fail;
+    memset(idx, 0, (size_t)m * sizeof *idx);
+    for (size_t t = half; t + half < n; t++) {
+        idx[t % (size_t)m] += trend[t];
+        count[t % (size_t)m]++;
+    }
+    for (int j = 0; j < m; j++) {
+        idx[j] /= (double)count[j];
+        total += idx[j];
+    }
+    if (multiplicative && !(total > 0.0))
+        goto fail;
+    for (int j = 0; j < m; j++)
+        idx[j] = multiplicative ? idx[j] * m / total : idx[j] - total / m;
+    rc = FORECAST_OK;
+fail:
+    free(trend);
+    return rc;
+}
+
+int forecast_season_fourier(const double *y, size_t n, int m, double *idx,
+                            int *harmonics)
+{
+    double *d = NULL, xtx[SEASON_MAX_COLS * SEASON_MAX_COLS];
+    double xtd[SEASON_MAX_COLS], dtd, beta[SEASON_MAX_COLS];
+    double best_beta[SEASON_MAX_COLS] = {0}, best = HUGE_VAL;
+    size_t half, nd;
+    int kmax, best_k = 0;
+    if (m < 4 || m > FORECAST_MAX_PERIOD || n < 2 * (size_t)m)
+        return FORECAST_E_ARG;
+    d = malloc(n * sizeof *d);
+    if (d == NULL)
+        return FORECAST_E_NOMEM;
+    half = season_moving_average(y, n, m, d);
+    season_detrend(y, n, half, false, d);
+    nd = n - 2 * half;
+    kmax = (m - 1) / 2;
+    if (kmax > FORECAST_SEASON_MAX_HARMONICS)
+        kmax = FORECAST_SEASON_MAX_HARMONICS;
+    season_normal_eqs(d, half, n - half, m, 2 * kmax + 1, xtx, xtd, &dtd);
+    for (int k = 0; k <= kmax; k++) {
+        int p = 2 * k + 1;
+        double rss = dtd, aicc;
+        if (season_cholesky_solve(xtx, xtd, p, beta) != 0)
+            break;
+        for (int j = 0; j < p; j++)
+            rss -= beta[j] * xtd[j];
+        aicc = season_aicc(rss, nd, p);
+        if (aicc < best) {
+            best = aicc;
+            best_k = k;
+            memcpy(best_beta, beta, (size_t)p * sizeof *beta);
+        }
+    }
+    for (int j = 0; j < m; j++) {
+        idx[j] = 0.0;
+        for (int c = 1; c <= 2 * best_k; c++)
+            idx[j] += best_beta[c] * season_regressor(c, (size_t)j, m);
+    }
+    *harmonics = best_k;
+    free(d);
+    return FORECAST_OK;
+}
+
+void forecast_season_adjust(const double *y, size_t n, int m,
+                            const double *idx, bool multiplicative,
+                            double *out)
+{
+    for (size_t t = 0; t < n; t++) {
+        double s = idx[t % (size_t)m];
+        out[t] = multiplicative ? y[t] / s : y[t] - s;
+    }
+}
+
+void forecast_season_restore(double *x, int horizon, size_t n, int m,
+                             const double *idx, bool multiplicative)
+{
+    for (int h = 0; h < horizon; h++) {
+        double s = idx[(n + (size_t)h) % (size_t)m];
+        x[h] = multiplicative ? x[h] * s : x[h] + s;
+    }
+}
