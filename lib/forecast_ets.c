@@ -20,6 +20,10 @@
  * millisecond per forecast step. */
 enum { ETS_SIM_PATHS = 2000 };
 
+/* Longest horizon for the O(h^2) analytic variance recursions; beyond it
+ * (up to FORECAST_MAX_HORIZON) the O(h) simulation is cheaper. */
+enum { ETS_ANALYTIC_MAX_HORIZON = 2000 };
+
 /* Likelihood evaluations allowed per parameter of a fit. */
 enum { ETS_EVALS_PER_PARAM = 150 };
 
@@ -71,15 +75,31 @@ static int ets_update(const struct forecast_ets_model *mod,
     return 0;
 }
 
+/* Running sum of log(mu) kept as a product that is folded into the sum
+ * only when it leaves [1e-150, 1e150]: one log per dozens of steps instead
+ * of one per step (the likelihood's hot spot for multiplicative errors). */
+struct ets_logsum {
+    double sum, prod;
+};
+
+static void ets_logsum_add(struct ets_logsum *ls, double v)
+{
+    ls->prod *= v;
+    if (ls->prod > 1e150 || ls->prod < 1e-150) {
+        ls->sum += log(ls->prod);
+        ls->prod = 1.0;
+    }
+}
+
 int forecast_ets_filter(struct forecast_ets_model *mod, const double *y,
                         size_t n, double *fitted)
 {
     struct forecast_ets_state st = mod->init;
-    double sse = 0.0, sse_y = 0.0, sumlog = 0.0, q, mu, e;
-    size_t m = (size_t)mod->m;
+    struct ets_logsum ls = {0.0, 1.0};
+    double sse = 0.0, sse_y = 0.0, q, mu, e;
+    size_t m = (size_t)mod->m, phase = 0;
     bool mult_err = mod->spec.error == FORECAST_ETS_M;
     for (size_t t = 0; t < n; t++) {
-        size_t phase = t % m;
         mu = ets_mu(mod, &st, phase, &q);
         if (fitted != NULL)
             fitted[t] = mu;
@@ -87,7 +107,7 @@ int forecast_ets_filter(struct forecast_ets_model *mod, const double *y,
             if (!(mu > ETS_TINY))
                 return -1;
             e = (y[t] - mu) / mu;
-            sumlog += log(mu);
+            ets_logsum_add(&ls, mu);
         } else {
             e = y[t] - mu;
         }
@@ -95,12 +115,15 @@ int forecast_ets_filter(struct forecast_ets_model *mod, const double *y,
         sse_y += (y[t] - mu) * (y[t] - mu);
         if (ets_update(mod, &st, phase, y[t], q) != 0)
             return -1;
+        if (++phase == m)
+            phase = 0;
     }
-    if (!isfinite(sse) || !isfinite(sumlog))
+    ls.sum += log(ls.prod);
+    if (!isfinite(sse) || !isfinite(ls.sum))
         return -1;
     mod->last = st;
     mod->n = n;
-    mod->lik = (double)n * log(fmax(sse, 1e-300)) + 2.0 * sumlog;
+    mod->lik = (double)n * log(fmax(sse, 1e-300)) + 2.0 * ls.sum;
     mod->sigma2 = sse / (double)n;
     mod->mse = sse_y / (double)n;
     return 0;
@@ -342,32 +365,64 @@ static void ets_points(const struct forecast_ets_model *mod,
     }
 }
 
-/* Class 1 variance: sigma^2 (1 + sum_{j<h} c_j^2) with
- * c_j = alpha + beta (phi + ... + phi^j) + gamma [j % m == 0]. Returns 0
- * or FORECAST_E_NOMEM. */
+/* Coefficient c_j = alpha + beta (phi + ... + phi^j) + gamma [j % m == 0]
+ * of the class 1 and 2 variance formulas; damp = phi + ... + phi^j. */
+static double ets_c(const struct forecast_ets_model *mod, int j, double damp)
+{
+    double c = mod->alpha;
+    if (mod->spec.trend != FORECAST_ETS_N)
+        c += mod->beta * damp;
+    if (mod->spec.season == FORECAST_ETS_A && j % mod->m == 0)
+        c += mod->gamma;
+    return c;
+}
+
+/*
+ * Analytic forecast variances (Hyndman et al. 2008, ch. 6) into var[h]:
+ * class 1 (additive error): sigma^2 (1 + sum_{j<h} c_j^2);
+ * class 2 (multiplicative error, no season):
+ *   theta_h = mu_h^2 + sigma^2 sum_{j<h} c_j^2 theta_{h-j},
+ *   var_h = (1 + sigma^2) theta_h - mu_h^2.
+ * mu_h are the point forecasts already in o->point; c2 and theta are
+ * scratch arrays of o->horizon values.
+ */
+static void ets_variances(const struct forecast_ets_model *mod,
+                          const struct forecast_output *o, double *c2,
+                          double *theta, double *var)
+{
+    double phi_pow = 1.0, damp = 0.0, s2 = mod->sigma2;
+    bool mult = mod->spec.error == FORECAST_ETS_M;
+    for (int h = 0; h < o->horizon; h++) {
+        double acc = 0.0, mu = o->point[h], c;
+        phi_pow *= mod->phi;
+        damp += phi_pow;
+        c = ets_c(mod, h + 1, damp);
+        c2[h] = c * c;
+        for (int j = 1; j <= h; j++)
+            acc += c2[j - 1] * (mult ? theta[h - j] : 1.0);
+        if (mult) {
+            theta[h] = mu * mu + s2 * acc;
+            var[h] = (1.0 + s2) * theta[h] - mu * mu;
+        } else {
+            var[h] = s2 * (1.0 + acc);
+        }
+    }
+}
+
+/* Normal intervals from the analytic variances. Returns 0 or
+ * FORECAST_E_NOMEM. */
 static int ets_intervals_analytic(const struct forecast_ets_model *mod,
                                   struct forecast_output *o)
 {
-    double *sd = malloc((size_t)o->horizon * sizeof *sd);
-    double acc = 1.0, phi_pow = 1.0, damp = 0.0;
-    if (sd == NULL)
+    size_t h = (size_t)o->horizon;
+    double *buf = malloc(3 * h * sizeof *buf);
+    if (buf == NULL)
         return FORECAST_E_NOMEM;
-    for (int h = 0; h < o->horizon; h++) {
-        int j = h + 1;
-        sd[h] = sqrt(mod->sigma2 * acc);
-        phi_pow *= mod->phi;
-        damp += phi_pow;
-        {
-            double c = mod->alpha;
-            if (mod->spec.trend != FORECAST_ETS_N)
-                c += mod->beta * damp;
-            if (mod->spec.season == FORECAST_ETS_A && j % mod->m == 0)
-                c += mod->gamma;
-            acc += c * c;
-        }
-    }
-    forecast_output_normal(o, sd);
-    free(sd);
+    ets_variances(mod, o, buf, buf + h, buf + 2 * h);
+    for (size_t i = 0; i < h; i++)
+        buf[2 * h + i] = sqrt(fmax(buf[2 * h + i], 0.0));
+    forecast_output_normal(o, buf + 2 * h);
+    free(buf);
     return 0;
 }
 
@@ -418,8 +473,8 @@ int forecast_ets_forecast(const struct forecast_ets_model *mod,
                           struct forecast_output *o, uint64_t seed)
 {
     ets_points(mod, o);
-    if (mod->spec.error == FORECAST_ETS_A &&
-        mod->spec.season != FORECAST_ETS_M)
+    if (mod->spec.season != FORECAST_ETS_M &&
+        o->horizon <= ETS_ANALYTIC_MAX_HORIZON)
         return ets_intervals_analytic(mod, o);
     return ets_intervals_simulated(mod, o, seed);
 }
