@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/forecast_ets_init.h"
 #include "lib/forecast_optim.h"
 #include "lib/forecast_rng.h"
 #include "lib/forecast_season.h"
@@ -137,6 +138,7 @@ struct ets_fit_ctx {
     const double *y;
     size_t n;
     int dim;
+    bool concentrated; /* initial states by least squares, not searched */
 };
 
 /* Number of free parameters of a spec, excluding sigma. */
@@ -153,9 +155,11 @@ static int ets_count_params(struct forecast_ets_spec spec, int m)
 }
 
 /* Copies the optimiser's vector x into the model: alpha, beta / alpha,
- * gamma / (1 - alpha), phi, l0, b0 (only the ones the spec has). */
-static void ets_unpack(struct forecast_ets_model *mod, const double *x)
+ * gamma / (1 - alpha), phi, then l0 and b0 unless they are concentrated
+ * out (only the entries the spec has). */
+static void ets_unpack(struct ets_fit_ctx *c, const double *x)
 {
+    struct forecast_ets_model *mod = &c->mod;
     int i = 0;
     mod->alpha = x[i++];
     if (mod->spec.trend != FORECAST_ETS_N)
@@ -164,16 +168,27 @@ static void ets_unpack(struct forecast_ets_model *mod, const double *x)
         mod->gamma = x[i++] * (1.0 - mod->alpha);
     if (mod->spec.trend == FORECAST_ETS_AD)
         mod->phi = x[i++];
+    if (c->concentrated)
+        return;
     mod->init.l = x[i++];
     if (mod->spec.trend != FORECAST_ETS_N)
         mod->init.b = x[i++];
 }
 
-/* Objective for the optimiser: -2 log L, HUGE_VAL when inadmissible. */
+/* Objective for the optimiser: -2 log L, HUGE_VAL when inadmissible. With
+ * concentrated initial states an additive-error likelihood comes straight
+ * from the least-squares fit; otherwise the filter runs. */
 static double ets_objective(const double *x, void *arg)
 {
     struct ets_fit_ctx *c = arg;
-    ets_unpack(&c->mod, x);
+    double sse;
+    ets_unpack(c, x);
+    if (c->concentrated) {
+        if (forecast_ets_init_solve(&c->mod, c->y, c->n, &sse) != 0)
+            return HUGE_VAL;
+        if (c->mod.spec.error == FORECAST_ETS_A)
+            return (double)c->n * log(fmax(sse, 1e-300));
+    }
     if (forecast_ets_filter(&c->mod, c->y, c->n, NULL) != 0)
         return HUGE_VAL;
     return c->mod.lik;
@@ -235,36 +250,76 @@ static bool ets_needs_positive(struct forecast_ets_spec spec, const double *y,
     return false;
 }
 
-/* Fills the optimiser's start point, bounds and steps; returns the
- * dimension. scale is a typical magnitude of the data. */
-static int ets_start(const struct forecast_ets_model *mod, double scale,
-                     double *x, double *lo, double *hi, double *step)
+/* Appends one optimiser coordinate. */
+static void ets_param(struct ets_fit_ctx *c, double *x, double *lo,
+                      double *hi, double *step, const double v[4])
 {
-    int d = 0;
+    x[c->dim] = v[0];
+    lo[c->dim] = v[1];
+    hi[c->dim] = v[2];
+    step[c->dim] = v[3];
+    c->dim++;
+}
+
+/* Fills the optimiser's start point, bounds and steps and sets c->dim.
+ * scale is a typical magnitude of the data. */
+static void ets_start(struct ets_fit_ctx *c, double scale, double *x,
+                      double *lo, double *hi, double *step)
+{
+    const struct forecast_ets_model *mod = &c->mod;
     bool mult = mod->spec.error == FORECAST_ETS_M ||
                 mod->spec.season == FORECAST_ETS_M;
-#define ETS_PARAM(v, l, h, s)                                               \
-    do {                                                                    \
-        x[d] = (v);                                                         \
-        lo[d] = (l);                                                        \
-        hi[d] = (h);                                                        \
-        step[d] = (s);                                                      \
-        d++;                                                                \
-    } while (0)
-    ETS_PARAM(mod->m > 1 ? 0.1 : 0.3, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.15);
+    c->dim = 0;
+    ets_param(c, x, lo, hi, step, (double[4]){mod->m > 1 ? 0.1 : 0.3,
+                                                ETS_ALPHA_LO, ETS_ALPHA_HI, 0.15});
     if (mod->spec.trend != FORECAST_ETS_N)
-        ETS_PARAM(0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2);
+        ets_param(c, x, lo, hi, step,
+                  (double[4]){0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2});
     if (mod->spec.season != FORECAST_ETS_N)
-        ETS_PARAM(0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2);
+        ets_param(c, x, lo, hi, step,
+                  (double[4]){0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2});
     if (mod->spec.trend == FORECAST_ETS_AD)
-        ETS_PARAM(0.95, ETS_PHI_LO, ETS_PHI_HI, 0.05);
-    ETS_PARAM(mod->init.l, mult ? ETS_TINY * scale : -HUGE_VAL, HUGE_VAL,
-              0.1 * scale);
+        ets_param(c, x, lo, hi, step,
+                  (double[4]){0.95, ETS_PHI_LO, ETS_PHI_HI, 0.05});
+    if (c->concentrated)
+        return;
+    ets_param(c, x, lo, hi, step,
+              (double[4]){mod->init.l, mult ? ETS_TINY * scale : -HUGE_VAL,
+                          HUGE_VAL, 0.1 * scale});
     if (mod->spec.trend != FORECAST_ETS_N)
-        ETS_PARAM(mod->init.b, -HUGE_VAL, HUGE_VAL,
-                  0.2 * fabs(mod->init.b) + 0.01 * scale);
-#undef ETS_PARAM
-    return d;
+        ets_param(c, x, lo, hi, step,
+                  (double[4]){mod->init.b, -HUGE_VAL, HUGE_VAL,
+                              0.2 * fabs(mod->init.b) + 0.01 * scale});
+}
+
+/* Picks the best starting alpha of a few for the concentrated search,
+ * whose objective is cheap enough to probe (likelihoods are often
+ * multimodal in alpha). */
+static void ets_pick_alpha(struct ets_fit_ctx *c, double *x)
+{
+    static const double alphas[] = {0.02, 0.1, 0.3, 0.6, 0.9};
+    double best = ets_objective(x, c), start = x[0];
+    for (size_t i = 0; i < sizeof alphas / sizeof *alphas; i++) {
+        double v;
+        x[0] = alphas[i];
+        v = ets_objective(x, c);
+        if (v < best) {
+            best = v;
+            start = alphas[i];
+        }
+    }
+    x[0] = start;
+}
+
+/* Sets up starting states for the searched (multiplicative-season) case.
+ * Returns 0 or -1. */
+static int ets_prepare_states(struct ets_fit_ctx *c)
+{
+    if (c->mod.spec.season != FORECAST_ETS_N &&
+        ets_init_season(&c->mod, c->y, c->n) != 0)
+        return -1;
+    ets_init_level(&c->mod, c->y, c->n);
+    return 0;
 }
 
 int forecast_ets_fit(const double *y, size_t n, int m,
@@ -285,25 +340,24 @@ int forecast_ets_fit(const double *y, size_t n, int m,
     if (n <= (size_t)npar + 4 || (m > 1 && n < 2 * (size_t)m))
         return -1;
     memset(&c, 0, sizeof c);
-    c.mod.spec = spec;
-    c.mod.m = m;
-    c.mod.phi = 1.0;
+    c.mod = (struct forecast_ets_model){.spec = spec, .m = m, .phi = 1.0};
     c.y = y;
     c.n = n;
-    if (spec.season != FORECAST_ETS_N && ets_init_season(&c.mod, y, n) != 0)
+    c.concentrated = spec.season != FORECAST_ETS_M;
+    if (!c.concentrated && ets_prepare_states(&c) != 0)
         return -1;
-    ets_init_level(&c.mod, y, n);
     scale = fmax(fabs(c.mod.init.l), sqrt(forecast_stats_var(y, n)));
     scale = fmax(scale, 1e-6);
-    c.dim = ets_start(&c.mod, scale, x, lo, hi, step);
+    ets_start(&c, scale, x, lo, hi, step);
+    if (c.concentrated)
+        ets_pick_alpha(&c, x);
     prob = (struct forecast_optim_problem){
         .fn = ets_objective, .ctx = &c, .dim = c.dim, .lower = lo,
         .upper = hi, .step = step, .max_evals = ETS_EVALS_PER_PARAM * c.dim,
         .tol = 1e-6};
     forecast_optim_minimize(&prob, x, &fmin);
-    if (!isfinite(fmin))
+    if (!isfinite(fmin) || !isfinite(ets_objective(x, &c)))
         return -1;
-    ets_unpack(&c.mod, x);
     if (forecast_ets_filter(&c.mod, y, n, NULL) != 0)
         return -1;
     k = npar + 1.0; /* sigma */
