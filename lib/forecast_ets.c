@@ -402,7 +402,7 @@ int forecast_ets_select(const double *y, size_t n, int m, bool seasonal,
 /* ---- forecasting -------------------------------------------------------- */
 
 /* Point forecasts: the recursion's conditional mean path. */
-static void ets_points(const struct forecast_ets_model *mod,
+void forecast_ets_points(const struct forecast_ets_model *mod,
                        struct forecast_output *o)
 {
     const struct forecast_ets_state *st = &mod->last;
@@ -526,7 +526,7 @@ fail:
 int forecast_ets_forecast(const struct forecast_ets_model *mod,
                           struct forecast_output *o, uint64_t seed)
 {
-    ets_points(mod, o);
+    forecast_ets_points(mod, o);
     if (mod->spec.season != FORECAST_ETS_M &&
         o->horizon <= ETS_ANALYTIC_MAX_HORIZON)
         return ets_intervals_analytic(mod, o);

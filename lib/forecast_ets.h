@@ -112,6 +112,11 @@ int forecast_ets_select(const double *y, size_t n, int m, bool seasonal,
 int forecast_ets_forecast(const struct forecast_ets_model *mod,
                           struct forecast_output *o, uint64_t seed);
 
+/* Point forecasts only, for o->horizon steps into o->point (the bounds
+ * are left untouched). */
+void forecast_ets_points(const struct forecast_ets_model *mod,
+                         struct forecast_output *o);
+
 /* Writes the label "ETS(M,Ad,N)" of spec into buf (at least 12 bytes). */
 void forecast_ets_label(struct forecast_ets_spec spec, char *buf,
                         size_t size);

@@ -12,7 +12,7 @@ void forecast_job_note(struct forecast_job *job, const char *fmt, ...)
     size_t room = sizeof job->explain - job->explain_len;
     va_list ap;
     int w;
-    if (room < 2)
+    if (room < 2 || job->quiet)
         return;
     va_start(ap, fmt);
     w = vsnprintf(job->explain + job->explain_len, room - 1, fmt, ap);

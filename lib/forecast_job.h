@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "lib/forecast.h"
+#include "lib/forecast_ets.h"
 #include "lib/forecast_output.h"
 
 #define FORECAST_JOB_EXPLAIN_MAX 2048
@@ -36,9 +37,18 @@ struct forecast_job {
     double aicc;
     char explain[FORECAST_JOB_EXPLAIN_MAX];
     size_t explain_len;
+    /* Validation runs of the automatic chooser (forecast_auto) set these:
+     * no explanation, no intervals, and ETS refits only ets_spec. */
+    bool quiet;
+    bool points_only;
+    bool fixed_ets;
+    /* The ETS spec to refit when fixed_ets; the ETS runner stores the spec
+     * it chose here in any case. */
+    struct forecast_ets_spec ets_spec;
 };
 
-/* Appends one printf-formatted line (a newline is added) to job->explain. */
+/* Appends one printf-formatted line (a newline is added) to job->explain,
+ * unless the job is quiet. */
 void forecast_job_note(struct forecast_job *job, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -169,6 +169,21 @@ static void methods_ets_note(struct forecast_job *job, const char *who,
                       mod->aicc);
 }
 
+/* Fits the job's fixed spec, or chooses by AICc (damped trends only if
+ * asked); y is the series to model (seasonally adjusted for long periods,
+ * when direct is false). Returns 0 or -1 when nothing could be fitted. */
+static int methods_ets_fit(const struct forecast_job *job, const double *y,
+                           bool direct, bool damped_only,
+                           struct forecast_ets_model *mod)
+{
+    int m = direct ? job->m : 1;
+    if (job->fixed_ets &&
+        forecast_ets_fit(y, job->n, m, job->ets_spec, mod) == 0)
+        return 0;
+    return forecast_ets_select(y, job->n, m, direct && job->m > 1,
+                               damped_only, mod);
+}
+
 /* ETS by AICc (damped trends only if asked) with seasonal adjustment for
  * long periods; naive when no model can be fitted. */
 static int methods_ets_common(struct forecast_job *job, bool damped_only,
@@ -182,8 +197,7 @@ static int methods_ets_common(struct forecast_job *job, bool damped_only,
     int rc = 0;
     if (!direct && (rc = methods_season_prepare(job, false, who, &s)) != 0)
         goto fail;
-    if (forecast_ets_select(s.adj, job->n, direct ? job->m : 1,
-                            direct && job->m > 1, damped_only, &mod) != 0) {
+    if (methods_ets_fit(job, s.adj, direct, damped_only, &mod) != 0) {
         forecast_job_note(job, "%s: %zu values are too few for any ETS model; "
                           "using naive", who, job->n);
         methods_season_dispose(&s);
@@ -194,7 +208,11 @@ static int methods_ets_common(struct forecast_job *job, bool damped_only,
         forecast_job_note(job, "%s: fewer than two periods of data; seasonal "
                           "models were not considered", who);
     methods_ets_note(job, who, &mod);
-    rc = forecast_ets_forecast(&mod, out, job->seed);
+    job->ets_spec = mod.spec;
+    if (job->points_only)
+        forecast_ets_points(&mod, out);
+    else
+        rc = forecast_ets_forecast(&mod, out, job->seed);
     if (rc != 0)
         goto fail;
     methods_season_restore(job, &s, out);
