@@ -195,16 +195,16 @@ static double ets_objective(const double *x, void *arg)
 }
 
 /* Starting seasonal states from a classical decomposition of the first
- * (up to three) years. Returns 0 or -1. */
+ * `use` values (the first three years, or the whole history). Returns 0
+ * or -1. */
 static int ets_init_season(struct forecast_ets_model *mod, const double *y,
-                           size_t n)
+                           size_t use)
 {
-    size_t m = (size_t)mod->m, use = n < 3 * m ? n : 3 * m;
     bool mult = mod->spec.season == FORECAST_ETS_M;
     double idx[FORECAST_ETS_MAX_PERIOD];
     if (forecast_season_classical(y, use, mod->m, mult, idx) != 0)
         return -1;
-    for (size_t j = 0; j < m; j++) {
+    for (int j = 0; j < mod->m; j++) {
         if (mult && !(idx[j] > ETS_TINY))
             return -1;
         mod->init.s[j] = idx[j];
@@ -311,15 +311,52 @@ static void ets_pick_alpha(struct ets_fit_ctx *c, double *x)
     x[0] = start;
 }
 
-/* Sets up starting states for the searched (multiplicative-season) case.
- * Returns 0 or -1. */
-static int ets_prepare_states(struct ets_fit_ctx *c)
+/* Searches the parameters from the model's current starting states and
+ * leaves the optimum in c->mod (states filtered). Returns 0 or -1. */
+static int ets_search(struct ets_fit_ctx *c)
 {
-    if (c->mod.spec.season != FORECAST_ETS_N &&
-        ets_init_season(&c->mod, c->y, c->n) != 0)
+    double x[FORECAST_OPTIM_MAX_DIM], lo[FORECAST_OPTIM_MAX_DIM];
+    double hi[FORECAST_OPTIM_MAX_DIM], step[FORECAST_OPTIM_MAX_DIM];
+    double fmin, scale;
+    struct forecast_optim_problem prob;
+    scale = fmax(fabs(c->mod.init.l), sqrt(forecast_stats_var(c->y, c->n)));
+    scale = fmax(scale, 1e-6);
+    ets_start(c, scale, x, lo, hi, step);
+    if (c->concentrated)
+        ets_pick_alpha(c, x);
+    prob = (struct forecast_optim_problem){
+        .fn = ets_objective, .ctx = c, .dim = c->dim, .lower = lo,
+        .upper = hi, .step = step, .max_evals = ETS_EVALS_PER_PARAM * c->dim,
+        .tol = 1e-6};
+    forecast_optim_minimize(&prob, x, &fmin);
+    if (!isfinite(fmin) || !isfinite(ets_objective(x, c)))
         return -1;
-    ets_init_level(&c->mod, c->y, c->n);
-    return 0;
+    return forecast_ets_filter(&c->mod, c->y, c->n, NULL);
+}
+
+/*
+ * The searched (multiplicative-season) case: its initial seasonals are
+ * not estimated inside the search, so two starts are tried - indices from
+ * the first three years and from the whole history - and the one with the
+ * higher likelihood kept (both have the same number of parameters).
+ * Returns 0 or -1.
+ */
+static int ets_search_seasonal(struct ets_fit_ctx *c)
+{
+    struct ets_fit_ctx first = *c;
+    size_t m = (size_t)c->mod.m, three = 3 * m < c->n ? 3 * m : c->n;
+    bool ok_first = false, ok_all = false;
+    if (ets_init_season(&first.mod, c->y, three) == 0) {
+        ets_init_level(&first.mod, c->y, c->n);
+        ok_first = ets_search(&first) == 0;
+    }
+    if (three < c->n && ets_init_season(&c->mod, c->y, c->n) == 0) {
+        ets_init_level(&c->mod, c->y, c->n);
+        ok_all = ets_search(c) == 0;
+    }
+    if (ok_first && (!ok_all || first.mod.lik < c->mod.lik))
+        *c = first;
+    return ok_first || ok_all ? 0 : -1;
 }
 
 int forecast_ets_fit(const double *y, size_t n, int m,
@@ -327,11 +364,8 @@ int forecast_ets_fit(const double *y, size_t n, int m,
                      struct forecast_ets_model *out)
 {
     struct ets_fit_ctx c;
-    double x[FORECAST_OPTIM_MAX_DIM], lo[FORECAST_OPTIM_MAX_DIM];
-    double hi[FORECAST_OPTIM_MAX_DIM], step[FORECAST_OPTIM_MAX_DIM];
-    double fmin, scale, k;
-    struct forecast_optim_problem prob;
-    int npar;
+    double k;
+    int npar, rc;
     if (spec.season == FORECAST_ETS_N)
         m = 1;
     if (m < 1 || m > FORECAST_ETS_MAX_PERIOD || ets_needs_positive(spec, y, n))
@@ -344,21 +378,8 @@ int forecast_ets_fit(const double *y, size_t n, int m,
     c.y = y;
     c.n = n;
     c.concentrated = spec.season != FORECAST_ETS_M;
-    if (!c.concentrated && ets_prepare_states(&c) != 0)
-        return -1;
-    scale = fmax(fabs(c.mod.init.l), sqrt(forecast_stats_var(y, n)));
-    scale = fmax(scale, 1e-6);
-    ets_start(&c, scale, x, lo, hi, step);
-    if (c.concentrated)
-        ets_pick_alpha(&c, x);
-    prob = (struct forecast_optim_problem){
-        .fn = ets_objective, .ctx = &c, .dim = c.dim, .lower = lo,
-        .upper = hi, .step = step, .max_evals = ETS_EVALS_PER_PARAM * c.dim,
-        .tol = 1e-6};
-    forecast_optim_minimize(&prob, x, &fmin);
-    if (!isfinite(fmin) || !isfinite(ets_objective(x, &c)))
-        return -1;
-    if (forecast_ets_filter(&c.mod, y, n, NULL) != 0)
+    rc = c.concentrated ? ets_search(&c) : ets_search_seasonal(&c);
+    if (rc != 0)
         return -1;
     k = npar + 1.0; /* sigma */
     c.mod.npar = npar + 1;
