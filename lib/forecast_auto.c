@@ -104,15 +104,66 @@ static int auto_validate(const struct forecast_job *job, int horizon,
     return rc;
 }
 
-/* Intermittent branch: the SBC classification picks Croston or SBA. */
+/* Intermittent candidates: the SBC choice (Croston or SBA), TSB, and a
+ * level-only model (simple exponential smoothing). */
+enum auto_icand { AUTO_I_SBC = 0, AUTO_I_TSB, AUTO_I_SES, AUTO_I_NCAND };
+
+/* In-sample one-step mean squared error of candidate c with its own
+ * fitted constants; HUGE_VAL when it cannot be fitted. */
+static double auto_intermittent_mse(const double *y, size_t n,
+                                    enum forecast_intermittent_kind sbc,
+                                    enum auto_icand c)
+{
+    struct forecast_intermittent_model im;
+    struct forecast_ets_model em;
+    struct forecast_ets_spec ses = {FORECAST_ETS_A, FORECAST_ETS_N,
+                                    FORECAST_ETS_N};
+    if (c == AUTO_I_SES)
+        return forecast_ets_fit(y, n, 1, ses, &em) == 0 ? em.mse : HUGE_VAL;
+    if (forecast_intermittent_fit(y, n, c == AUTO_I_TSB
+                                            ? FORECAST_INTERMITTENT_TSB
+                                            : sbc, &im) != 0)
+        return HUGE_VAL;
+    return im.mse;
+}
+
+/*
+ * Intermittent branch. The SBC classification (ADI, CV^2) names the
+ * Croston-family candidate; it competes with TSB, which lets the demand
+ * probability decay when demand stops, and with SES, on in-sample
+ * one-step mean squared error (squared, because the mean is what a
+ * replenishment forecast needs; one-step, because held-out windows of a
+ * few epidemic-like bursts proved too noisy to choose by).
+ */
 static int auto_intermittent(struct forecast_job *job,
                              const struct forecast_intermittent_pattern *pat,
                              struct forecast_output *out)
 {
-    enum forecast_intermittent_kind kind = forecast_intermittent_classify(pat);
-    forecast_job_note(job, "auto: intermittent demand (ADI %.3f >= %.2f)",
-                      pat->adi, FORECAST_INTERMITTENT_ADI_CUT);
-    return forecast_methods_intermittent(job, kind, out);
+    static const char *const names[AUTO_I_NCAND] = {"SBC", "TSB", "SES"};
+    enum forecast_intermittent_kind sbc = forecast_intermittent_classify(pat);
+    double score[AUTO_I_NCAND];
+    int best = AUTO_I_SBC;
+    forecast_job_note(job, "auto: intermittent demand (ADI %.3f >= %.2f, "
+                      "CV2 %.3f): SBC suggests %s", pat->adi,
+                      FORECAST_INTERMITTENT_ADI_CUT, pat->cv2,
+                      forecast_intermittent_name(sbc));
+    for (int c = 0; c < AUTO_I_NCAND; c++) {
+        score[c] = auto_intermittent_mse(job->y, job->n, sbc, c);
+        if (score[c] < score[best])
+            best = c;
+    }
+    forecast_job_note(job, "auto: in-sample one-step MSE: %s %.6g, TSB "
+                      "%.6g, SES %.6g; chose %s",
+                      forecast_intermittent_name(sbc), score[0], score[1],
+                      score[2], names[best]);
+    if (best == AUTO_I_SES) {
+        job->fixed_ets = true;
+        job->ets_spec = (struct forecast_ets_spec){
+            FORECAST_ETS_A, FORECAST_ETS_N, FORECAST_ETS_N};
+        return forecast_methods_ets(job, out);
+    }
+    return forecast_methods_intermittent(
+        job, best == AUTO_I_TSB ? FORECAST_INTERMITTENT_TSB : sbc, out);
 }
 
 /* Index of the lowest score (first wins ties). */

@@ -11,7 +11,7 @@
 
 #include "lib/forecast_stats.h"
 
-static const double intermittent_grid[] = {0.02, 0.05, 0.1, 0.15, 0.2, 0.3};
+static const double intermittent_grid[] = {0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5};
 enum { INTERMITTENT_GRID = sizeof intermittent_grid / sizeof *intermittent_grid };
 
 /* ---- helpers ------------------------------------------------------------ */
