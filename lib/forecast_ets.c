@@ -25,6 +25,9 @@ enum { ETS_SIM_PATHS = 2000 };
  * (up to FORECAST_MAX_HORIZON) the O(h) simulation is cheaper. */
 enum { ETS_ANALYTIC_MAX_HORIZON = 2000 };
 
+/* Gauss-Newton steps on the initial states of multiplicative seasons. */
+enum { ETS_REFINE_STEPS = 4 };
+
 /* Likelihood evaluations allowed per parameter of a fit. */
 enum { ETS_EVALS_PER_PARAM = 150 };
 
@@ -139,6 +142,7 @@ struct ets_fit_ctx {
     size_t n;
     int dim;
     bool concentrated; /* initial states by least squares, not searched */
+    bool warm;         /* start the search from the model's parameters */
 };
 
 /* Number of free parameters of a spec, excluding sigma. */
@@ -269,18 +273,23 @@ static void ets_start(struct ets_fit_ctx *c, double scale, double *x,
     const struct forecast_ets_model *mod = &c->mod;
     bool mult = mod->spec.error == FORECAST_ETS_M ||
                 mod->spec.season == FORECAST_ETS_M;
+    bool warm = c->warm;
     c->dim = 0;
-    ets_param(c, x, lo, hi, step, (double[4]){mod->m > 1 ? 0.1 : 0.3,
-                                                ETS_ALPHA_LO, ETS_ALPHA_HI, 0.15});
+    ets_param(c, x, lo, hi, step,
+              (double[4]){warm ? mod->alpha : mod->m > 1 ? 0.1 : 0.3,
+                          ETS_ALPHA_LO, ETS_ALPHA_HI, 0.15});
     if (mod->spec.trend != FORECAST_ETS_N)
         ets_param(c, x, lo, hi, step,
-                  (double[4]){0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2});
+                  (double[4]){warm ? mod->beta / mod->alpha : 0.1,
+                              ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2});
     if (mod->spec.season != FORECAST_ETS_N)
         ets_param(c, x, lo, hi, step,
-                  (double[4]){0.1, ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2});
+                  (double[4]){warm ? mod->gamma / (1.0 - mod->alpha) : 0.1,
+                              ETS_ALPHA_LO, ETS_ALPHA_HI, 0.2});
     if (mod->spec.trend == FORECAST_ETS_AD)
         ets_param(c, x, lo, hi, step,
-                  (double[4]){0.95, ETS_PHI_LO, ETS_PHI_HI, 0.05});
+                  (double[4]){warm ? mod->phi : 0.95, ETS_PHI_LO, ETS_PHI_HI,
+                              0.05});
     if (c->concentrated)
         return;
     ets_param(c, x, lo, hi, step,
@@ -335,6 +344,20 @@ static int ets_search(struct ets_fit_ctx *c)
 }
 
 /*
+ * Search, Gauss-Newton refinement of every initial state (seasonals
+ * included) for the parameters found, then a second search from there:
+ * one round of block-coordinate ascent of the likelihood. Returns 0 or -1.
+ */
+static int ets_search_refined(struct ets_fit_ctx *c)
+{
+    if (ets_search(c) != 0)
+        return -1;
+    forecast_ets_init_refine(&c->mod, c->y, c->n, ETS_REFINE_STEPS);
+    c->warm = true;
+    return ets_search(c);
+}
+
+/*
  * The searched (multiplicative-season) case: its initial seasonals are
  * not estimated inside the search, so two starts are tried - indices from
  * the first three years and from the whole history - and the one with the
@@ -348,11 +371,11 @@ static int ets_search_seasonal(struct ets_fit_ctx *c)
     bool ok_first = false, ok_all = false;
     if (ets_init_season(&first.mod, c->y, three) == 0) {
         ets_init_level(&first.mod, c->y, c->n);
-        ok_first = ets_search(&first) == 0;
+        ok_first = ets_search_refined(&first) == 0;
     }
     if (three < c->n && ets_init_season(&c->mod, c->y, c->n) == 0) {
         ets_init_level(&c->mod, c->y, c->n);
-        ok_all = ets_search(c) == 0;
+        ok_all = ets_search_refined(c) == 0;
     }
     if (ok_first && (!ok_all || first.mod.lik < c->mod.lik))
         *c = first;

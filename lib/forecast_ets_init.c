@@ -226,3 +226,110 @@ int forecast_ets_init_solve(struct forecast_ets_model *mod, const double *y,
     init_store(mod, beta, ib, is);
     return 0;
 }
+
+/* ---- multiplicative seasons: Gauss-Newton ------------------------------- */
+
+/*
+ * One pass of a multiplicative-season model from mod->init, accumulating
+ * the Gauss-Newton normal equations of the one-step errors e_t (y - mu, or
+ * y / mu - 1 for multiplicative errors) with respect to the initial states.
+ * Derivatives follow the recursions:
+ *   dq = D_l + phi D_b,  dmu = s dq + q D_s,  d(y/s) = -y/s^2 D_s,
+ *   D_l' = (1-alpha) dq + alpha d(y/s),  D_b' = phi D_b + beta (d(y/s) - dq),
+ *   D_s' = (1-gamma) D_s - gamma y/q^2 dq.
+ * The objective is -2 log L = n log(sum e^2) [+ 2 sum log mu for
+ * multiplicative errors]; with H ~ (2n / SSE) G'G its Gauss-Newton step
+ * solves G'G delta = -(G'e + (SSE / n) sum dmu / mu), which xte receives
+ * so init_solve() returns the step. Returns 0 or -1 when a state leaves
+ * the admissible (positive) region.
+ */
+static int refine_pass(struct init_pass *p, const struct forecast_ets_model *mod,
+                       const double *y, size_t n)
+{
+    double phi = mod->phi;
+    bool mult_err = mod->spec.error == FORECAST_ETS_M;
+    size_t m = (size_t)mod->m, phase = 0;
+    double dlog[INIT_MAX_K] = {0};
+    p->l = mod->init.l;
+    p->b = mod->spec.trend != FORECAST_ETS_N ? mod->init.b : 0.0;
+    memcpy(p->s, mod->init.s, m * sizeof *p->s);
+    for (size_t t = 0; t < n; t++) {
+        double *ds = p->ds[phase], s = p->s[phase], q = p->l + phi * p->b;
+        double dq[INIT_MAX_K], g[INIT_MAX_K], dps[INIT_MAX_K], mu, e, w;
+        if (!(q > 1e-10) || !(s > 1e-10))
+            return -1;
+        mu = q * s;
+        e = mult_err ? y[t] / mu - 1.0 : y[t] - mu;
+        w = mult_err ? -y[t] / (mu * mu) : -1.0;
+        for (int i = 0; i < p->k; i++) {
+            dq[i] = p->dl[i] + phi * p->db[i];
+            g[i] = w * (s * dq[i] + q * ds[i]);
+            dps[i] = -y[t] / (s * s) * ds[i];
+            dlog[i] += (s * dq[i] + q * ds[i]) / mu;
+            p->xte[i] -= g[i] * e;
+            for (int j = 0; j <= i; j++)
+                p->xtx[i][j] += g[i] * g[j];
+        }
+        p->ete += e * e;
+        for (int i = 0; i < p->k; i++) {
+            p->dl[i] = (1.0 - mod->alpha) * dq[i] + mod->alpha * dps[i];
+            p->db[i] = phi * p->db[i] + mod->beta * (dps[i] - dq[i]);
+            ds[i] = (1.0 - mod->gamma) * ds[i] - mod->gamma * y[t] / (q * q) * dq[i];
+        }
+        p->l = q + mod->alpha * (y[t] / s - q);
+        p->b = phi * p->b + mod->beta * (y[t] / s - q);
+        p->s[phase] = s + mod->gamma * (y[t] / q - s);
+        if (++phase == m)
+            phase = 0;
+    }
+    for (int i = 0; mult_err && i < p->k; i++)
+        p->xte[i] -= p->ete / (double)n * dlog[i];
+    return 0;
+}
+
+/* Moves the initial states by `scale` times the step delta. */
+static void refine_apply(struct forecast_ets_model *mod, const double *delta,
+                         double scale, int ib, int is)
+{
+    double sum = 0.0;
+    mod->init.l += scale * delta[0];
+    if (ib >= 0)
+        mod->init.b += scale * delta[ib];
+    for (int j = 0; j < mod->m - 1; j++) {
+        mod->init.s[j] += scale * delta[is + j];
+        sum += mod->init.s[j];
+    }
+    mod->init.s[mod->m - 1] = mod->m - sum;
+}
+
+int forecast_ets_init_refine(struct forecast_ets_model *mod, const double *y,
+                             size_t n, int iterations)
+{
+    struct init_pass p;
+    struct forecast_ets_model trial;
+    double delta[INIT_MAX_K], best;
+    int ib, is, k;
+    if (mod->spec.season != FORECAST_ETS_M ||
+        forecast_ets_filter(mod, y, n, NULL) != 0)
+        return -1;
+    best = mod->lik;
+    k = init_unknowns(mod, &ib, &is);
+    for (int it = 0; it < iterations; it++) {
+        double scale = 1.0;
+        init_start(&p, mod, k, ib, is);
+        if (refine_pass(&p, mod, y, n) != 0 || init_solve(&p, delta) != 0)
+            return 0;
+        for (; scale > 0.05; scale /= 2.0) {
+            trial = *mod;
+            refine_apply(&trial, delta, scale, ib, is);
+            if (forecast_ets_filter(&trial, y, n, NULL) == 0 &&
+                trial.lik < best - 1e-9)
+                break;
+        }
+        if (scale <= 0.05)
+            return 0;
+        *mod = trial;
+        best = trial.lik;
+    }
+    return 0;
+}
