@@ -79,7 +79,7 @@ def run_cli(binary, train, period, horizon, method):
 
 
 def our_methods(row):
-    methods = ["auto", "ets", "theta", "naive"]
+    methods = ["auto", "ets", "arima", "theta", "naive"]
     if int(row["period"]) > 1:
         methods.append("snaive")
     if row["group"] == "intermittent":
@@ -150,7 +150,7 @@ def fmt(x, digits=3):
 
 
 def report(index, ours, ref):
-    our_names = ["auto", "ets", "theta", "naive", "snaive", "croston", "sba",
+    our_names = ["auto", "ets", "arima", "theta", "naive", "snaive", "croston", "sba",
                  "tsb"]
     print("\n## Accuracy per group (mean over series; README protocol)\n")
     for g in GROUPS:

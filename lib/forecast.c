@@ -31,7 +31,8 @@ static const char *const forecast_names[FORECAST_METHOD_COUNT] = {
     [FORECAST_AUTO] = "auto",       [FORECAST_ETS] = "ets",
     [FORECAST_THETA] = "theta",     [FORECAST_CROSTON] = "croston",
     [FORECAST_SBA] = "sba",         [FORECAST_TSB] = "tsb",
-    [FORECAST_SNAIVE] = "snaive",   [FORECAST_NAIVE] = "naive"};
+    [FORECAST_SNAIVE] = "snaive",   [FORECAST_NAIVE] = "naive",
+    [FORECAST_ARIMA] = "arima"};
 
 /* ---- validation --------------------------------------------------------- */
 
@@ -139,6 +140,8 @@ static int forecast_dispatch(struct forecast_job *job,
         return forecast_methods_snaive(job, out);
     case FORECAST_NAIVE:
         return forecast_methods_naive(job, out);
+    case FORECAST_ARIMA:
+        return forecast_methods_arima(job, out);
     default:
         return forecast_auto_run(job, out);
     }

@@ -8,7 +8,8 @@
  *
  * Methods: naive, seasonal naive, the exponential-smoothing family ETS
  * (error A/M, trend N/A/Ad, season N/A/M; maximum likelihood, AICc choice),
- * the Theta method, Croston / SBA / TSB for intermittent demand, and `auto`,
+ * the Theta method, seasonal ARIMA (stepwise AICc search), Croston / SBA /
+ * TSB for intermittent demand, and `auto`,
  * which picks per series from in-sample evidence only (docs/FORECAST.md).
  *
  * Contract:
@@ -54,6 +55,7 @@ enum forecast_method {
     FORECAST_TSB,
     FORECAST_SNAIVE,
     FORECAST_NAIVE,
+    FORECAST_ARIMA,
     FORECAST_METHOD_COUNT
 };
 

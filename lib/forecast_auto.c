@@ -1,18 +1,26 @@
 /*
  * lib/forecast_auto.c: automatic method choice (see forecast_auto.h).
  *
- * Regular series: ETS (chosen by AICc) and Theta are fitted on the whole
- * history; then both are refitted at up to AUTO_MAX_ORIGINS earlier
- * forecast origins (n - h, n - 2h, ...) with the ETS spec held fixed, and
- * the candidate with the smallest total absolute error over those held-out
- * windows wins: ETS alone, Theta alone or their equal-weight average.
- * Without room for a validation window the average is used: combining is
- * the safest default in the forecasting literature (M3, M4).
+ * Regular series: three members are fitted on the whole history - ETS
+ * (model by AICc), seasonal ARIMA (orders by stepwise AICc) and Theta -
+ * and averaged with Bates-Granger weights, each member's weight
+ * proportional to 1 / (its mean squared error on held-out windows). The
+ * windows come from refitting every member at up to AUTO_MAX_ORIGINS
+ * earlier origins (n - h, n - 2h, ...; ETS and ARIMA keep the model they
+ * chose). Without room for a window the weights are equal. Theta is left
+ * out when the ETS likelihood chose a trend: Theta's drift is half the
+ * average slope, which under-forecasts a trend the data support, while
+ * both other members model it. Combining rather than picking one model is
+ * the most reliable finding of the M3 and M4 competitions.
+ *
+ * Intermittent series: see auto_intermittent().
  */
 #include "lib/forecast_auto.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/forecast_intermittent.h"
 #include "lib/forecast_methods.h"
@@ -22,87 +30,165 @@ enum { AUTO_MAX_ORIGINS = 3 };
 /* Shortest history a validation fit may use. */
 enum { AUTO_MIN_TRAIN = 12 };
 
-/* Candidates in order of preference on ties. */
-enum auto_cand { AUTO_COMB = 0, AUTO_ETS, AUTO_THETA, AUTO_NCAND };
+typedef int (*auto_runner)(struct forecast_job *, struct forecast_output *);
 
-static const char *const auto_cand_names[AUTO_NCAND] = {"ETS+Theta", "ETS",
-                                                        "Theta"};
-
-/* The two member forecasts on the full history. */
-struct auto_members {
-    struct forecast_output ets, theta;
+/* The members of the regular branch. */
+static const struct {
+    const char *name;
+    auto_runner run;
+} auto_members[] = {
+    {"ETS", forecast_methods_ets},
+    {"ARIMA", forecast_methods_arima},
+    {"Theta", forecast_methods_theta},
 };
 
-/* ---- helpers ------------------------------------------------------------ */
+enum { AUTO_ETS = 0, AUTO_ARIMA = 1, AUTO_THETA = 2 };
+enum { AUTO_NMEMBERS = sizeof auto_members / sizeof *auto_members };
 
-static void auto_members_dispose(struct auto_members *mb)
+/* ---- regular series ----------------------------------------------------- */
+
+static void auto_outputs_dispose(struct forecast_output *o)
 {
-    forecast_output_dispose(&mb->ets);
-    forecast_output_dispose(&mb->theta);
+    for (int i = 0; i < AUTO_NMEMBERS; i++)
+        forecast_output_dispose(&o[i]);
 }
 
-/* Runs ETS and Theta on job into fresh outputs of the given horizon.
- * Returns 0 or FORECAST_E_NOMEM (mb is then disposed). */
+/* Runs the members flagged in use[] on job into fresh outputs of the
+ * given horizon. Returns 0 or FORECAST_E_NOMEM (outputs then disposed). */
 static int auto_run_members(struct forecast_job *job, int horizon,
-                            const double *levels, struct auto_members *mb)
+                            const double *levels, const bool *use,
+                            struct forecast_output *o)
 {
-    int rc = forecast_output_init(&mb->ets, horizon, levels);
-    if (rc == 0)
-        rc = forecast_output_init(&mb->theta, horizon, levels);
-    if (rc == 0)
-        rc = forecast_methods_ets(job, &mb->ets);
-    if (rc == 0)
-        rc = forecast_methods_theta(job, &mb->theta);
+    int rc = 0;
+    memset(o, 0, AUTO_NMEMBERS * sizeof *o);
+    for (int i = 0; i < AUTO_NMEMBERS && rc == 0; i++) {
+        if (!use[i])
+            continue;
+        rc = forecast_output_init(&o[i], horizon, levels);
+        if (rc == 0)
+            rc = auto_members[i].run(job, &o[i]);
+    }
     if (rc != 0)
-        auto_members_dispose(mb);
+        auto_outputs_dispose(o);
     return rc;
 }
 
-/* Adds the absolute errors of each candidate against y[from ..] to score. */
-static void auto_score(const struct auto_members *mb, const double *y,
-                       size_t from, double *score)
-{
-    for (int h = 0; h < mb->ets.horizon; h++) {
-        double a = y[from + (size_t)h];
-        double e = mb->ets.point[h], t = mb->theta.point[h];
-        score[AUTO_ETS] += fabs(a - e);
-        score[AUTO_THETA] += fabs(a - t);
-        score[AUTO_COMB] += fabs(a - 0.5 * (e + t));
-    }
-}
-
 /*
- * Refits the members at earlier origins and accumulates their held-out
- * absolute errors in score. Stores the number of origins used. Returns 0
- * or FORECAST_E_NOMEM.
+ * Refits the members in use at earlier origins and adds their squared
+ * held-out errors to sse[]. Returns the number of origins used, or
+ * FORECAST_E_NOMEM.
  */
 static int auto_validate(const struct forecast_job *job, int horizon,
-                         const double *levels, double *score, int *origins)
+                         const double *levels, const bool *use, double *sse)
 {
     struct forecast_job *sub = malloc(sizeof *sub);
+    struct forecast_output o[AUTO_NMEMBERS];
     size_t h = (size_t)horizon, min_train = 2 * (size_t)job->m;
-    int rc = 0;
+    int origins = 0;
     if (sub == NULL)
         return FORECAST_E_NOMEM;
     if (min_train < AUTO_MIN_TRAIN)
         min_train = AUTO_MIN_TRAIN;
-    *origins = 0;
     for (size_t j = 1; j <= AUTO_MAX_ORIGINS && j * h + min_train <= job->n;
          j++) {
-        struct auto_members mb;
         *sub = *job;
         sub->n = job->n - j * h;
-        sub->quiet = sub->points_only = sub->fixed_ets = true;
-        rc = auto_run_members(sub, horizon, levels, &mb);
-        if (rc != 0)
+        sub->quiet = sub->points_only = true;
+        sub->fixed_ets = sub->fixed_arima = true;
+        if (auto_run_members(sub, horizon, levels, use, o) != 0) {
+            origins = FORECAST_E_NOMEM;
             break;
-        auto_score(&mb, job->y, sub->n, score);
-        auto_members_dispose(&mb);
-        (*origins)++;
+        }
+        for (int i = 0; i < AUTO_NMEMBERS; i++)
+            for (size_t k = 0; use[i] && k < h; k++) {
+                double e = job->y[sub->n + k] - o[i].point[k];
+                sse[i] += e * e;
+            }
+        auto_outputs_dispose(o);
+        origins++;
     }
     free(sub);
-    return rc;
+    return origins;
 }
+
+/* Bates-Granger weights: proportional to 1 / sse, equal without windows
+ * (a zero error gets the whole weight, shared among ties). */
+static void auto_weights(const bool *use, const double *sse, int origins,
+                         double *w)
+{
+    double total = 0.0;
+    for (int i = 0; i < AUTO_NMEMBERS; i++) {
+        w[i] = !use[i] ? 0.0 : origins == 0 ? 1.0 : 1.0 / fmax(sse[i], 1e-300);
+        total += w[i];
+    }
+    for (int i = 0; i < AUTO_NMEMBERS; i++)
+        w[i] /= total;
+}
+
+/* Labels the job "ETS(..)+ARIMA(..)+Theta" for the members in use. */
+static void auto_label(struct forecast_job *job, const bool *use,
+                       const char *ets_label, const char *arima_label)
+{
+    forecast_job_model(job, "%s%s%s%s", ets_label, use[AUTO_ARIMA] ? "+" : "",
+                       use[AUTO_ARIMA] ? arima_label : "",
+                       use[AUTO_THETA] ? "+Theta" : "");
+    job->chosen = FORECAST_AUTO;
+}
+
+/* Notes the weights in the explanation. */
+static void auto_note_weights(struct forecast_job *job, const bool *use,
+                              const double *w, int origins, int horizon)
+{
+    char text[160];
+    size_t len = 0;
+    text[0] = '\0';
+    for (int i = 0; i < AUTO_NMEMBERS; i++)
+        if (use[i] && len < sizeof text)
+            len += (size_t)snprintf(text + len, sizeof text - len, " %s %.3f",
+                                    auto_members[i].name, w[i]);
+    if (origins > 0)
+        forecast_job_note(job, "auto: weights from held-out MSE over %d "
+                          "origin(s) of %d steps:%s", origins, horizon, text);
+    else
+        forecast_job_note(job, "auto: too short to hold out %d steps; equal "
+                          "weights:%s", horizon, text);
+}
+
+/* Regular branch: members on the full history, weights by validation. */
+static int auto_regular(struct forecast_job *job, struct forecast_output *out)
+{
+    struct forecast_output o[AUTO_NMEMBERS];
+    bool use[AUTO_NMEMBERS] = {true, true, false};
+    double sse[AUTO_NMEMBERS] = {0}, w[AUTO_NMEMBERS];
+    char ets_label[FORECAST_JOB_MODEL_MAX], arima_label[FORECAST_JOB_MODEL_MAX];
+    int origins, rc;
+    rc = auto_run_members(job, out->horizon, out->levels_pct, use, o);
+    if (rc != 0)
+        return rc;
+    forecast_ets_label(job->ets_spec, ets_label, sizeof ets_label);
+    forecast_arima_label(&job->arima_order, arima_label, sizeof arima_label);
+    use[AUTO_THETA] = job->ets_spec.trend == FORECAST_ETS_N;
+    if (use[AUTO_THETA]) {
+        rc = forecast_output_init(&o[AUTO_THETA], out->horizon, out->levels_pct);
+        if (rc == 0)
+            rc = forecast_methods_theta(job, &o[AUTO_THETA]);
+    } else {
+        forecast_job_note(job, "auto: ETS found a trend; Theta left out");
+    }
+    origins = rc == 0 ? auto_validate(job, out->horizon, out->levels_pct, use,
+                                      sse)
+                      : rc;
+    if (origins >= 0) {
+        auto_weights(use, sse, origins, w);
+        auto_note_weights(job, use, w, origins, out->horizon);
+        forecast_output_combine(out, o, w, AUTO_NMEMBERS);
+        auto_label(job, use, ets_label, arima_label);
+    }
+    auto_outputs_dispose(o);
+    return origins < 0 ? origins : 0;
+}
+
+/* ---- intermittent series ------------------------------------------------ */
 
 /* Intermittent candidates: the SBC choice (Croston or SBA), TSB, and a
  * level-only model (simple exponential smoothing). */
@@ -164,71 +250,6 @@ static int auto_intermittent(struct forecast_job *job,
     }
     return forecast_methods_intermittent(
         job, best == AUTO_I_TSB ? FORECAST_INTERMITTENT_TSB : sbc, out);
-}
-
-/* Index of the lowest score (first wins ties). */
-static enum auto_cand auto_best(const double *score)
-{
-    int best = 0;
-    for (int c = 1; c < AUTO_NCAND; c++)
-        if (score[c] < score[best])
-            best = c;
-    return (enum auto_cand)best;
-}
-
-/* Writes the chosen candidate's forecasts into out and labels the job. */
-static void auto_emit(struct forecast_job *job, enum auto_cand pick,
-                      const struct auto_members *mb, const char *ets_label,
-                      struct forecast_output *out)
-{
-    static const double half[2] = {0.5, 0.5};
-    struct forecast_output both[2] = {mb->ets, mb->theta};
-    if (pick == AUTO_ETS) {
-        forecast_output_copy(out, &mb->ets);
-        forecast_job_model(job, "%s", ets_label);
-        job->chosen = FORECAST_ETS;
-    } else if (pick == AUTO_THETA) {
-        forecast_output_copy(out, &mb->theta);
-        forecast_job_model(job, "Theta");
-        job->chosen = FORECAST_THETA;
-    } else {
-        forecast_output_combine(out, both, half, 2);
-        forecast_job_model(job, "%s+Theta", ets_label);
-        job->chosen = FORECAST_AUTO;
-    }
-}
-
-/* Regular branch: members on the full history, choice by validation. */
-static int auto_regular(struct forecast_job *job, struct forecast_output *out)
-{
-    struct auto_members mb;
-    double score[AUTO_NCAND] = {0};
-    char ets_label[FORECAST_JOB_MODEL_MAX];
-    enum auto_cand pick = AUTO_COMB;
-    int origins = 0, rc;
-    rc = auto_run_members(job, out->horizon, out->levels_pct, &mb);
-    if (rc != 0)
-        return rc;
-    forecast_ets_label(job->ets_spec, ets_label, sizeof ets_label);
-    rc = auto_validate(job, out->horizon, out->levels_pct, score, &origins);
-    if (rc == 0) {
-        if (origins > 0)
-            pick = auto_best(score);
-        if (origins > 0)
-            forecast_job_note(job, "auto: held-out MAE over %d origin(s) of "
-                              "%d steps: ETS+Theta %.6g, ETS %.6g, Theta "
-                              "%.6g", origins, out->horizon,
-                              score[AUTO_COMB] / (origins * out->horizon),
-                              score[AUTO_ETS] / (origins * out->horizon),
-                              score[AUTO_THETA] / (origins * out->horizon));
-        else
-            forecast_job_note(job, "auto: too short to hold out %d steps; "
-                              "combining", out->horizon);
-        forecast_job_note(job, "auto: chose %s", auto_cand_names[pick]);
-        auto_emit(job, pick, &mb, ets_label, out);
-    }
-    auto_members_dispose(&mb);
-    return rc;
 }
 
 /* ---- API ---------------------------------------------------------------- */

@@ -26,7 +26,8 @@ struct init_pass {
     double xtx[INIT_MAX_K][INIT_MAX_K], xte[INIT_MAX_K], ete;
 };
 
-/* Unknowns: l0, then b0 when trended, then m - 1 seasonals. */
+/* Unknowns: l0, then b0 when trended, then m - 1 seasonals (the last one
+ * follows from the others' sum). */
 static int init_unknowns(const struct forecast_ets_model *mod, int *ib,
                          int *is)
 {
@@ -35,7 +36,7 @@ static int init_unknowns(const struct forecast_ets_model *mod, int *ib,
     *is = -1;
     if (mod->spec.trend != FORECAST_ETS_N)
         *ib = k++;
-    if (mod->spec.season == FORECAST_ETS_A) {
+    if (mod->spec.season != FORECAST_ETS_N) {
         *is = k;
         k += mod->m - 1;
     }

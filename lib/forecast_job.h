@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "lib/forecast.h"
+#include "lib/forecast_arima.h"
 #include "lib/forecast_ets.h"
 #include "lib/forecast_output.h"
 
@@ -38,13 +39,16 @@ struct forecast_job {
     char explain[FORECAST_JOB_EXPLAIN_MAX];
     size_t explain_len;
     /* Validation runs of the automatic chooser (forecast_auto) set these:
-     * no explanation, no intervals, and ETS refits only ets_spec. */
+     * no explanation, no intervals, and ETS / ARIMA refit only ets_spec /
+     * arima_order. */
     bool quiet;
     bool points_only;
     bool fixed_ets;
-    /* The ETS spec to refit when fixed_ets; the ETS runner stores the spec
-     * it chose here in any case. */
+    bool fixed_arima;
+    /* The ETS spec and ARIMA order to refit when fixed; the runners store
+     * the ones they chose here in any case. */
     struct forecast_ets_spec ets_spec;
+    struct forecast_arima_order arima_order;
 };
 
 /* Appends one printf-formatted line (a newline is added) to job->explain,

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "lib/forecast_arima.h"
 #include "lib/forecast_ets.h"
 #include "lib/forecast_naive.h"
 #include "lib/forecast_season.h"
@@ -51,10 +52,25 @@ static int methods_season_profile(struct forecast_job *job, const char *who,
     if (s->idx == NULL)
         return FORECAST_E_NOMEM;
     if (job->m > FORECAST_ETS_MAX_PERIOD) {
-        rc = forecast_season_fourier(job->y, job->n, job->m, s->idx, &harmonics);
+        s->mult = true;
+        rc = forecast_season_long(job->y, job->n, job->m, true, s->idx,
+                                  &harmonics);
+        if (rc == FORECAST_E_ARG) {
+            s->mult = false;
+            rc = forecast_season_long(job->y, job->n, job->m, false, s->idx,
+                                      &harmonics);
+        }
+        if (rc == 0 && harmonics == FORECAST_SEASON_PER_PHASE) {
+            forecast_job_note(job, "%s: %s seasonal adjustment by %d "
+                              "per-phase means (beat Fourier terms on AICc)",
+                              who, s->mult ? "multiplicative" : "additive",
+                              job->m);
+            return 0;
+        }
         if (rc == 0 && harmonics > 0) {
-            forecast_job_note(job, "%s: seasonal adjustment by %d Fourier "
-                              "harmonic pair(s) of period %d (AICc)", who,
+            forecast_job_note(job, "%s: %s seasonal adjustment by %d "
+                              "Fourier harmonic pair(s) of period %d (AICc)",
+                              who, s->mult ? "multiplicative" : "additive",
                               harmonics, job->m);
             return 0;
         }
@@ -261,6 +277,47 @@ int forecast_methods_theta(struct forecast_job *job,
     methods_season_restore(job, &s, out);
     forecast_job_model(job, "Theta");
     job->chosen = FORECAST_THETA;
+fail:
+    methods_season_dispose(&s);
+    return rc;
+}
+
+int forecast_methods_arima(struct forecast_job *job,
+                           struct forecast_output *out)
+{
+    struct methods_season s = {.adj = job->y};
+    struct forecast_arima_model mod;
+    bool direct = job->m <= FORECAST_ARIMA_MAX_PERIOD;
+    char label[64];
+    int rc = 0;
+    if (!direct && (rc = methods_season_prepare(job, false, "arima", &s)) != 0)
+        goto fail;
+    rc = -1;
+    if (job->fixed_arima)
+        rc = forecast_arima_fit(s.adj, job->n, &job->arima_order, &mod);
+    if (rc == -1)
+        rc = forecast_arima_auto(s.adj, job->n, direct ? job->m : 1, &mod);
+    if (rc == FORECAST_E_NOMEM)
+        goto fail;
+    if (rc != 0) {
+        forecast_job_note(job, "arima: %zu values are too few for any ARIMA "
+                          "model; using naive", job->n);
+        methods_season_dispose(&s);
+        return forecast_methods_naive(job, out);
+    }
+    forecast_arima_label(&mod.order, label, sizeof label);
+    forecast_job_note(job, "arima: %s ar=(%.4f %.4f %.4f) ma=(%.4f %.4f "
+                      "%.4f) sar=%.4f sma=%.4f mu=%.6g sigma=%.6g AICc=%.3f",
+                      label, mod.ar[0], mod.ar[1], mod.ar[2], mod.ma[0],
+                      mod.ma[1], mod.ma[2], mod.sar, mod.sma, mod.mu,
+                      sqrt(mod.sigma2), mod.aicc);
+    job->arima_order = mod.order;
+    rc = forecast_arima_forecast(&mod, s.adj, job->n, job->points_only, out);
+    if (rc != 0)
+        goto fail;
+    methods_season_restore(job, &s, out);
+    forecast_job_model(job, "%s%s", label, s.idx ? "+season" : "");
+    job->chosen = FORECAST_ARIMA;
 fail:
     methods_season_dispose(&s);
     return rc;

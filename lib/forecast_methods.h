@@ -39,6 +39,11 @@ int forecast_methods_damped(struct forecast_job *job,
 int forecast_methods_theta(struct forecast_job *job,
                            struct forecast_output *out);
 
+/* Seasonal ARIMA by stepwise AICc search (periods beyond
+ * FORECAST_ARIMA_MAX_PERIOD: non-seasonal ARIMA on the adjusted series). */
+int forecast_methods_arima(struct forecast_job *job,
+                           struct forecast_output *out);
+
 /* Croston, SBA or TSB; a series without demand gets zeros. */
 int forecast_methods_intermittent(struct forecast_job *job,
                                   enum forecast_intermittent_kind kind,

@@ -1,16 +1,22 @@
 /*
- * lib/forecast_optim.h: derivative-free minimisation (Nelder-Mead simplex)
- * within box bounds, for fitting model parameters by likelihood.
+ * lib/forecast_optim.h: minimisation within box bounds for fitting model
+ * parameters: a derivative-free Nelder-Mead simplex for likelihoods, and
+ * Levenberg-Marquardt for sums of squares (residual vectors), which
+ * converges in far fewer evaluations when residuals are smooth.
  *
- * Invariants: the simplex lives on the stack (dimension at most
- * FORECAST_OPTIM_MAX_DIM), so a call allocates nothing and is thread-safe as
- * long as the objective is. Every point handed to the objective lies inside
- * [lower, upper]; points are projected onto the box, never evaluated outside.
+ * Invariants: dimension at most FORECAST_OPTIM_MAX_DIM. Nelder-Mead keeps
+ * its simplex on the stack and allocates nothing; Levenberg-Marquardt
+ * allocates its residual and Jacobian buffers and frees them before
+ * returning. Both are thread-safe as long as the objective is. Every point
+ * handed to an objective lies inside [lower, upper] (projected, never
+ * evaluated outside).
  */
 #ifndef SENTIA_FORECAST_OPTIM_H
 #define SENTIA_FORECAST_OPTIM_H
 
-#define FORECAST_OPTIM_MAX_DIM 8
+#include <stddef.h>
+
+#define FORECAST_OPTIM_MAX_DIM 10
 
 /* Objective: returns the value to minimise at x (may be HUGE_VAL for an
  * inadmissible point; never NaN). ctx is the caller's. */
@@ -34,5 +40,31 @@ struct forecast_optim_problem {
  */
 int forecast_optim_minimize(const struct forecast_optim_problem *p, double *x,
                             double *fmin);
+
+/* Residual function: writes nres residuals at x into r and returns 0, or
+ * returns -1 when x is inadmissible. */
+typedef int (*forecast_optim_residual_fn)(const double *x, double *r,
+                                          void *ctx);
+
+struct forecast_optim_lsq {
+    forecast_optim_residual_fn fn;
+    void *ctx;
+    int dim;              /* 1..FORECAST_OPTIM_MAX_DIM */
+    size_t nres;          /* number of residuals, > 0 */
+    const double *lower;
+    const double *upper;
+    int max_iter;         /* Jacobian evaluations allowed */
+    double rel_tol;       /* stop when the sum of squares improves less */
+};
+
+/*
+ * Minimises the sum of squared residuals from x (inside the box) by
+ * Levenberg-Marquardt with a forward-difference Jacobian. On return x
+ * holds the best point and *sse its sum of squares. Returns the number of
+ * residual evaluations (> 0), -1 for a bad dimension or an inadmissible
+ * start, or FORECAST_E_NOMEM.
+ */
+int forecast_optim_least_squares(const struct forecast_optim_lsq *p,
+                                 double *x, double *sse);
 
 #endif

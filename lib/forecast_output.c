@@ -66,7 +66,7 @@ void forecast_output_combine(struct forecast_output *dst,
     size_t len = (size_t)dst->horizon * OUTPUT_ARRAYS;
     memset(dst->point, 0, len * sizeof *dst->point);
     for (int j = 0; j < k; j++)
-        for (size_t i = 0; i < len; i++)
+        for (size_t i = 0; weights[j] != 0.0 && i < len; i++)
             dst->point[i] += weights[j] * src[j].point[i];
 }
 

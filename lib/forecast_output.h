@@ -40,7 +40,8 @@ void forecast_output_from_draws(struct forecast_output *o, int h,
                                 double *draws, int n);
 
 /* Averages k outputs of the same horizon into dst (points and bounds
- * alike, with the given weights summing to 1). */
+ * alike, with the given weights summing to 1). Sources with weight 0 are
+ * not read and may be unallocated. */
 void forecast_output_combine(struct forecast_output *dst,
                              const struct forecast_output *src,
                              const double *weights, int k);

@@ -183,26 +183,41 @@ fail:
     return rc;
 }
 
-int forecast_season_fourier(const double *y, size_t n, int m, double *idx,
-                            int *harmonics)
+/* AICc of one mean per phase over the detrended range (m parameters) and
+ * those means, centred to sum 0, in idx. */
+static double season_phase_means(const double *d, size_t lo, size_t hi, int m,
+                                 double *idx)
 {
-    double *d = NULL, xtx[SEASON_MAX_COLS * SEASON_MAX_COLS];
-    double xtd[SEASON_MAX_COLS], dtd, beta[SEASON_MAX_COLS];
-    double best_beta[SEASON_MAX_COLS] = {0}, best = HUGE_VAL;
-    size_t half, nd;
-    int kmax, best_k = 0;
-    if (m < 4 || m > FORECAST_MAX_PERIOD || n < 2 * (size_t)m)
-        return FORECAST_E_ARG;
-    d = malloc(n * sizeof *d);
-    if (d == NULL)
-        return FORECAST_E_NOMEM;
-    half = season_moving_average(y, n, m, d);
-    season_detrend(y, n, half, false, d);
-    nd = n - 2 * half;
-    kmax = (m - 1) / 2;
+    double rss = 0.0, total = 0.0;
+    size_t count[FORECAST_MAX_PERIOD] = {0};
+    memset(idx, 0, (size_t)m * sizeof *idx);
+    for (size_t t = lo; t < hi; t++) {
+        idx[t % (size_t)m] += d[t];
+        count[t % (size_t)m]++;
+    }
+    for (int j = 0; j < m; j++)
+        idx[j] /= (double)count[j];
+    for (size_t t = lo; t < hi; t++)
+        rss += (d[t] - idx[t % (size_t)m]) * (d[t] - idx[t % (size_t)m]);
+    for (int j = 0; j < m; j++)
+        total += idx[j];
+    for (int j = 0; j < m; j++)
+        idx[j] -= total / m;
+    return season_aicc(rss, hi - lo, m);
+}
+
+/* Best Fourier fit (K = 0..kmax) of the detrended range by AICc; writes
+ * the profile into idx and K into *harmonics, returns its AICc. */
+static double season_fourier_fit(const double *d, size_t lo, size_t hi, int m,
+                                 double *idx, int *harmonics)
+{
+    double xtx[SEASON_MAX_COLS * SEASON_MAX_COLS], xtd[SEASON_MAX_COLS], dtd;
+    double beta[SEASON_MAX_COLS], best_beta[SEASON_MAX_COLS] = {0};
+    double best = HUGE_VAL;
+    int kmax = (m - 1) / 2, best_k = 0;
     if (kmax > FORECAST_SEASON_MAX_HARMONICS)
         kmax = FORECAST_SEASON_MAX_HARMONICS;
-    season_normal_eqs(d, half, n - half, m, 2 * kmax + 1, xtx, xtd, &dtd);
+    season_normal_eqs(d, lo, hi, m, 2 * kmax + 1, xtx, xtd, &dtd);
     for (int k = 0; k <= kmax; k++) {
         int p = 2 * k + 1;
         double rss = dtd, aicc;
@@ -210,7 +225,7 @@ int forecast_season_fourier(const double *y, size_t n, int m, double *idx,
             break;
         for (int j = 0; j < p; j++)
             rss -= beta[j] * xtd[j];
-        aicc = season_aicc(rss, nd, p);
+        aicc = season_aicc(rss, hi - lo, p);
         if (aicc < best) {
             best = aicc;
             best_k = k;
@@ -223,8 +238,41 @@ int forecast_season_fourier(const double *y, size_t n, int m, double *idx,
             idx[j] += best_beta[c] * season_regressor(c, (size_t)j, m);
     }
     *harmonics = best_k;
+    return best;
+}
+
+int forecast_season_long(const double *y, size_t n, int m,
+                         bool multiplicative, double *idx, int *harmonics)
+{
+    double *d = NULL, *phase = NULL, fourier_aicc, phase_aicc;
+    size_t half;
+    int rc = FORECAST_E_NOMEM;
+    if (m < 4 || m > FORECAST_MAX_PERIOD || n < 2 * (size_t)m)
+        return FORECAST_E_ARG;
+    d = malloc(n * sizeof *d);
+    phase = malloc((size_t)m * sizeof *phase);
+    if (d == NULL || phase == NULL)
+        goto fail;
+    half = season_moving_average(y, n, m, d);
+    rc = season_detrend(y, n, half, multiplicative, d);
+    if (rc != FORECAST_OK)
+        goto fail;
+    fourier_aicc = season_fourier_fit(d, half, n - half, m, idx, harmonics);
+    phase_aicc = season_phase_means(d, half, n - half, m, phase);
+    if (phase_aicc < fourier_aicc) {
+        memcpy(idx, phase, (size_t)m * sizeof *idx);
+        *harmonics = FORECAST_SEASON_PER_PHASE;
+    }
+    /* both profiles are centred on 0; ratios centre on 1 */
+    for (int j = 0; multiplicative && j < m; j++)
+        idx[j] += 1.0;
+    for (int j = 0; multiplicative && j < m; j++)
+        if (!(idx[j] > 0.0))
+            rc = FORECAST_E_ARG;
+fail:
     free(d);
-    return FORECAST_OK;
+    free(phase);
+    return rc;
 }
 
 void forecast_season_adjust(const double *y, size_t n, int m,

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Most Fourier harmonic pairs forecast_season_fourier() will try. */
+/* Most Fourier harmonic pairs forecast_season_long() will try. */
 #define FORECAST_SEASON_MAX_HARMONICS 12
 
 /*
@@ -35,16 +35,23 @@ bool forecast_season_detect(const double *y, size_t n, int m);
 int forecast_season_classical(const double *y, size_t n, int m,
                               bool multiplicative, double *idx);
 
+/* forecast_season_long() result: one index per phase beat Fourier terms. */
+#define FORECAST_SEASON_PER_PHASE (-1)
+
 /*
- * Additive seasonal profile for long periods: the series is detrended by a
- * centred moving average, then regressed on K sine/cosine pairs with K
- * (0..FORECAST_SEASON_MAX_HARMONICS, below m/2) chosen by AICc. Fills idx[m]
- * and *harmonics with K (K = 0 gives an all-zero profile: no seasonality
- * worth modelling). Requires n >= 2m. Returns 0, FORECAST_E_ARG or
- * FORECAST_E_NOMEM.
+ * Seasonal profile for long periods. The series is detrended by a centred
+ * moving average (differences, or ratios when `multiplicative`); then two descriptions of the season compete by
+ * AICc on the detrended values: K sine/cosine pairs (K = 0 ..
+ * FORECAST_SEASON_MAX_HARMONICS, below m/2; smooth, few parameters, right
+ * for two or three years of weekly data) and one mean per phase (m
+ * parameters; right when many years pin every week down). Fills idx[m] and
+ * *harmonics with K, or FORECAST_SEASON_PER_PHASE when the per-phase means
+ * won (K = 0: no season worth modelling). Requires n >= 2m. Returns 0,
+ * FORECAST_E_ARG (also when a ratio cannot be formed or an index is not
+ * positive: use the additive form) or FORECAST_E_NOMEM.
  */
-int forecast_season_fourier(const double *y, size_t n, int m, double *idx,
-                            int *harmonics);
+int forecast_season_long(const double *y, size_t n, int m,
+                         bool multiplicative, double *idx, int *harmonics);
 
 /* Writes y[t] - idx[t % m] (additive) or y[t] / idx[t % m] into out[t]. */
 void forecast_season_adjust(const double *y, size_t n, int m,

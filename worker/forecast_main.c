@@ -62,7 +62,7 @@ cli_die(const char *fmt, ...)
 static void cli_usage(void)
 {
     cli_die("usage: sentia-forecast --period P --horizon H [--method "
-            "auto|ets|theta|croston|sba|tsb|snaive|naive] [--explain] "
+            "auto|ets|theta|arima|croston|sba|tsb|snaive|naive] [--explain] "
             "[--levels 80,95] [--batch] [FILE]");
 }
 

@@ -143,7 +143,7 @@ TEST(error_strings_and_method_names)
     }
     CHECK_STR(forecast_method_name(FORECAST_SBA), "sba");
     CHECK_STR(forecast_method_name((enum forecast_method)42), "unknown");
-    CHECK_INT(forecast_method_parse("arima", &m), FORECAST_E_ARG);
+    CHECK_INT(forecast_method_parse("prophet", &m), FORECAST_E_ARG);
     CHECK_INT(forecast_method_parse(NULL, &m), FORECAST_E_ARG);
 }
 

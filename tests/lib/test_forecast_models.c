@@ -570,7 +570,7 @@ TEST(fourier_profile_of_long_period)
     forecast_rng_seed(&rng, 3);
     for (int t = 0; t < 208; t++)
         y[t] = 50 + 10 * sin(2 * M_PI * t / 52) + 0.5 * forecast_rng_normal(&rng);
-    CHECK_INT(forecast_season_fourier(y, 208, 52, idx, &k), 0);
+    CHECK_INT(forecast_season_long(y, 208, 52, false, idx, &k), 0);
     CHECK(k >= 1);
     CHECK_NEAR(idx[13], 10, 0.5);
     CHECK_NEAR(idx[39], -10, 0.5);
