@@ -238,17 +238,41 @@ static void arima_unpack(struct forecast_arima_model *mod, const double *x)
 }
 
 /* Observations the conditional sum of squares uses: all after the first
- * FORECAST_ARIMA_MAX_PQ (+ m when seasonal) values, the same for every
- * order of a search so that their AICc values compare like with like. */
+ * o->cond (raised to p + mP when smaller), the same for every order of a
+ * search so that their AICc values compare like with like. */
 static size_t arima_effective(const struct forecast_arima_order *o,
                               size_t nw)
 {
-    size_t cond = (size_t)(FORECAST_ARIMA_MAX_PQ + (o->m > 1 ? o->m : 0));
+    int need = o->p + o->m * o->P;
+    size_t cond = (size_t)(o->cond > need ? o->cond : need);
     return nw > cond ? nw - cond : 0;
 }
 
 /* Residuals e_t of the ARMA part over w (zero for the conditioning values,
  * see arima_effective()); returns the sum of squares from there on. */
+/*
+ * Short-lag case of arima_residuals() (at most 3 AR and 3 MA lags, from
+ * the fourth value on): the lagged values live in locals, which removes the
+ * store-to-load chain through e[] that dominates the general loop.
+ */
+static double arima_residuals_short(const double *a, const double *b,
+                                    double mu, const double *w, size_t nw,
+                                    size_t start, double *e)
+{
+    double e1 = 0.0, e2 = 0.0, e3 = 0.0, sse = 0.0;
+    for (size_t t = start; t < nw; t++) {
+        double v = (w[t] - mu) - a[1] * (w[t - 1] - mu) -
+                   a[2] * (w[t - 2] - mu) - a[3] * (w[t - 3] - mu) -
+                   b[1] * e1 - b[2] * e2 - b[3] * e3;
+        e[t] = v;
+        sse += v * v;
+        e3 = e2;
+        e2 = e1;
+        e1 = v;
+    }
+    return sse;
+}
+
 static double arima_residuals(const struct forecast_arima_model *mod,
                               const double *w, size_t nw, double *e)
 {
@@ -256,12 +280,12 @@ static double arima_residuals(const struct forecast_arima_model *mod,
     int na, nb;
     size_t start = nw - arima_effective(&mod->order, nw);
     arima_expand(mod, a, &na, b, &nb);
-    for (size_t t = 0; t < nw; t++) {
+    for (size_t t = 0; t < start && t < nw; t++)
+        e[t] = 0.0;
+    if (na <= 3 && nb <= 3 && start >= 3)
+        return arima_residuals_short(a, b, mod->mu, w, nw, start, e);
+    for (size_t t = start; t < nw; t++) {
         double v = w[t] - mod->mu;
-        if (t < start) {
-            e[t] = 0.0;
-            continue;
-        }
         for (int i = 1; i <= na; i++)
             v -= a[i] * (w[t - (size_t)i] - mod->mu);
         for (int j = 1; j <= nb && (size_t)j <= t; j++)
@@ -293,7 +317,7 @@ static int arima_ncoef(const struct forecast_arima_order *o)
 /* Searches the coefficients of c->mod.order by Levenberg-Marquardt on
  * the conditional residuals; fills sigma2 and aicc. Returns 0, -1 when too
  * few observations remain, or FORECAST_E_NOMEM. */
-static int arima_estimate(struct arima_css *c)
+static int arima_estimate(struct arima_css *c, const double *start)
 {
     double x[FORECAST_OPTIM_MAX_DIM] = {0}, lo[FORECAST_OPTIM_MAX_DIM];
     double hi[FORECAST_OPTIM_MAX_DIM], sse;
@@ -312,6 +336,8 @@ static int arima_estimate(struct arima_css *c)
         lo[dim - 1] = -HUGE_VAL;
         hi[dim - 1] = HUGE_VAL;
     }
+    if (start != NULL)
+        memcpy(x, start, (size_t)dim * sizeof *x);
     if (dim > 0) {
         struct forecast_optim_lsq prob = {arima_resid_fn, c, dim, ne, lo, hi,
                                           ARIMA_MAX_ITER, 1e-6};
@@ -320,6 +346,7 @@ static int arima_estimate(struct arima_css *c)
             return rc == FORECAST_E_NOMEM ? rc : -1;
     }
     arima_unpack(&c->mod, x);
+    memcpy(c->mod.raw, x, (size_t)dim * sizeof *x);
     sse = arima_residuals(&c->mod, c->w, c->nw, c->e);
     if (!isfinite(sse))
         return -1;
@@ -329,9 +356,11 @@ static int arima_estimate(struct arima_css *c)
     return 0;
 }
 
-int forecast_arima_fit(const double *y, size_t n,
-                       const struct forecast_arima_order *order,
-                       struct forecast_arima_model *out)
+/* Fits order to y, searching from start (NULL: zeros and the mean). */
+static int arima_fit_from(const double *y, size_t n,
+                          const struct forecast_arima_order *order,
+                          const double *start,
+                          struct forecast_arima_model *out)
 {
     struct arima_css c;
     double *buf;
@@ -347,11 +376,25 @@ int forecast_arima_fit(const double *y, size_t n,
     c.e = buf + n;
     c.nw = arima_difference(y, n, order->d, order->D, order->m, buf);
     if (c.nw > 0)
-        rc = arima_estimate(&c);
+        rc = arima_estimate(&c, start);
     if (rc == 0)
         *out = c.mod;
     free(buf);
     return rc;
+}
+
+int forecast_arima_fit(const double *y, size_t n,
+                       const struct forecast_arima_order *order,
+                       struct forecast_arima_model *out)
+{
+    return arima_fit_from(y, n, order, NULL, out);
+}
+
+int forecast_arima_refit(const double *y, size_t n,
+                         const struct forecast_arima_model *start,
+                         struct forecast_arima_model *out)
+{
+    return arima_fit_from(y, n, &start->order, start->raw, out);
 }
 
 /* ---- stepwise order search ---------------------------------------------- */
@@ -360,6 +403,7 @@ int forecast_arima_fit(const double *y, size_t n,
 struct arima_search {
     const double *y;
     size_t n;
+    int pq_max;
     struct forecast_arima_order tried[ARIMA_MAX_MODELS];
     int ntried;
     struct forecast_arima_model best;
@@ -382,7 +426,7 @@ static bool arima_try(struct arima_search *s, struct forecast_arima_order o,
     struct forecast_arima_model mod;
     int rc;
     if (o.p < 0 || o.q < 0 || o.P < 0 || o.Q < 0 ||
-        o.p > FORECAST_ARIMA_MAX_PQ || o.q > FORECAST_ARIMA_MAX_PQ ||
+        o.p > s->pq_max || o.q > s->pq_max ||
         o.P > (seasonal ? 1 : 0) || o.Q > (seasonal ? 1 : 0) ||
         (o.constant && o.d + o.D > 1) || s->ntried == ARIMA_MAX_MODELS)
         return false;
@@ -400,13 +444,17 @@ static bool arima_try(struct arima_search *s, struct forecast_arima_order o,
     return true;
 }
 
-/* Tries the neighbours of the best order; returns true on improvement. */
+/* Tries every neighbour of the best order (p, q, P, Q one up or down,
+ * p and q or P and Q together, the constant toggled); returns true when
+ * one of them became the best. */
 static bool arima_neighbours(struct arima_search *s, bool seasonal)
 {
-    static const int moves[][4] = {
-        {1, 0, 0, 0},  {-1, 0, 0, 0}, {0, 1, 0, 0},  {0, -1, 0, 0},
-        {1, 1, 0, 0},  {-1, -1, 0, 0}, {0, 0, 1, 0}, {0, 0, -1, 0},
-        {0, 0, 0, 1},  {0, 0, 0, -1}, {0, 0, 1, 1},  {0, 0, -1, -1}};
+    static const int moves[][5] = {
+        {1, 0, 0, 0, 0},  {-1, 0, 0, 0, 0}, {0, 1, 0, 0, 0},
+        {0, -1, 0, 0, 0}, {1, 1, 0, 0, 0},  {-1, -1, 0, 0, 0},
+        {0, 0, 1, 0, 0},  {0, 0, -1, 0, 0}, {0, 0, 0, 1, 0},
+        {0, 0, 0, -1, 0}, {0, 0, 1, 1, 0},  {0, 0, -1, -1, 0},
+        {0, 0, 0, 0, 1}};
     struct forecast_arima_order base = s->best.order, o;
     bool improved = false;
     for (size_t k = 0; k < sizeof moves / sizeof *moves; k++) {
@@ -415,11 +463,10 @@ static bool arima_neighbours(struct arima_search *s, bool seasonal)
         o.q += moves[k][1];
         o.P += moves[k][2];
         o.Q += moves[k][3];
+        if (moves[k][4])
+            o.constant = !o.constant;
         improved |= arima_try(s, o, seasonal);
     }
-    o = base;
-    o.constant = !o.constant;
-    improved |= arima_try(s, o, seasonal);
     return improved;
 }
 
@@ -447,6 +494,8 @@ int forecast_arima_auto(const double *y, size_t n, int m,
         nw = arima_difference(y, n, 0, o.D, o.m, w);
         o.d = nw > 0 ? forecast_arima_ndiffs(w, nw) : 0;
         free(w);
+        s->pq_max = nw >= (size_t)(30 + o.m) ? FORECAST_ARIMA_MAX_PQ : 1;
+        o.cond = s->pq_max + (seasonal ? o.m : 0);
     }
     o.constant = o.d + o.D <= 1;
     {
@@ -454,8 +503,8 @@ int forecast_arima_auto(const double *y, size_t n, int m,
             {2, 2, 1, 1}, {0, 0, 0, 0}, {1, 0, 1, 0}, {0, 1, 0, 1}};
         for (int k = 0; k < 4; k++) {
             struct forecast_arima_order st = o;
-            st.p = starts[k][0];
-            st.q = starts[k][1];
+            st.p = starts[k][0] < s->pq_max ? starts[k][0] : s->pq_max;
+            st.q = starts[k][1] < s->pq_max ? starts[k][1] : s->pq_max;
             st.P = seasonal ? starts[k][2] : 0;
             st.Q = seasonal ? starts[k][3] : 0;
             arima_try(s, st, seasonal);

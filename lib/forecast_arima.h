@@ -7,8 +7,8 @@
  *     exceeds 0.64 (the rule of R's auto.arima), for 2 <= m <= 24;
  *   - d: repeated KPSS level-stationarity tests at 5 % (at most 2);
  *   - (p, q, P, Q): stepwise search by AICc from four starting models,
- *     p, q <= 3 and P, Q <= 1, with a constant (mean, or drift when
- *     d + D = 1) tried in and out.
+ *     p, q <= 3 (<= 1 for fewer than 30 usable values) and P, Q <= 1,
+ *     with a constant (mean, or drift when d + D = 1) tried in and out.
  *
  * Coefficients are estimated by conditional sum of squares; AR and MA
  * parts are kept stationary / invertible by fitting their partial
@@ -30,11 +30,18 @@
 #define FORECAST_ARIMA_MAX_PQ 3
 #define FORECAST_ARIMA_MAX_PERIOD 24
 
+/* Coefficients searched at most: p + q + P + Q + constant. */
+#define FORECAST_ARIMA_MAX_COEF (2 * FORECAST_ARIMA_MAX_PQ + 3)
+
 struct forecast_arima_order {
     int p, d, q;
     int P, D, Q;
     int m;          /* seasonal period; 1 when P = D = Q = 0 */
     bool constant;  /* mean of the differenced series (drift if d+D = 1) */
+    int cond;       /* differenced values the sums of squares condition on:
+                       the search's largest p (+ m when seasonal), so all
+                       orders of one search are scored on the same values;
+                       at least p + mP */
 };
 
 struct forecast_arima_model {
@@ -43,6 +50,7 @@ struct forecast_arima_model {
     double sar, sma, mu;
     double sigma2; /* residual variance */
     double aicc;
+    double raw[FORECAST_ARIMA_MAX_COEF]; /* the search's own coordinates */
 };
 
 /* Number of differences KPSS asks for (0..2). */
@@ -58,6 +66,13 @@ int forecast_arima_nsdiffs(const double *y, size_t n, int m);
 int forecast_arima_fit(const double *y, size_t n,
                        const struct forecast_arima_order *order,
                        struct forecast_arima_model *out);
+
+/* Refits start's order to y, searching from start's coefficients (for
+ * refits on a shorter stretch of the same series). Returns as
+ * forecast_arima_fit(). */
+int forecast_arima_refit(const double *y, size_t n,
+                         const struct forecast_arima_model *start,
+                         struct forecast_arima_model *out);
 
 /* Chooses differences and orders as described above and fits the best
  * model. Returns 0, -1 when nothing could be fitted, or FORECAST_E_NOMEM. */

@@ -54,10 +54,12 @@ static void auto_outputs_dispose(struct forecast_output *o)
 }
 
 /* Runs the members flagged in use[] on job into fresh outputs of the
- * given horizon. Returns 0 or FORECAST_E_NOMEM (outputs then disposed). */
+ * given horizon; fell_back[i] tells whether member i was too short to fit
+ * and fell back to naive. Returns 0 or FORECAST_E_NOMEM (outputs then
+ * disposed). */
 static int auto_run_members(struct forecast_job *job, int horizon,
                             const double *levels, const bool *use,
-                            struct forecast_output *o)
+                            struct forecast_output *o, bool *fell_back)
 {
     int rc = 0;
     memset(o, 0, AUTO_NMEMBERS * sizeof *o);
@@ -67,6 +69,7 @@ static int auto_run_members(struct forecast_job *job, int horizon,
         rc = forecast_output_init(&o[i], horizon, levels);
         if (rc == 0)
             rc = auto_members[i].run(job, &o[i]);
+        fell_back[i] = job->chosen == FORECAST_NAIVE;
     }
     if (rc != 0)
         auto_outputs_dispose(o);
@@ -83,6 +86,7 @@ static int auto_validate(const struct forecast_job *job, int horizon,
 {
     struct forecast_job *sub = malloc(sizeof *sub);
     struct forecast_output o[AUTO_NMEMBERS];
+    bool fell_back[AUTO_NMEMBERS];
     size_t h = (size_t)horizon, min_train = 2 * (size_t)job->m;
     int origins = 0;
     if (sub == NULL)
@@ -95,7 +99,7 @@ static int auto_validate(const struct forecast_job *job, int horizon,
         sub->n = job->n - j * h;
         sub->quiet = sub->points_only = true;
         sub->fixed_ets = sub->fixed_arima = true;
-        if (auto_run_members(sub, horizon, levels, use, o) != 0) {
+        if (auto_run_members(sub, horizon, levels, use, o, fell_back) != 0) {
             origins = FORECAST_E_NOMEM;
             break;
         }
@@ -158,13 +162,18 @@ static void auto_note_weights(struct forecast_job *job, const bool *use,
 static int auto_regular(struct forecast_job *job, struct forecast_output *out)
 {
     struct forecast_output o[AUTO_NMEMBERS];
-    bool use[AUTO_NMEMBERS] = {true, true, false};
+    bool use[AUTO_NMEMBERS] = {true, true, false}, fell_back[AUTO_NMEMBERS];
     double sse[AUTO_NMEMBERS] = {0}, w[AUTO_NMEMBERS];
     char ets_label[FORECAST_JOB_MODEL_MAX], arima_label[FORECAST_JOB_MODEL_MAX];
     int origins, rc;
-    rc = auto_run_members(job, out->horizon, out->levels_pct, use, o);
+    rc = auto_run_members(job, out->horizon, out->levels_pct, use, o,
+                          fell_back);
     if (rc != 0)
         return rc;
+    if (fell_back[AUTO_ARIMA] && !fell_back[AUTO_ETS]) {
+        forecast_job_note(job, "auto: ARIMA could not be fitted; left out");
+        use[AUTO_ARIMA] = false;
+    }
     forecast_ets_label(job->ets_spec, ets_label, sizeof ets_label);
     forecast_arima_label(&job->arima_order, arima_label, sizeof arima_label);
     use[AUTO_THETA] = job->ets_spec.trend == FORECAST_ETS_N;

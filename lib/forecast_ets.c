@@ -382,19 +382,39 @@ static int ets_search_seasonal(struct ets_fit_ctx *c)
     return ok_first || ok_all ? 0 : -1;
 }
 
+/* Checks that spec can be fitted to y with period m; returns its number
+ * of parameters (without sigma), or -1. */
+static int ets_check(const double *y, size_t n, int m,
+                     struct forecast_ets_spec spec)
+{
+    int npar;
+    if (m < 1 || m > FORECAST_ETS_MAX_PERIOD || ets_needs_positive(spec, y, n))
+        return -1;
+    npar = ets_count_params(spec, m);
+    if (n <= (size_t)npar + 4 || (m > 1 && n < 2 * (size_t)m))
+        return -1;
+    return npar;
+}
+
+/* Completes a searched model: parameter count, sigma^2, AICc. */
+static void ets_finish(struct forecast_ets_model *mod, size_t n, int npar)
+{
+    double k = npar + 1.0; /* sigma */
+    mod->npar = npar + 1;
+    mod->sigma2 = mod->sigma2 * (double)n / (double)(n - (size_t)npar);
+    mod->aicc = mod->lik + 2.0 * k + 2.0 * k * (k + 1.0) / ((double)n - k - 1.0);
+}
+
 int forecast_ets_fit(const double *y, size_t n, int m,
                      struct forecast_ets_spec spec,
                      struct forecast_ets_model *out)
 {
     struct ets_fit_ctx c;
-    double k;
     int npar, rc;
     if (spec.season == FORECAST_ETS_N)
         m = 1;
-    if (m < 1 || m > FORECAST_ETS_MAX_PERIOD || ets_needs_positive(spec, y, n))
-        return -1;
-    npar = ets_count_params(spec, m);
-    if (n <= (size_t)npar + 4 || (m > 1 && n < 2 * (size_t)m))
+    npar = ets_check(y, n, m, spec);
+    if (npar < 0)
         return -1;
     memset(&c, 0, sizeof c);
     c.mod = (struct forecast_ets_model){.spec = spec, .m = m, .phi = 1.0};
@@ -404,10 +424,28 @@ int forecast_ets_fit(const double *y, size_t n, int m,
     rc = c.concentrated ? ets_search(&c) : ets_search_seasonal(&c);
     if (rc != 0)
         return -1;
-    k = npar + 1.0; /* sigma */
-    c.mod.npar = npar + 1;
-    c.mod.sigma2 = c.mod.sigma2 * (double)n / (double)(n - (size_t)npar);
-    c.mod.aicc = c.mod.lik + 2.0 * k + 2.0 * k * (k + 1.0) / ((double)n - k - 1.0);
+    ets_finish(&c.mod, n, npar);
+    *out = c.mod;
+    return 0;
+}
+
+int forecast_ets_refit(const double *y, size_t n,
+                       const struct forecast_ets_model *start,
+                       struct forecast_ets_model *out)
+{
+    struct ets_fit_ctx c;
+    int npar = ets_check(y, n, start->m, start->spec);
+    if (npar < 0)
+        return -1;
+    memset(&c, 0, sizeof c);
+    c.mod = *start;
+    c.y = y;
+    c.n = n;
+    c.concentrated = start->spec.season != FORECAST_ETS_M;
+    c.warm = true;
+    if (ets_search(&c) != 0)
+        return -1;
+    ets_finish(&c.mod, n, npar);
     *out = c.mod;
     return 0;
 }

@@ -93,6 +93,15 @@ int forecast_ets_fit(const double *y, size_t n, int m,
                      struct forecast_ets_model *out);
 
 /*
+ * Refits start's spec to y (a shorter stretch of the series start was
+ * fitted to), searching from start's parameters and initial states.
+ * Returns as forecast_ets_fit().
+ */
+int forecast_ets_refit(const double *y, size_t n,
+                       const struct forecast_ets_model *start,
+                       struct forecast_ets_model *out);
+
+/*
  * Fits every admissible spec (multiplicative forms only for strictly
  * positive data, seasonal forms only when `seasonal` and 2 <= m <=
  * FORECAST_ETS_MAX_PERIOD, no additive-error/multiplicative-season mix)

@@ -45,10 +45,17 @@ struct forecast_job {
     bool points_only;
     bool fixed_ets;
     bool fixed_arima;
-    /* The ETS spec and ARIMA order to refit when fixed; the runners store
-     * the ones they chose here in any case. */
+    /* The ETS spec to fit when fixed_ets and no ets_fit is at hand; the
+     * ETS runner stores the spec it chose here in any case. */
     struct forecast_ets_spec ets_spec;
     struct forecast_arima_order arima_order;
+    /* Models fitted on the full history (the runners store them; has_*
+     * says whether they are valid): with fixed_* set, refits of the same
+     * model start from them. */
+    bool has_ets_fit;
+    bool has_arima_fit;
+    struct forecast_ets_model ets_fit;
+    struct forecast_arima_model arima_fit;
 };
 
 /* Appends one printf-formatted line (a newline is added) to job->explain,

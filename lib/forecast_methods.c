@@ -193,7 +193,10 @@ static int methods_ets_fit(const struct forecast_job *job, const double *y,
                            struct forecast_ets_model *mod)
 {
     int m = direct ? job->m : 1;
-    if (job->fixed_ets &&
+    if (job->fixed_ets && job->has_ets_fit &&
+        forecast_ets_refit(y, job->n, &job->ets_fit, mod) == 0)
+        return 0;
+    if (job->fixed_ets && !job->has_ets_fit &&
         forecast_ets_fit(y, job->n, m, job->ets_spec, mod) == 0)
         return 0;
     return forecast_ets_select(y, job->n, m, direct && job->m > 1,
@@ -225,6 +228,8 @@ static int methods_ets_common(struct forecast_job *job, bool damped_only,
                           "models were not considered", who);
     methods_ets_note(job, who, &mod);
     job->ets_spec = mod.spec;
+    job->ets_fit = mod;
+    job->has_ets_fit = true;
     if (job->points_only)
         forecast_ets_points(&mod, out);
     else
@@ -293,8 +298,8 @@ int forecast_methods_arima(struct forecast_job *job,
     if (!direct && (rc = methods_season_prepare(job, false, "arima", &s)) != 0)
         goto fail;
     rc = -1;
-    if (job->fixed_arima)
-        rc = forecast_arima_fit(s.adj, job->n, &job->arima_order, &mod);
+    if (job->fixed_arima && job->has_arima_fit)
+        rc = forecast_arima_refit(s.adj, job->n, &job->arima_fit, &mod);
     if (rc == -1)
         rc = forecast_arima_auto(s.adj, job->n, direct ? job->m : 1, &mod);
     if (rc == FORECAST_E_NOMEM)
@@ -312,6 +317,8 @@ int forecast_methods_arima(struct forecast_job *job,
                       mod.ma[1], mod.ma[2], mod.sar, mod.sma, mod.mu,
                       sqrt(mod.sigma2), mod.aicc);
     job->arima_order = mod.order;
+    job->arima_fit = mod;
+    job->has_arima_fit = true;
     rc = forecast_arima_forecast(&mod, s.adj, job->n, job->points_only, out);
     if (rc != 0)
         goto fail;
