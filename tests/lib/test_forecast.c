@@ -460,3 +460,19 @@ TEST(concurrent_forecasts_match_serial_ones)
         CHECK(memcmp(par[i].out, serial.out, sizeof serial.out) == 0);
     }
 }
+
+TEST(auto_explains_its_weights_and_arima_runs)
+{
+    double y[96];
+    struct forecast_result *res;
+    make_series(y, 96, 100, 0.5, 20, 12, 3, 31);
+    CHECK_INT(run(y, 96, 12, 12, FORECAST_AUTO, &res), 0);
+    CHECK(strstr(forecast_result_explain(res), "weights") != NULL);
+    CHECK(strstr(forecast_result_model(res), "ARIMA") != NULL);
+    CHECK(well_formed(res));
+    forecast_result_free(res);
+    CHECK_INT(run(y, 96, 12, 12, FORECAST_ARIMA, &res), 0);
+    CHECK_INT(forecast_result_method(res), FORECAST_ARIMA);
+    CHECK(strstr(forecast_result_explain(res), "AICc") != NULL);
+    forecast_result_free(res);
+}

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lib/forecast_arima.h"
 #include "lib/forecast_ets.h"
 #include "lib/forecast_ets_init.h"
 #include "lib/forecast_intermittent.h"
@@ -574,4 +575,166 @@ TEST(fourier_profile_of_long_period)
     CHECK(k >= 1);
     CHECK_NEAR(idx[13], 10, 0.5);
     CHECK_NEAR(idx[39], -10, 0.5);
+}
+
+/* ---- ARIMA -------------------------------------------------------------- */
+
+static struct forecast_arima_model arima_model(int p, int d, int q, int P,
+                                               int D, int Q, int m)
+{
+    struct forecast_arima_model mod;
+    memset(&mod, 0, sizeof mod);
+    mod.order = (struct forecast_arima_order){p, d, q, P, D, Q, m, false, 0};
+    return mod;
+}
+
+TEST(arima_ar1_forecast_by_hand)
+{
+    /* (y - 10) = .5 (y_prev - 10) + e: from 14 the forecasts are 12, 11,
+     * 10.5; psi = 1, .5, .25 -> sd2 = sigma sqrt(1.25) */
+    double y[] = {9, 11, 10, 14};
+    struct forecast_arima_model mod = arima_model(1, 0, 0, 0, 0, 0, 1);
+    struct forecast_output o;
+    mod.ar[0] = 0.5;
+    mod.mu = 10;
+    mod.order.constant = true;
+    mod.sigma2 = 4;
+    CHECK_INT(forecast_output_init(&o, 3, levels), 0);
+    CHECK_INT(forecast_arima_forecast(&mod, y, 4, false, &o), 0);
+    CHECK_NEAR(o.point[0], 12, 1e-12);
+    CHECK_NEAR(o.point[1], 11, 1e-12);
+    CHECK_NEAR(o.point[2], 10.5, 1e-12);
+    CHECK_NEAR(o.hi[0][1] - o.point[1], Z80 * 2 * sqrt(1.25), 1e-9);
+    forecast_output_dispose(&o);
+}
+
+TEST(arima_011_forecast_by_hand)
+{
+    /* w = 2, -1, 2 with theta .5: e = 2, -1 - 1 = -2, 2 + 1 = 3;
+     * forecast 13 + .5 * 3 = 14.5, flat; psi = 1, 1.5, 1.5 */
+    double y[] = {10, 12, 11, 13};
+    struct forecast_arima_model mod = arima_model(0, 1, 1, 0, 0, 0, 1);
+    struct forecast_output o;
+    mod.ma[0] = 0.5;
+    mod.sigma2 = 1;
+    CHECK_INT(forecast_output_init(&o, 3, levels), 0);
+    CHECK_INT(forecast_arima_forecast(&mod, y, 4, false, &o), 0);
+    CHECK_NEAR(o.point[0], 14.5, 1e-12);
+    CHECK_NEAR(o.point[2], 14.5, 1e-12);
+    CHECK_NEAR(o.hi[0][1] - o.point[1], Z80 * sqrt(1 + 2.25), 1e-9);
+    CHECK_NEAR(o.hi[0][2] - o.point[2], Z80 * sqrt(1 + 2 * 2.25), 1e-9);
+    forecast_output_dispose(&o);
+}
+
+TEST(arima_seasonal_difference_is_seasonal_naive)
+{
+    /* ARIMA(0,0,0)(0,1,0)[4]: y_t = y_{t-4} + e: repeat the last season */
+    double y[] = {1, 5, 3, 7, 2, 6, 4, 8};
+    struct forecast_arima_model mod = arima_model(0, 0, 0, 0, 1, 0, 4);
+    struct forecast_output o;
+    mod.sigma2 = 1;
+    CHECK_INT(forecast_output_init(&o, 6, levels), 0);
+    CHECK_INT(forecast_arima_forecast(&mod, y, 8, false, &o), 0);
+    CHECK_NEAR(o.point[0], 2, 1e-12);
+    CHECK_NEAR(o.point[3], 8, 1e-12);
+    CHECK_NEAR(o.point[4], 2, 1e-12);
+    /* psi_4 = 1: the second year's variance doubles */
+    CHECK_NEAR(o.hi[0][4] - o.point[4], Z80 * sqrt(2.0), 1e-9);
+    forecast_output_dispose(&o);
+}
+
+TEST(arima_estimates_ar1_coefficient)
+{
+    /* 400 values of an AR(1) with phi .7 around 50: CSS recovers phi */
+    double y[400], v = 0;
+    struct forecast_rng rng;
+    struct forecast_arima_order o = {1, 0, 0, 0, 0, 0, 1, true, 1};
+    struct forecast_arima_model mod;
+    forecast_rng_seed(&rng, 5);
+    for (int t = 0; t < 400; t++) {
+        v = 0.7 * v + forecast_rng_normal(&rng);
+        y[t] = 50 + v;
+    }
+    CHECK_INT(forecast_arima_fit(y, 400, &o, &mod), 0);
+    CHECK_NEAR(mod.ar[0], 0.7, 0.08);
+    CHECK_NEAR(mod.mu, 50, 0.6);
+    CHECK_NEAR(mod.sigma2, 1, 0.2);
+}
+
+TEST(arima_difference_tests)
+{
+    double walk[200], noise[200], wave[120];
+    struct forecast_rng rng;
+    double level = 100;
+    forecast_rng_seed(&rng, 8);
+    for (int t = 0; t < 200; t++) {
+        level += forecast_rng_normal(&rng);
+        walk[t] = level;
+        noise[t] = 100 + forecast_rng_normal(&rng);
+    }
+    for (int t = 0; t < 120; t++)
+        wave[t] = 100 + 30 * sin(2 * M_PI * t / 12) + forecast_rng_normal(&rng);
+    CHECK(forecast_arima_ndiffs(walk, 200) >= 1);
+    CHECK_INT(forecast_arima_ndiffs(noise, 200), 0);
+    CHECK_INT(forecast_arima_nsdiffs(wave, 120, 12), 1);
+    CHECK_INT(forecast_arima_nsdiffs(noise, 120, 12), 0);
+    CHECK_INT(forecast_arima_nsdiffs(wave, 30, 12), 0); /* < 3 periods */
+}
+
+TEST(arima_label)
+{
+    char buf[64];
+    struct forecast_arima_order o = {1, 1, 2, 0, 1, 1, 12, false, 0};
+    forecast_arima_label(&o, buf, sizeof buf);
+    CHECK_STR(buf, "ARIMA(1,1,2)(0,1,1)[12]");
+    o = (struct forecast_arima_order){2, 0, 0, 0, 0, 0, 1, true, 0};
+    forecast_arima_label(&o, buf, sizeof buf);
+    CHECK_STR(buf, "ARIMA(2,0,0) const");
+}
+
+/* ---- least squares ------------------------------------------------------ */
+
+/* Residuals of y = a exp(b t) at t = 0..4 for a = 2, b = 0.3. */
+static int expo_residuals(const double *x, double *r, void *ctx)
+{
+    (void)ctx;
+    for (int t = 0; t < 5; t++)
+        r[t] = 2.0 * exp(0.3 * t) - x[0] * exp(x[1] * t);
+    return 0;
+}
+
+TEST(levenberg_marquardt_fits_exponential)
+{
+    double x[2] = {1, 0}, lo[2] = {-10, -10}, hi[2] = {10, 10}, sse;
+    struct forecast_optim_lsq p = {expo_residuals, NULL, 2, 5, lo, hi, 100,
+                                   1e-15};
+    CHECK(forecast_optim_least_squares(&p, x, &sse) > 0);
+    CHECK_NEAR(x[0], 2, 1e-5);
+    CHECK_NEAR(x[1], 0.3, 1e-6);
+    CHECK(sse < 1e-10);
+}
+
+TEST(gauss_newton_refines_multiplicative_seasons)
+{
+    /* y = 100 s[t % 4], s = (1.2, .8, 1.1, .9), no noise; starting from
+     * flat seasonals the refinement must raise the likelihood and move
+     * the first seasonal towards 1.2 */
+    static const double s[4] = {1.2, 0.8, 1.1, 0.9};
+    double y[24], before;
+    struct forecast_ets_model mod = model(FORECAST_ETS_M, FORECAST_ETS_N,
+                                          FORECAST_ETS_M, 4);
+    for (int t = 0; t < 24; t++)
+        y[t] = 100 * s[t % 4];
+    mod.alpha = 0.1;
+    mod.gamma = 0.01;
+    mod.init.l = 100;
+    for (int j = 0; j < 4; j++)
+        mod.init.s[j] = 1.0;
+    CHECK_INT(forecast_ets_filter(&mod, y, 24, NULL), 0);
+    before = mod.lik;
+    CHECK_INT(forecast_ets_init_refine(&mod, y, 24, 10), 0);
+    CHECK(mod.lik < before - 10);
+    CHECK_NEAR(mod.init.s[0], 1.2, 0.02);
+    CHECK_NEAR(mod.init.s[0] + mod.init.s[1] + mod.init.s[2] + mod.init.s[3],
+               4, 1e-9);
 }
