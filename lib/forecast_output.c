@@ -36,13 +36,25 @@ void forecast_output_dispose(struct forecast_output *o)
     memset(o, 0, sizeof *o);
 }
 
+/*
+ * The series are non-negative, so a forecast distribution's mass below 0
+ * really sits at 0. When the lower bound of an interval would fall below
+ * 0, the interval becomes [0, q(level)]: it then holds the nominal share
+ * (the mass at 0 plus everything up to the level's quantile) instead of
+ * covering more than asked for.
+ */
 void forecast_output_normal(struct forecast_output *o, const double *sd_h)
 {
     for (int l = 0; l < FORECAST_NLEVELS; l++) {
         double z = forecast_stats_z(o->levels_pct[l]);
+        double z1 = forecast_stats_qnorm(o->levels_pct[l] / 100.0);
         for (int h = 0; h < o->horizon; h++) {
             o->lo[l][h] = o->point[h] - z * sd_h[h];
             o->hi[l][h] = o->point[h] + z * sd_h[h];
+            if (o->lo[l][h] < 0.0) {
+                o->lo[l][h] = 0.0;
+                o->hi[l][h] = o->point[h] + z1 * sd_h[h];
+            }
         }
     }
 }
@@ -52,10 +64,15 @@ void forecast_output_from_draws(struct forecast_output *o, int h,
 {
     forecast_stats_sort(draws, (size_t)n);
     for (int l = 0; l < FORECAST_NLEVELS; l++) {
-        double tail = (1.0 - o->levels_pct[l] / 100.0) / 2.0;
+        double level = o->levels_pct[l] / 100.0, tail = (1.0 - level) / 2.0;
         o->lo[l][h] = forecast_stats_quantile_sorted(draws, (size_t)n, tail);
         o->hi[l][h] =
             forecast_stats_quantile_sorted(draws, (size_t)n, 1.0 - tail);
+        if (o->lo[l][h] <= 0.0) {
+            o->lo[l][h] = 0.0;
+            o->hi[l][h] = forecast_stats_quantile_sorted(draws, (size_t)n,
+                                                         level);
+        }
     }
 }
 

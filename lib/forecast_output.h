@@ -31,11 +31,13 @@ int forecast_output_init(struct forecast_output *o, int horizon,
 /* Frees the arrays; safe on a zeroed or already disposed output. */
 void forecast_output_dispose(struct forecast_output *o);
 
-/* Sets symmetric normal intervals point[h] +- z * sd_h[h] for every level. */
+/* Sets normal intervals point[h] +- z * sd_h[h] for every level; where
+ * the lower bound would be negative the interval is [0, the level's upper
+ * quantile] instead, since the mass below zero sits at zero. */
 void forecast_output_normal(struct forecast_output *o, const double *sd_h);
 
 /* Writes the interval bounds of step h from the empirical quantiles of
- * `draws` (sorted in place; n > 0). */
+ * `draws` (sorted in place; n > 0), with the same rule at zero. */
 void forecast_output_from_draws(struct forecast_output *o, int h,
                                 double *draws, int n);
 

@@ -225,11 +225,11 @@ TEST(seasonal_ets_needs_two_periods)
 
 TEST(api_seasonal_naive_by_hand)
 {
-    double y[] = {1, 2, 3, 4, 5, 6};
+    double y[] = {11, 12, 13, 14, 15, 16};
     struct forecast_result *res;
     CHECK_INT(run(y, 6, 3, 4, FORECAST_SNAIVE, &res), 0);
-    CHECK_NEAR(forecast_result_point(res)[3], 4, 0);
-    CHECK_NEAR(forecast_result_upper(res, 0)[0], 4 + Z80 * 3, 1e-9);
+    CHECK_NEAR(forecast_result_point(res)[3], 14, 0);
+    CHECK_NEAR(forecast_result_upper(res, 0)[0], 14 + Z80 * 3, 1e-9);
     CHECK_NEAR(forecast_result_level_pct(res, 1), 95, 0);
     CHECK_INT(forecast_result_method(res), FORECAST_SNAIVE);
     forecast_result_free(res);

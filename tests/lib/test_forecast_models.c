@@ -263,6 +263,7 @@ TEST(holt_winters_interval_formula)
     mod.beta = 0.1;
     mod.gamma = 0.2;
     mod.sigma2 = 1;
+    mod.last.l = 100; /* far from zero: symmetric intervals */
     CHECK_INT(forecast_output_init(&o, 3, levels), 0);
     CHECK_INT(forecast_ets_forecast(&mod, &o, 1), 0);
     CHECK_NEAR(o.hi[0][1] - o.point[1], Z80 * sqrt(1.36), 1e-9);
@@ -405,17 +406,35 @@ TEST(label_names_the_components)
 
 TEST(seasonal_naive_by_hand)
 {
-    /* m 3: repeat 4 5 6; sigma = sqrt(mean of 3^2) = 3;
+    /* m 3: repeat 14 15 16; sigma = sqrt(mean of 3^2) = 3;
      * sd(h) = 3 sqrt(floor((h-1)/3) + 1): 3 for h <= 3, 3 sqrt 2 at h 4 */
-    double y[] = {1, 2, 3, 4, 5, 6};
+    double y[] = {11, 12, 13, 14, 15, 16};
     struct forecast_output o;
     CHECK_INT(forecast_output_init(&o, 4, levels), 0);
     CHECK_INT(forecast_naive_forecast(y, 6, 3, &o), 0);
-    CHECK_NEAR(o.point[0], 4, 0);
-    CHECK_NEAR(o.point[2], 6, 0);
-    CHECK_NEAR(o.point[3], 4, 0);
-    CHECK_NEAR(o.hi[0][0], 4 + Z80 * 3, 1e-9);
-    CHECK_NEAR(o.hi[0][3], 4 + Z80 * 3 * sqrt(2.0), 1e-9);
+    CHECK_NEAR(o.point[0], 14, 0);
+    CHECK_NEAR(o.point[2], 16, 0);
+    CHECK_NEAR(o.point[3], 14, 0);
+    CHECK_NEAR(o.hi[0][0], 14 + Z80 * 3, 1e-9);
+    CHECK_NEAR(o.hi[0][3], 14 + Z80 * 3 * sqrt(2.0), 1e-9);
+    forecast_output_dispose(&o);
+}
+
+TEST(interval_anchored_at_zero_keeps_its_share)
+{
+    /* point 1, sd 1: 1 - 1.28 < 0, so the 80 % interval is [0, q(.8)] =
+     * [0, 1 + 0.8416212]; the 95 % one [0, 1 + 1.6448536] */
+    double sd = 1;
+    struct forecast_output o;
+    CHECK_INT(forecast_output_init(&o, 1, levels), 0);
+    o.point[0] = 1;
+    forecast_output_normal(&o, &sd);
+    CHECK_NEAR(o.lo[0][0], 0, 0);
+    CHECK_NEAR(o.hi[0][0], 1.8416212335729143, 1e-9);
+    CHECK_NEAR(o.hi[1][0], 2.6448536269514722, 1e-9);
+    o.point[0] = 10; /* far from zero: symmetric */
+    forecast_output_normal(&o, &sd);
+    CHECK_NEAR(o.lo[0][0], 10 - Z80, 1e-9);
     forecast_output_dispose(&o);
 }
 
