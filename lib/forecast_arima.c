@@ -470,54 +470,69 @@ static bool arima_neighbours(struct arima_search *s, bool seasonal)
     return improved;
 }
 
+/*
+ * Sets the differences of the search's base order: D from the seasonal
+ * strength, then d from KPSS on the seasonally differenced series; also
+ * the search bounds and the common conditioning length. Returns 0 or
+ * FORECAST_E_NOMEM.
+ */
+static int arima_base_order(struct arima_search *s, int m, bool seasonal,
+                            struct forecast_arima_order *o)
+{
+    double *w = malloc(s->n * sizeof *w);
+    size_t nw;
+    if (w == NULL)
+        return FORECAST_E_NOMEM;
+    *o = (struct forecast_arima_order){.m = seasonal ? m : 1};
+    o->D = forecast_arima_nsdiffs(s->y, s->n, m);
+    nw = arima_difference(s->y, s->n, 0, o->D, o->m, w);
+    o->d = nw > 0 ? forecast_arima_ndiffs(w, nw) : 0;
+    free(w);
+    o->constant = o->d + o->D <= 1;
+    s->pq_max = nw >= (size_t)(30 + o->m) ? FORECAST_ARIMA_MAX_PQ : 1;
+    o->cond = s->pq_max + (seasonal ? o->m : 0);
+    return 0;
+}
+
+/* Fits Hyndman & Khandakar's four starting orders (p,q)(P,Q) = (2,2)(1,1),
+ * (0,0)(0,0), (1,0)(1,0), (0,1)(0,1), capped by the search bounds. */
+static void arima_starts(struct arima_search *s,
+                         const struct forecast_arima_order *base,
+                         bool seasonal)
+{
+    static const int starts[4][4] = {
+        {2, 2, 1, 1}, {0, 0, 0, 0}, {1, 0, 1, 0}, {0, 1, 0, 1}};
+    for (int k = 0; k < 4; k++) {
+        struct forecast_arima_order o = *base;
+        o.p = starts[k][0] < s->pq_max ? starts[k][0] : s->pq_max;
+        o.q = starts[k][1] < s->pq_max ? starts[k][1] : s->pq_max;
+        o.P = seasonal ? starts[k][2] : 0;
+        o.Q = seasonal ? starts[k][3] : 0;
+        arima_try(s, o, seasonal);
+    }
+}
+
 int forecast_arima_auto(const double *y, size_t n, int m,
                         struct forecast_arima_model *out)
 {
     struct arima_search *s = calloc(1, sizeof *s);
-    struct forecast_arima_order o = {0};
-    bool seasonal;
-    int rc = -1;
+    struct forecast_arima_order base;
+    bool seasonal = m >= 2 && m <= FORECAST_ARIMA_MAX_PERIOD &&
+                    n >= 3 * (size_t)m;
+    int rc = FORECAST_E_NOMEM;
     if (s == NULL)
         return FORECAST_E_NOMEM;
     s->y = y;
     s->n = n;
-    o.D = forecast_arima_nsdiffs(y, n, m);
-    seasonal = m >= 2 && m <= FORECAST_ARIMA_MAX_PERIOD && n >= 3 * (size_t)m;
-    o.m = seasonal ? m : 1;
-    {
-        double *w = malloc(n * sizeof *w);
-        size_t nw;
-        if (w == NULL) {
-            free(s);
-            return FORECAST_E_NOMEM;
-        }
-        nw = arima_difference(y, n, 0, o.D, o.m, w);
-        o.d = nw > 0 ? forecast_arima_ndiffs(w, nw) : 0;
-        free(w);
-        s->pq_max = nw >= (size_t)(30 + o.m) ? FORECAST_ARIMA_MAX_PQ : 1;
-        o.cond = s->pq_max + (seasonal ? o.m : 0);
-    }
-    o.constant = o.d + o.D <= 1;
-    {
-        static const int starts[4][4] = {
-            {2, 2, 1, 1}, {0, 0, 0, 0}, {1, 0, 1, 0}, {0, 1, 0, 1}};
-        for (int k = 0; k < 4; k++) {
-            struct forecast_arima_order st = o;
-            st.p = starts[k][0] < s->pq_max ? starts[k][0] : s->pq_max;
-            st.q = starts[k][1] < s->pq_max ? starts[k][1] : s->pq_max;
-            st.P = seasonal ? starts[k][2] : 0;
-            st.Q = seasonal ? starts[k][3] : 0;
-            arima_try(s, st, seasonal);
-        }
-    }
+    if (arima_base_order(s, m, seasonal, &base) != 0)
+        goto fail;
+    arima_starts(s, &base, seasonal);
     while (s->found && arima_neighbours(s, seasonal))
         ;
-    if (s->found) {
+    rc = s->nomem ? FORECAST_E_NOMEM : s->found ? 0 : -1;
+    if (rc == 0)
         *out = s->best;
-        rc = 0;
-    }
-    if (s->nomem)
-        rc = FORECAST_E_NOMEM;
+fail:
     free(s);
     return rc;
 }
