@@ -25,9 +25,6 @@ enum { ETS_SIM_PATHS = 2000 };
  * (up to FORECAST_MAX_HORIZON) the O(h) simulation is cheaper. */
 enum { ETS_ANALYTIC_MAX_HORIZON = 2000 };
 
-/* Gauss-Newton steps on the initial states of multiplicative seasons. */
-enum { ETS_REFINE_STEPS = 4 };
-
 /* Likelihood evaluations allowed per parameter of a fit. */
 enum { ETS_EVALS_PER_PARAM = 150 };
 
@@ -344,20 +341,6 @@ static int ets_search(struct ets_fit_ctx *c)
 }
 
 /*
- * Search, Gauss-Newton refinement of every initial state (seasonals
- * included) for the parameters found, then a second search from there:
- * one round of block-coordinate ascent of the likelihood. Returns 0 or -1.
- */
-static int ets_search_refined(struct ets_fit_ctx *c)
-{
-    if (ets_search(c) != 0)
-        return -1;
-    forecast_ets_init_refine(&c->mod, c->y, c->n, ETS_REFINE_STEPS);
-    c->warm = true;
-    return ets_search(c);
-}
-
-/*
  * The searched (multiplicative-season) case: its initial seasonals are
  * not estimated inside the search, so two starts are tried - indices from
  * the first three years and from the whole history - and the one with the
@@ -371,11 +354,11 @@ static int ets_search_seasonal(struct ets_fit_ctx *c)
     bool ok_first = false, ok_all = false;
     if (ets_init_season(&first.mod, c->y, three) == 0) {
         ets_init_level(&first.mod, c->y, c->n);
-        ok_first = ets_search_refined(&first) == 0;
+        ok_first = ets_search(&first) == 0;
     }
     if (three < c->n && ets_init_season(&c->mod, c->y, c->n) == 0) {
         ets_init_level(&c->mod, c->y, c->n);
-        ok_all = ets_search_refined(c) == 0;
+        ok_all = ets_search(c) == 0;
     }
     if (ok_first && (!ok_all || first.mod.lik < c->mod.lik))
         *c = first;

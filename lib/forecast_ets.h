@@ -20,9 +20,16 @@
  * 0.8 <= phi <= 0.98.
  *
  * Seasonal states are a ring indexed by phase: s[t % m] holds the seasonal
- * last updated at t - m. Initial seasonals come from a classical
- * decomposition of the first years and are not re-estimated (they are still
- * counted as m - 1 parameters in the AICc).
+ * last updated at t - m.
+ *
+ * Estimation: for models without a multiplicative season the initial
+ * states (level, trend and all seasonals) are solved by least squares for
+ * each trial of smoothing parameters (forecast_ets_init), so the
+ * Nelder-Mead search covers alpha, beta, gamma and phi only. Models with a
+ * multiplicative season search l0 and b0 as well, with initial seasonals
+ * from a classical decomposition (of the first three years or of the whole
+ * history, whichever start gives the higher likelihood). Initial
+ * seasonals count as m - 1 parameters in the AICc either way.
  *
  * A model is a plain value (no heap memory); the period is limited to
  * FORECAST_ETS_MAX_PERIOD as in R's ets (longer seasons are removed by

@@ -14,9 +14,6 @@
  * least-squares approximation of it. The optimiser then only searches the
  * smoothing parameters (at most four dimensions instead of up to 27).
  *
- * For multiplicative seasons forecast_ets_init_refine() improves given
- * initial states by Gauss-Newton steps instead.
- *
  * Stateless; uses stack memory only (k <= FORECAST_ETS_MAX_PERIOD + 1).
  */
 #ifndef SENTIA_FORECAST_ETS_INIT_H
@@ -34,16 +31,5 @@
  */
 int forecast_ets_init_solve(struct forecast_ets_model *mod, const double *y,
                             size_t n, double *sse);
-
-/*
- * Multiplicative seasons are not linear in their initial states, so their
- * states (l0, b0 and the seasonals, which keep summing to m) are refined by
- * Gauss-Newton on the one-step errors for fixed smoothing parameters: up to
- * `iterations` steps, each halved until the likelihood improves. Leaves
- * mod->init at the best point found and mod's filtered fields consistent
- * with it. Returns 0, or -1 for other seasons or an inadmissible start.
- */
-int forecast_ets_init_refine(struct forecast_ets_model *mod, const double *y,
-                             size_t n, int iterations);
 
 #endif

@@ -732,28 +732,3 @@ TEST(levenberg_marquardt_fits_exponential)
     CHECK_NEAR(x[1], 0.3, 1e-6);
     CHECK(sse < 1e-10);
 }
-
-TEST(gauss_newton_refines_multiplicative_seasons)
-{
-    /* y = 100 s[t % 4], s = (1.2, .8, 1.1, .9), no noise; starting from
-     * flat seasonals the refinement must raise the likelihood and move
-     * the first seasonal towards 1.2 */
-    static const double s[4] = {1.2, 0.8, 1.1, 0.9};
-    double y[24], before;
-    struct forecast_ets_model mod = model(FORECAST_ETS_M, FORECAST_ETS_N,
-                                          FORECAST_ETS_M, 4);
-    for (int t = 0; t < 24; t++)
-        y[t] = 100 * s[t % 4];
-    mod.alpha = 0.1;
-    mod.gamma = 0.01;
-    mod.init.l = 100;
-    for (int j = 0; j < 4; j++)
-        mod.init.s[j] = 1.0;
-    CHECK_INT(forecast_ets_filter(&mod, y, 24, NULL), 0);
-    before = mod.lik;
-    CHECK_INT(forecast_ets_init_refine(&mod, y, 24, 10), 0);
-    CHECK(mod.lik < before - 10);
-    CHECK_NEAR(mod.init.s[0], 1.2, 0.02);
-    CHECK_NEAR(mod.init.s[0] + mod.init.s[1] + mod.init.s[2] + mod.init.s[3],
-               4, 1e-9);
-}
