@@ -545,18 +545,23 @@ static int ets_intervals_analytic(const struct forecast_ets_model *mod,
     return 0;
 }
 
-/* Draws one step of a sample path in place and returns the simulated y. */
+/*
+ * Draws one step of a sample path in place and returns the simulated y.
+ * A path whose level-plus-trend has fallen to zero or below (possible with
+ * a falling additive trend under a multiplicative season) cannot be
+ * updated multiplicatively; it stays where it is, forecasting mu.
+ */
 static double ets_sim_step(const struct forecast_ets_model *mod,
                            struct forecast_ets_state *st, size_t phase,
                            double sigma, struct forecast_rng *rng)
 {
-    double q, mu = ets_mu(mod, st, phase, &q), y;
+    double q, mu = ets_mu(mod, st, phase, &q);
     double e = sigma * forecast_rng_normal(rng);
-    y = mod->spec.error == FORECAST_ETS_M ? mu * (1.0 + e) : mu + e;
-    if (mod->spec.error == FORECAST_ETS_M && !(mu > ETS_TINY))
-        y = mu;
-    if (ets_update(mod, st, phase, y, q) != 0 && mu > ETS_TINY)
-        st->l = q; /* inadmissible update: keep the level's own path */
+    double y = mod->spec.error == FORECAST_ETS_M ? mu * (1.0 + e) : mu + e;
+    struct forecast_ets_state next = *st;
+    if (ets_update(mod, &next, phase, y, q) != 0)
+        return mu;
+    *st = next;
     return y;
 }
 
