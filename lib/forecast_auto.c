@@ -162,7 +162,9 @@ static void auto_note_weights(struct forecast_job *job, const bool *use,
 static int auto_regular(struct forecast_job *job, struct forecast_output *out)
 {
     struct forecast_output o[AUTO_NMEMBERS];
-    bool use[AUTO_NMEMBERS] = {true, true, false}, fell_back[AUTO_NMEMBERS];
+    bool use[AUTO_NMEMBERS] = {true, job->m <= FORECAST_ARIMA_MAX_PERIOD,
+                               false};
+    bool fell_back[AUTO_NMEMBERS] = {false};
     double sse[AUTO_NMEMBERS] = {0}, w[AUTO_NMEMBERS];
     char ets_label[FORECAST_JOB_MODEL_MAX], arima_label[FORECAST_JOB_MODEL_MAX];
     int origins, rc;

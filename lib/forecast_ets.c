@@ -25,6 +25,10 @@ enum { ETS_SIM_PATHS = 2000 };
  * (up to FORECAST_MAX_HORIZON) the O(h) simulation is cheaper. */
 enum { ETS_ANALYTIC_MAX_HORIZON = 2000 };
 
+/* The search stops when the simplex spans less than this in -2 log L: a
+ * thousandth of a likelihood unit moves no AICc comparison. */
+#define ETS_TOL 1e-3
+
 /* Likelihood evaluations allowed per parameter of a fit. */
 enum { ETS_EVALS_PER_PARAM = 150 };
 
@@ -92,6 +96,45 @@ static void ets_logsum_add(struct ets_logsum *ls, double v)
     }
 }
 
+/*
+ * forecast_ets_filter() for non-seasonal models without fitted values,
+ * with the states in locals: the hot path of every fit on weekly, yearly
+ * and seasonally adjusted data. Same recursions and likelihood.
+ */
+static int ets_filter_plain(struct forecast_ets_model *mod, const double *y,
+                            size_t n)
+{
+    bool trend = mod->spec.trend != FORECAST_ETS_N;
+    double l = mod->init.l, b = trend ? mod->init.b : 0.0;
+    double phi = mod->phi, al = mod->alpha, be = trend ? mod->beta : 0.0;
+    double sse = 0.0, sse_y = 0.0;
+    struct ets_logsum ls = {0.0, 1.0};
+    bool mult_err = mod->spec.error == FORECAST_ETS_M;
+    for (size_t t = 0; t < n; t++) {
+        double q = l + phi * b, r = y[t] - q, e = r;
+        if (mult_err) {
+            if (!(q > ETS_TINY))
+                return -1;
+            e = r / q;
+            ets_logsum_add(&ls, q);
+        }
+        sse += e * e;
+        sse_y += r * r;
+        l = q + al * r;
+        b = phi * b + be * r;
+    }
+    ls.sum += log(ls.prod);
+    if (!isfinite(sse) || !isfinite(ls.sum))
+        return -1;
+    mod->last.l = l;
+    mod->last.b = b;
+    mod->n = n;
+    mod->lik = (double)n * log(fmax(sse, 1e-300)) + 2.0 * ls.sum;
+    mod->sigma2 = sse / (double)n;
+    mod->mse = sse_y / (double)n;
+    return 0;
+}
+
 int forecast_ets_filter(struct forecast_ets_model *mod, const double *y,
                         size_t n, double *fitted)
 {
@@ -100,6 +143,8 @@ int forecast_ets_filter(struct forecast_ets_model *mod, const double *y,
     double sse = 0.0, sse_y = 0.0, q, mu, e;
     size_t m = (size_t)mod->m, phase = 0;
     bool mult_err = mod->spec.error == FORECAST_ETS_M;
+    if (mod->spec.season == FORECAST_ETS_N && fitted == NULL)
+        return ets_filter_plain(mod, y, n);
     for (size_t t = 0; t < n; t++) {
         mu = ets_mu(mod, &st, phase, &q);
         if (fitted != NULL)
@@ -328,12 +373,12 @@ static int ets_search(struct ets_fit_ctx *c)
     scale = fmax(fabs(c->mod.init.l), sqrt(forecast_stats_var(c->y, c->n)));
     scale = fmax(scale, 1e-6);
     ets_start(c, scale, x, lo, hi, step);
-    if (c->concentrated)
+    if (c->concentrated && !c->warm)
         ets_pick_alpha(c, x);
     prob = (struct forecast_optim_problem){
         .fn = ets_objective, .ctx = c, .dim = c->dim, .lower = lo,
         .upper = hi, .step = step, .max_evals = ETS_EVALS_PER_PARAM * c->dim,
-        .tol = 1e-6};
+        .tol = ETS_TOL};
     forecast_optim_minimize(&prob, x, &fmin);
     if (!isfinite(fmin) || !isfinite(ets_objective(x, c)))
         return -1;

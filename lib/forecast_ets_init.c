@@ -156,9 +156,35 @@ static void init_store(struct forecast_ets_model *mod, const double *beta,
 }
 
 /*
- * The non-seasonal case (k <= 2) with every quantity in a local, so the
- * loop stays in registers: this is the hot path of weekly, yearly and
- * seasonally adjusted series. Same algebra as init_step().
+ * Level only (k = 1): mu_t = mu0_t + d_t l0 with d_t = (1 - alpha)^t, all
+ * in locals. Same algebra as init_step().
+ */
+static int init_solve_level(struct forecast_ets_model *mod, const double *y,
+                            size_t n, double *sse)
+{
+    double l = 0.0, d = 1.0, keep = 1.0 - mod->alpha, al = mod->alpha;
+    double a00 = 0.0, c0 = 0.0, ete = 0.0;
+    for (size_t t = 0; t < n; t++) {
+        double r = y[t] - l;
+        a00 += d * d;
+        c0 += d * r;
+        ete += r * r;
+        l += al * r;
+        d *= keep;
+    }
+    if (!(a00 > 0.0))
+        return -1;
+    mod->init.l = c0 / a00;
+    mod->init.b = 0.0;
+    *sse = fmax(ete - mod->init.l * c0, 0.0);
+    return 0;
+}
+
+/*
+ * The trended non-seasonal case (k = 2) with every quantity in a local, so
+ * the loop stays in registers: with init_solve_level() this is the hot
+ * path of weekly, yearly and seasonally adjusted series. Same algebra as
+ * init_step().
  */
 static int init_solve_plain(struct forecast_ets_model *mod, const double *y,
                             size_t n, double *sse)
@@ -167,7 +193,6 @@ static int init_solve_plain(struct forecast_ets_model *mod, const double *y,
     double dl0 = 1.0, dl1 = 0.0, db0 = 0.0, db1 = 1.0;
     double a00 = 0.0, a10 = 0.0, a11 = 0.0, c0 = 0.0, c1 = 0.0, ete = 0.0;
     double det;
-    bool trend = mod->spec.trend != FORECAST_ETS_N;
     for (size_t t = 0; t < n; t++) {
         double q = l + phi * b, r = y[t] - q;
         double d0 = dl0 + phi * db0, d1 = dl1 + phi * db1;
@@ -183,14 +208,6 @@ static int init_solve_plain(struct forecast_ets_model *mod, const double *y,
         dl1 += phi * db1 - al * d1;
         db0 = phi * db0 - be * d0;
         db1 = phi * db1 - be * d1;
-    }
-    if (!trend) {
-        if (!(a00 > 0.0))
-            return -1;
-        mod->init.l = c0 / a00;
-        mod->init.b = 0.0;
-        *sse = fmax(ete - mod->init.l * c0, 0.0);
-        return 0;
     }
     det = a00 * a11 - a10 * a10;
     if (!(det > 1e-12 * a00 * a11))
@@ -210,6 +227,8 @@ int forecast_ets_init_solve(struct forecast_ets_model *mod, const double *y,
     int ib, is, k;
     if (mod->spec.season == FORECAST_ETS_M)
         return -1;
+    if (mod->spec.season == FORECAST_ETS_N && mod->spec.trend == FORECAST_ETS_N)
+        return init_solve_level(mod, y, n, sse);
     if (mod->spec.season == FORECAST_ETS_N)
         return init_solve_plain(mod, y, n, sse);
     k = init_unknowns(mod, &ib, &is);

@@ -26,6 +26,15 @@
 #define FORECAST_JOB_EXPLAIN_MAX 2048
 #define FORECAST_JOB_MODEL_MAX 64
 
+/* A long-period seasonal profile computed for the first n values (n == 0:
+ * none yet); shared by the members of the automatic combination. */
+struct forecast_job_season {
+    size_t n;
+    bool mult;
+    int harmonics;
+    double idx[FORECAST_MAX_PERIOD];
+};
+
 struct forecast_job {
     const double *y;
     size_t n;
@@ -56,6 +65,7 @@ struct forecast_job {
     bool has_arima_fit;
     struct forecast_ets_model ets_fit;
     struct forecast_arima_model arima_fit;
+    struct forecast_job_season season;
 };
 
 /* Appends one printf-formatted line (a newline is added) to job->explain,

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/forecast_arima.h"
 #include "lib/forecast_ets.h"
@@ -40,6 +41,36 @@ static void methods_season_dispose(struct methods_season *s)
     s->adj_owned = NULL;
 }
 
+/*
+ * Long-period profile (forecast_season_long), multiplicative when ratios
+ * can be formed, else additive. The result is cached in the job, since
+ * every member of the automatic combination adjusts the same history.
+ * Returns 0, FORECAST_E_ARG or FORECAST_E_NOMEM.
+ */
+static int methods_season_long(struct forecast_job *job,
+                               struct methods_season *s, int *harmonics)
+{
+    struct forecast_job_season *c = &job->season;
+    int rc = 0;
+    if (c->n != job->n) {
+        c->mult = true;
+        rc = forecast_season_long(job->y, job->n, job->m, true, c->idx,
+                                  &c->harmonics);
+        if (rc == FORECAST_E_ARG) {
+            c->mult = false;
+            rc = forecast_season_long(job->y, job->n, job->m, false, c->idx,
+                                      &c->harmonics);
+        }
+        if (rc != 0)
+            return rc;
+        c->n = job->n;
+    }
+    s->mult = c->mult;
+    *harmonics = c->harmonics;
+    memcpy(s->idx, c->idx, (size_t)job->m * sizeof *s->idx);
+    return rc;
+}
+
 /* Estimates the seasonal profile: Fourier terms for periods beyond
  * FORECAST_ETS_MAX_PERIOD, else classical decomposition (multiplicative
  * for positive data). Returns 0 (s->idx may stay NULL: no season worth
@@ -52,14 +83,7 @@ static int methods_season_profile(struct forecast_job *job, const char *who,
     if (s->idx == NULL)
         return FORECAST_E_NOMEM;
     if (job->m > FORECAST_ETS_MAX_PERIOD) {
-        s->mult = true;
-        rc = forecast_season_long(job->y, job->n, job->m, true, s->idx,
-                                  &harmonics);
-        if (rc == FORECAST_E_ARG) {
-            s->mult = false;
-            rc = forecast_season_long(job->y, job->n, job->m, false, s->idx,
-                                      &harmonics);
-        }
+        rc = methods_season_long(job, s, &harmonics);
         if (rc == 0 && harmonics == FORECAST_SEASON_PER_PHASE) {
             forecast_job_note(job, "%s: %s seasonal adjustment by %d "
                               "per-phase means (beat Fourier terms on AICc)",

@@ -56,50 +56,64 @@ static int season_detrend(const double *y, size_t n, size_t half,
     return FORECAST_OK;
 }
 
-/* Cholesky solve of the leading p x p block of the symmetric matrix a
- * (row stride SEASON_MAX_COLS) against b; writes beta. Returns -1 when the
- * block is not positive definite. */
-static int season_cholesky_solve(const double *a, const double *b, int p,
-                                 double *beta)
+/*
+ * Cholesky factor of the symmetric matrix a (row stride SEASON_MAX_COLS,
+ * lower triangle used) into l, and the forward solution z of l z = b.
+ * The factor of a leading block is the leading block of the factor, so
+ * one pass serves every nested model: the model with the first p columns
+ * has residual sum of squares d'd - (z_0^2 + ... + z_{p-1}^2). Returns the
+ * number of columns factored before the matrix stopped being positive
+ * definite (p itself when it never did).
+ */
+static int season_cholesky(const double *a, const double *b, int p,
+                           double l[][SEASON_MAX_COLS], double *z)
 {
-    double l[SEASON_MAX_COLS][SEASON_MAX_COLS], z[SEASON_MAX_COLS];
     for (int i = 0; i < p; i++) {
+        double s;
         for (int j = 0; j <= i; j++) {
-            double s = a[i * SEASON_MAX_COLS + j];
+            s = a[i * SEASON_MAX_COLS + j];
             for (int k = 0; k < j; k++)
                 s -= l[i][k] * l[j][k];
-            if (i == j) {
-                if (!(s > 1e-12))
-                    return -1;
-                l[i][i] = sqrt(s);
-            } else {
-                l[i][j] = s / l[j][j];
-            }
+            if (i == j && !(s > 1e-12))
+                return i;
+            l[i][j] = i == j ? sqrt(s) : s / l[j][j];
         }
-    }
-    for (int i = 0; i < p; i++) {
-        double s = b[i];
+        s = b[i];
         for (int k = 0; k < i; k++)
             s -= l[i][k] * z[k];
         z[i] = s / l[i][i];
     }
+    return p;
+}
+
+/* Back substitution of the leading p x p block: l' beta = z. */
+static void season_back_solve(double l[][SEASON_MAX_COLS], const double *z,
+                              int p, double *beta)
+{
     for (int i = p - 1; i >= 0; i--) {
         double s = z[i];
         for (int k = i + 1; k < p; k++)
             s -= l[k][i] * beta[k];
         beta[i] = s / l[i][i];
     }
-    return 0;
 }
 
-/* Regressor j of observation t: 1, then sin/cos pairs of harmonic 1..K. */
-static double season_regressor(int j, size_t t, int m)
+/* Regressors of phase ph: 1, then sin/cos pairs of harmonics 1..K (cols =
+ * 2K + 1), the harmonics by the angle-addition recurrence from one sin and
+ * one cos. */
+static void season_regressors(int ph, int m, int cols, double *x)
 {
-    int k = (j + 1) / 2;
-    double w = 2.0 * M_PI * (double)k * (double)(t % (size_t)m) / m;
-    if (j == 0)
-        return 1.0;
-    return (j % 2 == 1) ? sin(w) : cos(w);
+    double w = 2.0 * M_PI * (double)ph / m, s1 = sin(w), c1 = cos(w);
+    double sk = s1, ck = c1;
+    x[0] = 1.0;
+    for (int j = 1; j < cols; j += 2) {
+        double next_s = sk * c1 + ck * s1, next_c = ck * c1 - sk * s1;
+        x[j] = sk;
+        if (j + 1 < cols)
+            x[j + 1] = ck;
+        sk = next_s;
+        ck = next_c;
+    }
 }
 
 /* Accumulates X'X, X'd and d'd over the detrended range for cols columns.
@@ -119,8 +133,7 @@ static void season_normal_eqs(const double *d, size_t lo, size_t hi, int m,
         *dtd += d[t] * d[t];
     }
     for (int ph = 0; ph < m; ph++) {
-        for (int j = 0; j < cols; j++)
-            x[j] = season_regressor(j, (size_t)ph, m);
+        season_regressors(ph, m, cols, x);
         for (int i = 0; i < cols; i++) {
             xtd[i] += x[i] * sum[ph];
             for (int j = 0; j <= i; j++)
@@ -219,30 +232,35 @@ static double season_fourier_fit(const double *d, size_t lo, size_t hi, int m,
                                  double *idx, int *harmonics)
 {
     double xtx[SEASON_MAX_COLS * SEASON_MAX_COLS], xtd[SEASON_MAX_COLS], dtd;
-    double beta[SEASON_MAX_COLS], best_beta[SEASON_MAX_COLS] = {0};
-    double best = HUGE_VAL;
-    int kmax = (m - 1) / 2, best_k = 0;
+    double l[SEASON_MAX_COLS][SEASON_MAX_COLS], z[SEASON_MAX_COLS];
+    double beta[SEASON_MAX_COLS], best = HUGE_VAL, rss;
+    int kmax = (m - 1) / 2, best_k = 0, ok;
     if (kmax > FORECAST_SEASON_MAX_HARMONICS)
         kmax = FORECAST_SEASON_MAX_HARMONICS;
     season_normal_eqs(d, lo, hi, m, 2 * kmax + 1, xtx, xtd, &dtd);
-    for (int k = 0; k <= kmax; k++) {
-        int p = 2 * k + 1;
-        double rss = dtd, aicc;
-        if (season_cholesky_solve(xtx, xtd, p, beta) != 0)
-            break;
-        for (int j = 0; j < p; j++)
-            rss -= beta[j] * xtd[j];
-        aicc = season_aicc(rss, hi - lo, p);
+    ok = season_cholesky(xtx, xtd, 2 * kmax + 1, l, z);
+    memset(idx, 0, (size_t)m * sizeof *idx);
+    *harmonics = 0;
+    if (ok < 1)
+        return HUGE_VAL;
+    rss = dtd;
+    for (int k = 0; 2 * k + 1 <= ok; k++) {
+        double aicc;
+        for (int j = k == 0 ? 0 : 2 * k - 1; j <= 2 * k; j++)
+            rss -= z[j] * z[j];
+        aicc = season_aicc(rss, hi - lo, 2 * k + 1);
         if (aicc < best) {
             best = aicc;
             best_k = k;
-            memcpy(best_beta, beta, (size_t)p * sizeof *beta);
         }
     }
+    season_back_solve(l, z, 2 * best_k + 1, beta);
     for (int j = 0; j < m; j++) {
+        double x[SEASON_MAX_COLS];
+        season_regressors(j, m, 2 * best_k + 1, x);
         idx[j] = 0.0;
         for (int c = 1; c <= 2 * best_k; c++)
-            idx[j] += best_beta[c] * season_regressor(c, (size_t)j, m);
+            idx[j] += beta[c] * x[c];
     }
     *harmonics = best_k;
     return best;
