@@ -10,8 +10,12 @@
  * chose). Without room for a window the weights are equal. Theta is left
  * out when the ETS likelihood chose a trend: Theta's drift is half the
  * average slope, which under-forecasts a trend the data support, while
- * both other members model it. Combining rather than picking one model is
- * the most reliable finding of the M3 and M4 competitions.
+ * both other members model it. ARIMA is left out for periods beyond
+ * FORECAST_ARIMA_MAX_PERIOD: there both ETS and ARIMA would model the same
+ * seasonally adjusted series without a season, where ARIMA(0,1,1) is SES
+ * and ARIMA(0,2,2) Holt, so it would add cost more than a different view.
+ * Combining rather than picking one model is the most reliable finding of
+ * the M3 and M4 competitions.
  *
  * Intermittent series: see auto_intermittent().
  */
