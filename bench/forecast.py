@@ -153,6 +153,8 @@ def report(index, ours, ref):
     our_names = ["auto", "ets", "arima", "theta", "naive", "snaive", "croston", "sba",
                  "tsb"]
     print("\n## Accuracy per group (mean over series; README protocol)\n")
+    print("s/series: ours = wall time of one CLI run including process "
+          "start-up (2 at a time); R = CPU seconds from r_reference.csv.\n")
     for g in GROUPS:
         n = sum(1 for r in index if group_of(r) == g)
         print("### %s (%d series)\n" % (g, n))
