@@ -31,6 +31,8 @@ enum { EXIT_USAGE = 2 };
 struct cli_options {
     int period;
     int horizon;
+    bool have_period;
+    bool have_horizon;
     enum forecast_method method;
     double levels_pct[FORECAST_NLEVELS];
     bool explain;
@@ -122,7 +124,8 @@ static double cli_number(const char *s, char **stop, size_t line)
     char *end;
     double v = strtod(s, &end);
     if (end == s)
-        cli_die("line %zu: not a number: %.40s", line, s);
+        cli_die("line %zu: not a number: %.*s", line,
+                (int)(strcspn(s, ",\r\n") < 40 ? strcspn(s, ",\r\n") : 40), s);
     end += strspn(end, " \t\r\n");
     *stop = end;
     return v;
@@ -237,11 +240,17 @@ static void cli_parse(int argc, char **argv, struct cli_options *opt)
         {"batch", no_argument, NULL, 'b'},
         {NULL, 0, NULL, 0}};
     int c;
-    *opt = (struct cli_options){.period = 0, .horizon = 0};
+    *opt = (struct cli_options){.method = FORECAST_AUTO};
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'p': opt->period = cli_int("period", optarg); break;
-        case 'h': opt->horizon = cli_int("horizon", optarg); break;
+        case 'p':
+            opt->period = cli_int("period", optarg);
+            opt->have_period = true;
+            break;
+        case 'h':
+            opt->horizon = cli_int("horizon", optarg);
+            opt->have_horizon = true;
+            break;
         case 'm':
             if (forecast_method_parse(optarg, &opt->method) != 0)
                 cli_die("--method: unknown method: %s", optarg);
@@ -252,7 +261,7 @@ static void cli_parse(int argc, char **argv, struct cli_options *opt)
         default: cli_usage();
         }
     }
-    if (optind < argc - 1 || opt->period == 0 || opt->horizon == 0)
+    if (optind < argc - 1 || !opt->have_period || !opt->have_horizon)
         cli_usage();
     opt->path = optind < argc ? argv[optind] : NULL;
 }
