@@ -2,9 +2,11 @@
  * lib/forecast_auto.h: the automatic method choice (FORECAST_AUTO).
  *
  * Intermittent series (average inter-demand interval at or above the SBC
- * cut-off) go to the intermittent-demand methods; every other series gets
- * an equal-weight combination of model forecasts chosen from in-sample
- * evidence only. The rules and their reasons are in docs/FORECAST.md.
+ * cut-off) get the best of Croston/SBA, TSB and SES by in-sample MSE; every
+ * other series a weighted average of ETS, ARIMA and Theta forecasts, the
+ * weights from errors on earlier stretches of its own history. Only
+ * in-sample evidence is used. The rules and their reasons are in
+ * forecast_auto.c and docs/FORECAST.md. Stateless; scratch memory only.
  */
 #ifndef SENTIA_FORECAST_AUTO_H
 #define SENTIA_FORECAST_AUTO_H

@@ -5,10 +5,15 @@
  *
  * Every runner handles a series too short for its model itself: it falls
  * back to a simpler model (seasonal ETS -> non-seasonal ETS -> naive,
- * Theta -> naive, seasonal naive -> naive) and says so in the explanation.
- * Seasonality: ETS models periods up to FORECAST_ETS_MAX_PERIOD directly;
- * longer periods, and Theta at any period, work on a seasonally adjusted
- * series (forecast_season) and put the season back on the forecasts.
+ * Theta -> naive, ARIMA -> naive, seasonal naive -> naive) and says so in
+ * the explanation. Seasonality: ETS and ARIMA model periods up to 24
+ * directly; longer periods, and Theta at any period, work on a seasonally
+ * adjusted series (forecast_season) and put the season back on the
+ * forecasts.
+ *
+ * Runners also record in the job the model they fitted (ets_fit,
+ * arima_fit), and honour the job's validation flags: quiet, points_only
+ * and fixed_* (refit the recorded model, warm-started).
  *
  * Runners return 0 or FORECAST_E_NOMEM; they never leave NaN in `out`.
  * They allocate only scratch memory, freed before returning.
