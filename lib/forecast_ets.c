@@ -479,7 +479,7 @@ int forecast_ets_refit(const double *y, size_t n,
 }
 
 int forecast_ets_select(const double *y, size_t n, int m, bool seasonal,
-                        bool damped_only, struct forecast_ets_model *best)
+                        struct forecast_ets_model *best)
 {
     static const enum forecast_ets_kind errors[] = {FORECAST_ETS_A,
                                                     FORECAST_ETS_M};
@@ -495,8 +495,6 @@ int forecast_ets_select(const double *y, size_t n, int m, bool seasonal,
             for (int s = 0; s < nseason; s++) {
                 struct forecast_ets_spec spec = {errors[e], trends[t],
                                                  seasons[s]};
-                if (damped_only && spec.trend != FORECAST_ETS_AD)
-                    continue;
                 if (spec.error == FORECAST_ETS_A &&
                     spec.season == FORECAST_ETS_M)
                     continue;

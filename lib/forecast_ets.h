@@ -112,11 +112,11 @@ int forecast_ets_refit(const double *y, size_t n,
  * Fits every admissible spec (multiplicative forms only for strictly
  * positive data, seasonal forms only when `seasonal` and 2 <= m <=
  * FORECAST_ETS_MAX_PERIOD, no additive-error/multiplicative-season mix)
- * and keeps the lowest AICc in *best. `damped_only` restricts the trend
- * to Ad. Returns 0, or -1 when no spec could be fitted.
+ * and keeps the lowest AICc in *best. Returns 0, or -1 when no spec could
+ * be fitted.
  */
 int forecast_ets_select(const double *y, size_t n, int m, bool seasonal,
-                        bool damped_only, struct forecast_ets_model *best);
+                        struct forecast_ets_model *best);
 
 /*
  * Point forecasts for o->horizon steps into o->point and prediction

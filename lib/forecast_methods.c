@@ -209,12 +209,11 @@ static void methods_ets_note(struct forecast_job *job, const char *who,
                       mod->aicc);
 }
 
-/* Fits the job's fixed spec, or chooses by AICc (damped trends only if
- * asked); y is the series to model (seasonally adjusted for long periods,
+/* Refits the job's model (or fits its fixed spec), or chooses by AICc; y
+ * is the series to model (seasonally adjusted for long periods,
  * when direct is false). Returns 0 or -1 when nothing could be fitted. */
 static int methods_ets_fit(const struct forecast_job *job, const double *y,
-                           bool direct, bool damped_only,
-                           struct forecast_ets_model *mod)
+                           bool direct, struct forecast_ets_model *mod)
 {
     int m = direct ? job->m : 1;
     if (job->fixed_ets && job->has_ets_fit &&
@@ -223,16 +222,15 @@ static int methods_ets_fit(const struct forecast_job *job, const double *y,
     if (job->fixed_ets && !job->has_ets_fit &&
         forecast_ets_fit(y, job->n, m, job->ets_spec, mod) == 0)
         return 0;
-    return forecast_ets_select(y, job->n, m, direct && job->m > 1,
-                               damped_only, mod);
+    return forecast_ets_select(y, job->n, m, direct && job->m > 1, mod);
 }
 
-/* ETS by AICc (damped trends only if asked) with seasonal adjustment for
- * long periods; naive when no model can be fitted. */
-static int methods_ets_common(struct forecast_job *job, bool damped_only,
-                              struct forecast_output *out)
+/* ETS by AICc, with seasonal adjustment for long periods; naive when no
+ * model can be fitted. */
+int forecast_methods_ets(struct forecast_job *job,
+                         struct forecast_output *out)
 {
-    const char *who = damped_only ? "damped" : "ets";
+    const char *who = "ets";
     struct methods_season s = {.adj = job->y};
     struct forecast_ets_model mod;
     bool direct = job->m <= FORECAST_ETS_MAX_PERIOD;
@@ -240,7 +238,7 @@ static int methods_ets_common(struct forecast_job *job, bool damped_only,
     int rc = 0;
     if (!direct && (rc = methods_season_prepare(job, false, who, &s)) != 0)
         goto fail;
-    if (methods_ets_fit(job, s.adj, direct, damped_only, &mod) != 0) {
+    if (methods_ets_fit(job, s.adj, direct, &mod) != 0) {
         forecast_job_note(job, "%s: %zu values are too few for any ETS model; "
                           "using naive", who, job->n);
         methods_season_dispose(&s);
@@ -269,18 +267,6 @@ static int methods_ets_common(struct forecast_job *job, bool damped_only,
 fail:
     methods_season_dispose(&s);
     return rc;
-}
-
-int forecast_methods_ets(struct forecast_job *job,
-                         struct forecast_output *out)
-{
-    return methods_ets_common(job, false, out);
-}
-
-int forecast_methods_damped(struct forecast_job *job,
-                            struct forecast_output *out)
-{
-    return methods_ets_common(job, true, out);
 }
 
 int forecast_methods_theta(struct forecast_job *job,

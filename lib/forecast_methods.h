@@ -36,10 +36,6 @@ int forecast_methods_snaive(struct forecast_job *job,
 int forecast_methods_ets(struct forecast_job *job,
                          struct forecast_output *out);
 
-/* ETS restricted to a damped trend (used by the automatic combination). */
-int forecast_methods_damped(struct forecast_job *job,
-                            struct forecast_output *out);
-
 /* Theta (SES with drift) on the seasonally adjusted series. */
 int forecast_methods_theta(struct forecast_job *job,
                            struct forecast_output *out);
