@@ -12,7 +12,7 @@
 #include "api/webhook.h"
 #include "lib/mem.h"
 
-/* A dedup component: a short string without ':' or control characters. */
+/* A dedup component: a short string without control characters (dates hold ':'). */
 static const char *xero_component(json_t *event, const char *key)
 {
     json_t *v = json_object_get(event, key);
@@ -23,7 +23,7 @@ static const char *xero_component(json_t *event, const char *key)
     if (n == 0 || n > XERO_FIELD_MAX || strlen(s) != n)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == ':' || s[i] == 0x7f)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return NULL;
     return s;
 }

@@ -25,7 +25,7 @@ enum {
 
 /*
  * The dedup key of one event (caller frees), or NULL when a component is
- * missing, not a string, too long or holds a control character or ':'.
+ * missing, not a string, too long or holds a control character.
  */
 char *xero_dedup_key(json_t *event);
 
