@@ -604,15 +604,22 @@ int api_server_create(const struct api_config *cfg, struct api_server **out)
     return 0;
 }
 
+/*
+ * SIGTERM/SIGINT: wake every thread into its shutdown. The handlers stay
+ * installed (only unreferenced, so the main loop returns), so a second
+ * signal during the drain is ignored instead of killing the process.
+ */
 static void api_on_signal(uv_signal_t *sig, int signum)
 {
     struct api_server *s = sig->data;
+    uv_signal_t *sigs = sig->loop->data;
+    if (atomic_exchange(&s->stopping, true))
+        return;
     log_info(LOG_FIELDS(LF_INT("signal", signum)), "shutting down");
-    atomic_store(&s->stopping, true);
     for (unsigned i = 0; i < s->nthreads; i++)
         uv_async_send(&s->threads[i].wakeup);
-    uv_close((uv_handle_t *)&((uv_signal_t *)sig->loop->data)[0], NULL);
-    uv_close((uv_handle_t *)&((uv_signal_t *)sig->loop->data)[1], NULL);
+    uv_unref((uv_handle_t *)&sigs[0]);
+    uv_unref((uv_handle_t *)&sigs[1]);
 }
 
 int api_server_run(struct api_server *s)
@@ -632,9 +639,12 @@ int api_server_run(struct api_server *s)
     log_info(LOG_FIELDS(LF_INT("port", s->cfg.port), LF_INT("threads", s->nthreads),
                         LF_STR("environment", s->cfg.env_name)),
              "listening");
-    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_run(&loop, UV_RUN_DEFAULT); /* until a signal unreferences the handlers */
     for (unsigned i = 0; i < s->nthreads; i++)
         uv_thread_join(&s->threads[i].tid);
+    uv_close((uv_handle_t *)&sigs[0], NULL);
+    uv_close((uv_handle_t *)&sigs[1], NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     log_info(NULL, "stopped");
     return 0;
