@@ -101,6 +101,17 @@ def test_rate_limit_429_with_retry_after(services, prefix):
     api.stop()
 
 
+def test_trusted_proxy_hops_pick_the_client_address(services, prefix):
+    api = start_api(services, prefix, RATE_LIMIT_PER_IP=60, RATE_LIMIT_BURST=2, TRUST_PROXY_HOPS=1,
+                    MAINTENANCE_MODE="true", MAINTENANCE_ALLOWED_IPS="203.0.113.7")
+    a = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}  # the proxy appended the client last
+    b = {"X-Forwarded-For": "203.0.113.8"}
+    assert [api.get("/api/status", headers=a)[0] for _ in range(3)] == [200, 200, 429]
+    assert api.get("/api/status", headers=b)[0] == 503  # another client: maintenance, own bucket
+    assert api.get("/api/status", headers={"X-Forwarded-For": "not-an-ip"})[0] == 503
+    api.stop()
+
+
 def test_body_limit_413(services, prefix, redis):
     api = start_api(services, prefix, MAX_BODY_BYTES=2048)
     big = "x" * 4096

@@ -23,6 +23,26 @@ def api(services, prefix):
     a.stop()
 
 
+def test_signer_reproduces_published_twilio_vectors():
+    """The signer every Twilio test here uses is the published algorithm: it
+    reproduces twilio-node's vectors (external-apis.md §1.1). The vectors'
+    own URL path (/myapp.php) is not a route of ours, so through the real
+    server they run as unit tests (tests/api/test_twilio.c)."""
+    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
+              "From": "+14158675309", "To": "+18005551212"}
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    assert twilio_signature("12345", url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    assert twilio_signature("12345", url.replace(".com/", ".com:443/"), params) == "kvajT1Ptam85bY51eRf/AJRuM3w="
+    assert twilio_signature("12345", "http://mycompany.com:80/myapp.php?foo=1&bar=2", params) == \
+        "0ZXoZLH/DfblKGATFgpif+LLRf4="
+    assert twilio_signature("12345", "http://mycompany.com:1234/myapp.php?foo=1&bar=2", params) == \
+        "Zmvh+3yNM1Phv2jhDCwEM3q5ebU="
+    body = b'{"property": "value", "boolean": true}'
+    assert hashlib.sha256(body).hexdigest() == "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
+    assert twilio_signature("12345", url + "&bodySHA256=" + hashlib.sha256(body).hexdigest(), {}) == \
+        "a9nBmqA0ju/hNViExpshrM61xv4="
+
+
 def test_twilio_inbound_queues_every_field(api, redis, prefix):
     params = inbound_params("SM" + "a" * 32, body="Olá  spaced  ")
     params["Extra+Key"] = "x&y=z"
