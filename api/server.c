@@ -226,21 +226,22 @@ static bool api_admit_or_respond(h2o_req_t *req, struct api_thread *t, enum api_
 {
     const struct api_config *c = &t->server->cfg;
     unsigned flags = api_routes[route].flags;
-    char ip[API_IP_MAX];
+    bool gated_maintenance = c->maintenance && !(flags & (API_ROUTE_F_HEALTH | API_ROUTE_F_WEBHOOK));
+    bool gated_rate = c->rate_per_min > 0 && !(flags & API_ROUTE_F_HEALTH);
+    char ip[API_IP_MAX] = "";
     if (!api_headers_ok(req, c)) {
         api_respond_error(req, 431, "headers_too_large",
                           "too many request headers, or too many header bytes");
         return false;
     }
-    api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
-    if (c->maintenance && !(flags & (API_ROUTE_F_HEALTH | API_ROUTE_F_WEBHOOK)) &&
-        !api_ip_listed(c->maintenance_ips, ip)) {
+    if (gated_maintenance || gated_rate) /* the address costs a syscall: only when used */
+        api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
+    if (gated_maintenance && !api_ip_listed(c->maintenance_ips, ip)) {
         api_respond_retry(req, 503, "maintenance", c->maintenance_message, 60);
         return false;
     }
     int retry = 1;
-    if (c->rate_per_min > 0 && !(flags & API_ROUTE_F_HEALTH) &&
-        !api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry)) {
+    if (gated_rate && !api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry)) {
         api_respond_retry(req, 429, "rate_limited", "too many requests from this address",
                           retry);
         return false;
