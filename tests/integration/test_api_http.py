@@ -205,3 +205,15 @@ def test_config_errors_exit_78_with_one_message(prefix):
     assert cp.returncode == 78
     lines = [l for l in cp.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and "CORS_ORIGINS" in lines[0] and "MAINTENANCE_ALLOWED_IPS" in lines[0]
+
+
+@pytest.mark.parametrize("redact", [True, False])
+def test_access_log_line_and_redaction(services, prefix, redact):
+    api = start_api(services, prefix, PII_REDACTION_ENABLED=str(redact).lower())
+    rid = "14155550123"  # a client-chosen id that looks like a phone number
+    api.get("/health", headers={"X-Request-Id": rid})
+    line = api.service.wait_log(lambda r: r.get("msg") == "request" and r.get("route") == "/health")
+    assert line["method"] == "GET" and line["status"] == 200 and line["duration_us"] >= 0
+    assert line["level"] == "info" and line["service"] == "sentia-api"
+    assert (line["request_id"] == rid) is (not redact)
+    api.stop()
