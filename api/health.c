@@ -1,0 +1,288 @@
+/*
+ * api/health.c: probes, the detailed health document, /api/status, and the
+ * scrape entry of /metrics (see health.h).
+ */
+#include "api/health.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/git_commit.h"
+#include "api/metrics.h"
+#include "api/pending.h"
+#include "api/request.h"
+#include "api/server.h"
+#include "api/snapshot.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
+#include "lib/mem.h"
+
+/* A scrape of 64 queues × a few dozen job types stays far below this. */
+enum { HEALTH_METRICS_MAX = 4 * 1024 * 1024 };
+
+/* ---- rules -------------------------------------------------------------- */
+
+const char *health_status_name(enum health_status st)
+{
+    return st == HEALTH_HEALTHY ? "healthy" : st == HEALTH_DEGRADED ? "degraded" : "unhealthy";
+}
+
+bool health_worker_serves(const struct snapshot_worker *w, const char *queue)
+{
+    if (!w->live || w->queues == NULL)
+        return false;
+    size_t qlen = strlen(queue);
+    for (const char *p = w->queues; *p;) {
+        size_t n = strcspn(p, ",");
+        size_t name = strcspn(p, ":,");
+        if (name > n)
+            name = n;
+        if (name == qlen && strncmp(p, queue, qlen) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+/* Appends "<what> <name> <why>" to the reasons array. */
+static void health_reason(json_t *reasons, const char *what, const char *name,
+                          const char *why)
+{
+    char *s = mem_printf("%s %s %s", what, name, why);
+    json_array_append_new(reasons, json_string(s));
+    free(s);
+}
+
+enum health_status health_evaluate(const struct snapshot *s, int64_t stale_job_ms,
+                                   json_t *reasons)
+{
+    if (!s->redis_ok || !s->complete) {
+        json_array_append_new(reasons, json_string(s->redis_ok ? "redis answered only in part"
+                                                               : "redis unreachable"));
+        return HEALTH_UNHEALTHY;
+    }
+    enum health_status st = HEALTH_HEALTHY;
+    for (size_t i = 0; i < s->nqueues; i++) {
+        const struct snapshot_queue *q = &s->queues[i];
+        bool served = false;
+        for (size_t w = 0; w < s->nworkers && !served; w++)
+            served = health_worker_serves(&s->workers[w], q->name);
+        if (q->stats.ready > 0 && !served) {
+            health_reason(reasons, "queue", q->name, "has ready jobs and no live worker");
+            st = HEALTH_DEGRADED;
+        }
+        if (q->stats.ready > 0 && q->stats.oldest_age_ms > stale_job_ms) {
+            health_reason(reasons, "queue", q->name, "has a ready job older than STALE_JOB_MS");
+            st = HEALTH_DEGRADED;
+        }
+    }
+    for (size_t w = 0; w < s->nworkers; w++) {
+        const struct snapshot_worker *wk = &s->workers[w];
+        if (wk->live && wk->postgres && strcmp(wk->postgres, "down") == 0) {
+            health_reason(reasons, "worker", wk->id, "reports postgres down");
+            st = HEALTH_DEGRADED;
+        }
+    }
+    return st;
+}
+
+/* ---- documents ---------------------------------------------------------- */
+
+/* Sends a JSON document (takes the reference) with status. */
+static void health_send_json(h2o_req_t *req, int status, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    h2o_iovec_t body = h2o_strdup(&req->pool, text, strlen(text));
+    free(text);
+    api_respond(req, status, "application/json", body.base, body.len);
+}
+
+static json_t *health_queue_json(const struct snapshot *s, const struct snapshot_queue *q)
+{
+    size_t live = 0;
+    for (size_t w = 0; w < s->nworkers; w++)
+        live += health_worker_serves(&s->workers[w], q->name);
+    return json_pack("{sIsIsIsIsbsIsI}", "ready", (json_int_t)q->stats.ready, "delayed",
+                     (json_int_t)q->stats.delayed, "active", (json_int_t)q->stats.active,
+                     "dead", (json_int_t)q->stats.dead, "paused", q->stats.paused,
+                     "oldest_ready_age_ms", (json_int_t)q->stats.oldest_age_ms,
+                     "live_workers", (json_int_t)live);
+}
+
+/* Postgres as the workers last reported it: up, down, or unknown. */
+static json_t *health_postgres_json(const struct snapshot *s)
+{
+    size_t up = 0, down = 0;
+    int64_t changed = 0;
+    for (size_t w = 0; w < s->nworkers; w++) {
+        const struct snapshot_worker *wk = &s->workers[w];
+        if (!wk->live || wk->postgres == NULL)
+            continue;
+        up += strcmp(wk->postgres, "up") == 0;
+        down += strcmp(wk->postgres, "down") == 0;
+        if (wk->postgres_changed_ms > changed)
+            changed = wk->postgres_changed_ms;
+    }
+    const char *st = down ? "down" : up ? "up" : "unknown";
+    return json_pack("{sssIsIsI}", "status", st, "workers_up", (json_int_t)up,
+                     "workers_down", (json_int_t)down, "last_change_ms", (json_int_t)changed);
+}
+
+static json_t *health_workers_json(const struct snapshot *s)
+{
+    json_t *list = json_array();
+    size_t live = 0;
+    for (size_t w = 0; w < s->nworkers; w++) {
+        const struct snapshot_worker *wk = &s->workers[w];
+        if (!wk->live)
+            continue;
+        live++;
+        json_array_append_new(
+            list, json_pack("{ss*ss*ss*ss*sI}", "id", wk->id, "host", wk->host, "queues",
+                            wk->queues, "postgres", wk->postgres, "heartbeat_ms",
+                            (json_int_t)wk->heartbeat_ms));
+    }
+    return json_pack("{sIso}", "live", (json_int_t)live, "list", list);
+}
+
+static void health_detailed_done(h2o_req_t *req, const struct snapshot *s)
+{
+    struct api_thread *t = api_thread_of(req);
+    json_t *reasons = json_array();
+    enum health_status st = health_evaluate(s, t->server->cfg.stale_job_ms, reasons);
+    json_t *queues = json_object();
+    for (size_t i = 0; i < s->nqueues; i++)
+        if (s->queues[i].ok)
+            json_object_set_new(queues, s->queues[i].name, health_queue_json(s, &s->queues[i]));
+    json_t *redis = json_pack("{ss}", "status", s->redis_ok ? "up" : "down");
+    if (s->redis_ok)
+        json_object_set_new(redis, "latency_ms", json_real((double)s->ping_us / 1000.0));
+    json_t *doc = json_pack("{sssosssf}", "status", health_status_name(st), "reasons", reasons,
+                            "version", SENTIA_VERSION, "uptime_s",
+                            api_server_uptime_s(t->server));
+    json_object_set_new(doc, "components",
+                        json_pack("{sosososo}", "redis", redis, "queues", queues, "workers",
+                                  health_workers_json(s), "postgres",
+                                  health_postgres_json(s)));
+    if (st == HEALTH_UNHEALTHY)
+        api_add_header(req, "retry-after", "5");
+    health_send_json(req, st == HEALTH_UNHEALTHY ? 503 : 200, doc);
+}
+
+static void health_metrics_done(h2o_req_t *req, const struct snapshot *s)
+{
+    struct api_thread *t = api_thread_of(req);
+    struct buf b;
+    buf_init(&b, HEALTH_METRICS_MAX);
+    metrics_render(&b, t->server, s);
+    h2o_iovec_t body = h2o_strdup(&req->pool, buf_str(&b), b.len);
+    buf_dispose(&b);
+    api_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", body.base, body.len);
+}
+
+/* ---- readiness ---------------------------------------------------------- */
+
+struct health_ping {
+    struct api_pending pending;
+    uint64_t sent_us;
+};
+
+static void health_not_ready(h2o_req_t *req, const char *why)
+{
+    api_add_header(req, "retry-after", "5");
+    health_send_json(req, 503, json_pack("{ssssssss}", "status", "not_ready", "redis", "down",
+                                         "reason", why, "request_id", api_request_id(req)));
+}
+
+static void health_ping_expired(struct api_pending *p)
+{
+    h2o_req_t *req = api_pending_end(p);
+    if (req != NULL)
+        health_not_ready(req, "redis did not answer in time");
+}
+
+static void health_ping_reply(void *data, const redisReply *reply, const char *error)
+{
+    struct health_ping *hp = data;
+    bool armed = api_pending_armed(&hp->pending);
+    h2o_req_t *req = api_pending_end(&hp->pending);
+    if (armed && req != NULL && error == NULL && reply != NULL) {
+        double ms = (double)(clock_mono_us() - hp->sent_us) / 1000.0;
+        health_send_json(req, 200, json_pack("{sssssf}", "status", "ready", "redis", "up",
+                                             "latency_ms", ms));
+    } else if (armed && req != NULL) {
+        health_not_ready(req, error ? error : "no reply");
+    }
+    free(hp);
+}
+
+static void health_ready(h2o_req_t *req, struct api_thread *t)
+{
+    if (t->redis == NULL || !redis_client_connected(t->redis)) {
+        health_not_ready(req, "redis unreachable");
+        return;
+    }
+    struct health_ping *hp = mem_calloc(1, sizeof *hp);
+    struct redis_args a;
+    redis_args_init(&a);
+    redis_args_add(&a, "PING");
+    hp->sent_us = clock_mono_us();
+    api_pending_begin(&hp->pending, &t->pending, req, health_ping_expired);
+    if (redis_client_command(t->redis, 0, health_ping_reply, hp, &a) != 0) {
+        api_pending_end(&hp->pending);
+        free(hp);
+        health_not_ready(req, "redis unreachable");
+    }
+    redis_args_dispose(&a);
+}
+
+/* ---- /api/status -------------------------------------------------------- */
+
+static void health_status_doc(h2o_req_t *req, struct api_thread *t)
+{
+    const struct api_config *c = &t->server->cfg;
+    bool redis_up = t->redis != NULL && redis_client_connected(t->redis);
+    json_t *webhooks = json_pack(
+        "{ssssss}", "twilio",
+        c->twilio_token && c->twilio_bases[0] ? "configured" : "not_configured", "shopify",
+        c->shopify_secret ? "configured" : "not_configured", "xero",
+        c->xero_key ? "configured" : "not_configured");
+    json_t *doc = json_pack("{sssssssssfsIsb}", "service", "sentia-api", "version",
+                            SENTIA_VERSION, "commit", API_GIT_COMMIT, "environment",
+                            c->env_name, "uptime_s", api_server_uptime_s(t->server),
+                            "started_ms", (json_int_t)t->server->started_wall_ms,
+                            "maintenance", c->maintenance);
+    json_object_set_new(doc, "components",
+                        json_pack("{s{ss}so}", "redis", "status", redis_up ? "up" : "down",
+                                  "webhooks", webhooks));
+    health_send_json(req, 200, doc);
+}
+
+void health_handle(h2o_req_t *req, enum api_route route)
+{
+    struct api_thread *t = api_thread_of(req);
+    switch (route) {
+    case API_ROUTE_HEALTH:
+        health_send_json(req, 200, json_pack("{ss}", "status", "ok"));
+        break;
+    case API_ROUTE_HEALTH_LIVE:
+        health_send_json(req, 200, json_pack("{sssf}", "status", "alive", "uptime_s",
+                                             api_server_uptime_s(t->server)));
+        break;
+    case API_ROUTE_HEALTH_READY:
+    case API_ROUTE_READY:
+        health_ready(req, t);
+        break;
+    case API_ROUTE_HEALTH_DETAILED:
+        snapshot_collect(req, t, false, health_detailed_done);
+        break;
+    case API_ROUTE_METRICS:
+        snapshot_collect(req, t, true, health_metrics_done);
+        break;
+    default:
+        health_status_doc(req, t);
+        break;
+    }
+}

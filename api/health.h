@@ -1,0 +1,47 @@
+/*
+ * api/health.h: health routes and GET /api/status (DESIGN.md §5, §7;
+ * docs/API.md states the rules).
+ *
+ * /health, /health/live: no I/O, always fast. /health/ready, /ready: Redis
+ * PING within REDIS_TIMEOUT_MS → 200, else 503 with Retry-After.
+ * /health/detailed: a snapshot (api/snapshot.h) judged by health_evaluate():
+ *   unhealthy (503): Redis did not answer (or not completely, in time);
+ *   degraded (200): a queue has ready jobs and no live worker serves it; a
+ *     live worker reports Postgres down; a queue's oldest ready job is older
+ *     than STALE_JOB_MS;
+ *   healthy (200) otherwise.
+ * A live worker is a member of <prefix>:workers whose registry hash
+ * <prefix>:worker:<id> still exists; it serves the queues named in its
+ * `queues` field ("webhooks:32,notify:16"). Its Postgres status is its
+ * `postgres` field (up | down; absent = unknown).
+ */
+#ifndef SENTIA_API_HEALTH_H
+#define SENTIA_API_HEALTH_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/router.h"
+
+enum health_status {
+    HEALTH_HEALTHY,
+    HEALTH_DEGRADED,
+    HEALTH_UNHEALTHY,
+};
+
+struct snapshot;
+struct snapshot_worker;
+
+/* Judges a snapshot; appends one text per reason to `reasons` (an array). */
+enum health_status health_evaluate(const struct snapshot *s, int64_t stale_job_ms,
+                                   json_t *reasons);
+/* True when worker w is live and lists queue in its `queues` field. */
+bool health_worker_serves(const struct snapshot_worker *w, const char *queue);
+const char *health_status_name(enum health_status st);
+
+/* Answers one of the health routes, /api/status or /metrics. */
+void health_handle(h2o_req_t *req, enum api_route route);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * api/main.c: sentia-api's entry point — the configuration table (every
+ * variable the API reads, docs/API.md explains each), validation with exit
+ * 78 and one message listing every problem, then the server until SIGTERM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api/server.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/process.h"
+
+#define PROD CONFIG_ENV_PRODUCTION
+
+static const struct config_var api_vars[] = {
+    {"PORT", CONFIG_INT, "8080", 0, 1, 65535, NULL, false},
+    /* 0 = one thread per core. */
+    {"API_THREADS", CONFIG_INT, "0", 0, 0, API_THREADS_MAX, NULL, false},
+    {"PUBLIC_BASE_URL", CONFIG_URL_HTTP, NULL, PROD, 0, 0, NULL, false},
+    {"TWILIO_AUTH_TOKEN", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
+    {"SHOPIFY_WEBHOOK_SECRET", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
+    {"XERO_WEBHOOK_KEY", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
+    /* Webhook bodies are a few KiB; Shopify's largest orders stay far below 1 MiB. */
+    {"MAX_BODY_BYTES", CONFIG_INT, "1048576", 0, 1024, 64 * 1024 * 1024, NULL, false},
+    /* Providers send ~10-20 headers; h2o itself refuses more than 100. */
+    {"MAX_HEADERS", CONFIG_INT, "64", 0, 8, 100, NULL, false},
+    /* 16 KiB of headers is twice what any provider sends (nginx's default is 8 KiB a line). */
+    {"MAX_HEADER_BYTES", CONFIG_INT, "16384", 0, 1024, 262144, NULL, false},
+    {"REQUEST_TIMEOUT_MS", CONFIG_INT, "10000", 0, 100, 300000, NULL, false},
+    {"REDIS_TIMEOUT_MS", CONFIG_INT, "1000", 0, 10, 60000, NULL, false},
+    {"RATE_LIMIT_PER_IP", CONFIG_INT, "600", 0, 0, 6000000, NULL, false},
+    {"RATE_LIMIT_BURST", CONFIG_INT, "100", 0, 1, 1000000, NULL, false},
+    {"TRUST_PROXY_HOPS", CONFIG_INT, "0", 0, 0, 10, NULL, false},
+    {"ENABLE_HSTS", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
+    {"CORS_ORIGINS", CONFIG_STR, "", 0, 0, 0, NULL, false},
+    {"MAINTENANCE_MODE", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
+    {"MAINTENANCE_MESSAGE", CONFIG_STR,
+     "Sentia is down for maintenance; please retry shortly.", 0, 0, 0, NULL, false},
+    {"MAINTENANCE_ALLOWED_IPS", CONFIG_STR, "", 0, 0, 0, NULL, false},
+    {"STALE_JOB_MS", CONFIG_INT, "300000", 0, 1000, 86400000, NULL, false},
+    {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
+};
+
+static const char *api_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static void api_config_fail(char *errors)
+{
+    log_error(NULL, "%s", errors);
+    fprintf(stderr, "%s\n", errors);
+    free(errors);
+    exit(78);
+}
+
+int main(void)
+{
+    const struct config_var *const tables[] = {config_common_vars, api_vars, NULL};
+    struct config *cfg = NULL;
+    struct api_config ac;
+    struct api_server *server = NULL;
+    char *errors = NULL;
+    process.service = "sentia-api";
+    if (config_load(tables, api_getenv, NULL, &cfg, &errors) != 0)
+        api_config_fail(errors);
+    process_configure(cfg, "sentia-api");
+    if (api_config_read(cfg, &ac, &errors) != 0) {
+        config_free(cfg);
+        api_config_fail(errors);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rc = 1;
+    if (api_server_create(&ac, &server) == 0) {
+        rc = api_server_run(server);
+        api_server_free(server);
+    }
+    api_config_dispose(&ac);
+    config_free(cfg);
+    return rc;
+}

@@ -1,0 +1,326 @@
+/*
+ * api/metrics.c: per-thread HTTP counters and the Prometheus exposition
+ * (see metrics.h).
+ */
+#include "api/metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/server.h"
+#include "api/snapshot.h"
+#include "lib/buf.h"
+#include "lib/mem.h"
+#include "queue/queue.h"
+
+const char *const metrics_source_names[METRICS_SOURCE_COUNT] = {"twilio", "shopify", "xero"};
+const char *const metrics_reason_names[METRICS_REASON_COUNT] = {
+    "missing_signature", "invalid_signature", "not_configured", "unsupported_media_type",
+    "invalid_body",      "missing_field",     "invalid_topic",
+};
+
+/* Upper bounds of the HTTP latency buckets, µs and label; +Inf last. */
+static const uint64_t metrics_http_le_us[METRICS_HTTP_BUCKETS - 1] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000,
+};
+static const char *const metrics_http_le[METRICS_HTTP_BUCKETS] = {
+    "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
+    "0.025",  "0.05",    "0.1",    "0.25",  "1",      "+Inf",
+};
+
+/* Single-writer increment: a relaxed load and store, no locked instruction. */
+static inline void metrics_add(metrics_counter *c, uint64_t v)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+                          memory_order_relaxed);
+}
+
+static inline uint64_t metrics_get(const metrics_counter *c)
+{
+    return atomic_load_explicit((metrics_counter *)c, memory_order_relaxed);
+}
+
+void metrics_observe_http(struct metrics_thread *m, enum api_route route, int status,
+                          uint64_t duration_us)
+{
+    if (status < METRICS_STATUS_MIN || status >= METRICS_STATUS_MIN + METRICS_STATUS_SLOTS)
+        status = 500;
+    size_t b = 0;
+    while (b < METRICS_HTTP_BUCKETS - 1 && duration_us > metrics_http_le_us[b])
+        b++;
+    metrics_add(&m->requests[route][status - METRICS_STATUS_MIN], 1);
+    metrics_add(&m->buckets[route][b], 1);
+    metrics_add(&m->sum_us[route], duration_us);
+}
+
+void metrics_reject(struct metrics_thread *m, enum metrics_source src,
+                    enum metrics_reason reason)
+{
+    metrics_add(&m->rejections[src][reason], 1);
+}
+
+int metrics_label(struct buf *out, const char *v)
+{
+    int rc = 0;
+    for (; *v; v++) {
+        if (*v == '\\')
+            rc |= buf_puts(out, "\\\\");
+        else if (*v == '"')
+            rc |= buf_puts(out, "\\\"");
+        else if (*v == '\n')
+            rc |= buf_puts(out, "\\n");
+        else
+            rc |= buf_putc(out, *v);
+    }
+    return rc;
+}
+
+int64_t metrics_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long long size = 0, resident = 0;
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%lld %lld", &size, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return (int64_t)resident * sysconf(_SC_PAGESIZE);
+}
+
+/* ---- HTTP series -------------------------------------------------------- */
+
+static void metrics_render_requests(struct buf *out, const struct api_server *s)
+{
+    buf_puts(out, "# HELP sentia_http_requests_total HTTP requests answered, by route and status.\n"
+                  "# TYPE sentia_http_requests_total counter\n");
+    for (int r = 0; r < API_ROUTE_COUNT; r++)
+        for (int st = 0; st < METRICS_STATUS_SLOTS; st++) {
+            uint64_t n = 0;
+            for (unsigned t = 0; t < s->nthreads; t++)
+                n += metrics_get(&s->threads[t].metrics.requests[r][st]);
+            if (n > 0)
+                buf_printf(out, "sentia_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                           api_routes[r].path, st + METRICS_STATUS_MIN, (unsigned long long)n);
+        }
+}
+
+static void metrics_render_latency(struct buf *out, const struct api_server *s)
+{
+    buf_puts(out, "# HELP sentia_http_request_duration_seconds Time from request start to "
+                  "response end.\n# TYPE sentia_http_request_duration_seconds histogram\n");
+    for (int r = 0; r < API_ROUTE_COUNT; r++) {
+        uint64_t cum = 0, sum_us = 0;
+        for (unsigned t = 0; t < s->nthreads; t++)
+            sum_us += metrics_get(&s->threads[t].metrics.sum_us[r]);
+        for (int b = 0; b < METRICS_HTTP_BUCKETS; b++) {
+            for (unsigned t = 0; t < s->nthreads; t++)
+                cum += metrics_get(&s->threads[t].metrics.buckets[r][b]);
+            buf_printf(out, "sentia_http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n",
+                       api_routes[r].path, metrics_http_le[b], (unsigned long long)cum);
+        }
+        buf_printf(out, "sentia_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                   api_routes[r].path, (double)sum_us / 1e6);
+        buf_printf(out, "sentia_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                   api_routes[r].path, (unsigned long long)cum);
+    }
+}
+
+static void metrics_render_rejections(struct buf *out, const struct api_server *s)
+{
+    buf_puts(out, "# HELP sentia_webhook_rejections_total Webhooks refused, by source and reason.\n"
+                  "# TYPE sentia_webhook_rejections_total counter\n");
+    for (int src = 0; src < METRICS_SOURCE_COUNT; src++)
+        for (int r = 0; r < METRICS_REASON_COUNT; r++) {
+            uint64_t n = 0;
+            for (unsigned t = 0; t < s->nthreads; t++)
+                n += metrics_get(&s->threads[t].metrics.rejections[src][r]);
+            buf_printf(out, "sentia_webhook_rejections_total{source=\"%s\",reason=\"%s\"} %llu\n",
+                       metrics_source_names[src], metrics_reason_names[r],
+                       (unsigned long long)n);
+        }
+}
+
+/* ---- queue series ------------------------------------------------------- */
+
+static void metrics_queue_sample(struct buf *out, const char *name, const char *queue,
+                                 const char *label, const char *value, long long n)
+{
+    buf_printf(out, "%s{queue=\"", name);
+    metrics_label(out, queue);
+    if (label != NULL) {
+        buf_printf(out, "\",%s=\"", label);
+        metrics_label(out, value);
+    }
+    buf_printf(out, "\"} %lld\n", n);
+}
+
+static void metrics_render_queues(struct buf *out, const struct snapshot *snap)
+{
+    static const char *const states[] = {"ready", "delayed", "active", "dead"};
+    buf_puts(out, "# HELP sentia_queue_jobs Jobs in a queue, by state.\n# TYPE sentia_queue_jobs gauge\n");
+    for (size_t i = 0; i < snap->nqueues; i++) {
+        const struct snapshot_queue *q = &snap->queues[i];
+        int64_t v[] = {q->stats.ready, q->stats.delayed, q->stats.active, q->stats.dead};
+        for (size_t k = 0; q->ok && k < 4; k++)
+            metrics_queue_sample(out, "sentia_queue_jobs", q->name, "state", states[k], v[k]);
+    }
+    buf_puts(out, "# HELP sentia_queue_oldest_ready_age_seconds Age of the next ready job.\n"
+                  "# TYPE sentia_queue_oldest_ready_age_seconds gauge\n");
+    for (size_t i = 0; i < snap->nqueues; i++) {
+        const struct snapshot_queue *q = &snap->queues[i];
+        if (!q->ok)
+            continue;
+        buf_puts(out, "sentia_queue_oldest_ready_age_seconds{queue=\"");
+        metrics_label(out, q->name);
+        buf_printf(out, "\"} %.3f\n", (double)q->stats.oldest_age_ms / 1000.0);
+    }
+    buf_puts(out, "# HELP sentia_queue_events_total Queue lifecycle counters.\n"
+                  "# TYPE sentia_queue_events_total counter\n");
+    for (size_t i = 0; i < snap->nqueues; i++)
+        for (size_t k = 0; snap->queues[i].ok && queue_counter_names[k]; k++)
+            metrics_queue_sample(out, "sentia_queue_events_total", snap->queues[i].name,
+                                 "event", queue_counter_names[k],
+                                 queue_counter_get(&snap->queues[i].stats.counters, k));
+    buf_puts(out, "# HELP sentia_queue_paused 1 while the queue is paused.\n"
+                  "# TYPE sentia_queue_paused gauge\n");
+    for (size_t i = 0; i < snap->nqueues; i++)
+        if (snap->queues[i].ok)
+            metrics_queue_sample(out, "sentia_queue_paused", snap->queues[i].name, NULL, NULL,
+                                 snap->queues[i].stats.paused);
+}
+
+/* One job type's figures gathered from a jobstats hash. */
+struct metrics_jobtype {
+    char *type;
+    int64_t completed, failed, dead, sum_us;
+    int64_t le[QUEUE_BUCKETS];
+};
+
+/* Adds field "<type>|<what>" = v into the table; returns the new count. */
+static size_t metrics_jobtype_add(struct metrics_jobtype *tab, size_t n, const char *field,
+                                  int64_t v)
+{
+    const char *bar = strrchr(field, '|');
+    if (bar == NULL || bar == field)
+        return n;
+    size_t tl = (size_t)(bar - field);
+    size_t i = 0;
+    while (i < n && !(strlen(tab[i].type) == tl && strncmp(tab[i].type, field, tl) == 0))
+        i++;
+    if (i == n) {
+        if (n == SNAPSHOT_QUEUES_MAX * 4)
+            return n; /* a bounded number of types per scrape */
+        memset(&tab[n], 0, sizeof tab[n]);
+        tab[n].type = mem_strndup(field, tl);
+        n++;
+    }
+    const char *what = bar + 1;
+    if (strcmp(what, "completed") == 0)
+        tab[i].completed = v;
+    else if (strcmp(what, "failed") == 0)
+        tab[i].failed = v;
+    else if (strcmp(what, "dead") == 0)
+        tab[i].dead = v;
+    else if (strcmp(what, "sum_us") == 0)
+        tab[i].sum_us = v;
+    else if (strncmp(what, "le:", 3) == 0)
+        for (int b = 0; b < QUEUE_BUCKETS; b++)
+            if (strcmp(what + 3, queue_bucket_labels[b]) == 0)
+                tab[i].le[b] = v;
+    return n;
+}
+
+static void metrics_job_labels(struct buf *out, const char *queue, const char *type)
+{
+    buf_puts(out, "{queue=\"");
+    metrics_label(out, queue);
+    buf_puts(out, "\",type=\"");
+    metrics_label(out, type);
+    buf_puts(out, "\"");
+}
+
+static void metrics_render_jobtype(struct buf *hist, struct buf *totals, const char *queue,
+                                   const struct metrics_jobtype *jt)
+{
+    int64_t cum = 0;
+    for (int b = 0; b < QUEUE_BUCKETS; b++) {
+        cum += jt->le[b];
+        buf_puts(hist, "sentia_job_duration_seconds_bucket");
+        metrics_job_labels(hist, queue, jt->type);
+        buf_printf(hist, ",le=\"%s\"} %lld\n", queue_bucket_labels[b], (long long)cum);
+    }
+    buf_puts(hist, "sentia_job_duration_seconds_sum");
+    metrics_job_labels(hist, queue, jt->type);
+    buf_printf(hist, "} %.6f\n", (double)jt->sum_us / 1e6);
+    buf_puts(hist, "sentia_job_duration_seconds_count");
+    metrics_job_labels(hist, queue, jt->type);
+    buf_printf(hist, "} %lld\n", (long long)cum);
+    const char *outcomes[] = {"completed", "failed", "dead"};
+    int64_t v[] = {jt->completed, jt->failed, jt->dead};
+    for (int k = 0; k < 3; k++) {
+        buf_puts(totals, "sentia_jobs_total");
+        metrics_job_labels(totals, queue, jt->type);
+        buf_printf(totals, ",outcome=\"%s\"} %lld\n", outcomes[k], (long long)v[k]);
+    }
+}
+
+static void metrics_render_jobs(struct buf *out, const struct snapshot *snap)
+{
+    struct buf hist, totals;
+    buf_init(&hist, out->cap);
+    buf_init(&totals, out->cap);
+    struct metrics_jobtype *tab = mem_calloc(SNAPSHOT_QUEUES_MAX * 4, sizeof *tab);
+    for (size_t i = 0; i < snap->nqueues; i++) {
+        const struct snapshot_queue *q = &snap->queues[i];
+        size_t n = 0;
+        for (size_t f = 0; f < q->nfields; f++)
+            n = metrics_jobtype_add(tab, n, q->fields[f], q->values[f]);
+        for (size_t k = 0; k < n; k++) {
+            metrics_render_jobtype(&hist, &totals, q->name, &tab[k]);
+            free(tab[k].type);
+        }
+    }
+    free(tab);
+    buf_puts(out, "# HELP sentia_job_duration_seconds Job run time, by queue and type.\n"
+                  "# TYPE sentia_job_duration_seconds histogram\n");
+    buf_append(out, buf_str(&hist), hist.len);
+    buf_puts(out, "# HELP sentia_jobs_total Finished job runs, by outcome.\n"
+                  "# TYPE sentia_jobs_total counter\n");
+    buf_append(out, buf_str(&totals), totals.len);
+    buf_dispose(&hist);
+    buf_dispose(&totals);
+}
+
+static void metrics_render_workers(struct buf *out, const struct snapshot *snap)
+{
+    size_t live = 0;
+    for (size_t w = 0; w < snap->nworkers; w++)
+        live += snap->workers[w].live;
+    buf_printf(out, "# HELP sentia_workers_live Workers whose registry entry is fresh.\n"
+                    "# TYPE sentia_workers_live gauge\nsentia_workers_live %zu\n", live);
+}
+
+int metrics_render(struct buf *out, const struct api_server *s, const struct snapshot *snap)
+{
+    bool redis = snap != NULL && snap->redis_ok && snap->complete;
+    metrics_render_requests(out, s);
+    metrics_render_latency(out, s);
+    metrics_render_rejections(out, s);
+    buf_printf(out, "# HELP sentia_redis_up 1 when Redis answered the scrape's snapshot.\n"
+                    "# TYPE sentia_redis_up gauge\nsentia_redis_up %d\n", redis ? 1 : 0);
+    if (redis) {
+        metrics_render_queues(out, snap);
+        metrics_render_jobs(out, snap);
+        metrics_render_workers(out, snap);
+    }
+    buf_printf(out, "# HELP sentia_process_resident_memory_bytes Resident set size.\n"
+                    "# TYPE sentia_process_resident_memory_bytes gauge\n"
+                    "sentia_process_resident_memory_bytes %lld\n",
+               (long long)metrics_rss_bytes());
+    return buf_printf(out, "# HELP sentia_process_uptime_seconds Seconds since start.\n"
+                           "# TYPE sentia_process_uptime_seconds gauge\n"
+                           "sentia_process_uptime_seconds %.3f\n",
+                      api_server_uptime_s(s));
+}

@@ -1,0 +1,88 @@
+/*
+ * api/metrics.h: /metrics in the Prometheus text format 0.0.4.
+ *
+ * HTTP counters live per thread (struct metrics_thread, inside each
+ * api_thread) and are written only by their own thread, with relaxed
+ * atomic loads and stores (no read-modify-write, no lock): the request path
+ * pays a plain increment. A scrape sums every thread's counters. Queue
+ * series come from a Redis snapshot (api/snapshot.h) taken for the scrape.
+ *
+ * Series (all prefixed sentia_): http_requests_total{route,status},
+ * http_request_duration_seconds{route} histogram, webhook_rejections_total
+ * {source,reason}, queue_jobs{queue,state}, queue_oldest_ready_age_seconds,
+ * queue_events_total{queue,event}, queue_paused, workers_live,
+ * job_duration_seconds{queue,type} histogram, jobs_total{queue,type,outcome},
+ * redis_up, process_resident_memory_bytes, process_uptime_seconds.
+ * Route labels are templates from api/router.h, so cardinality is bounded.
+ */
+#ifndef SENTIA_API_METRICS_H
+#define SENTIA_API_METRICS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "api/router.h"
+
+enum {
+    METRICS_STATUS_MIN = 100,
+    METRICS_STATUS_SLOTS = 500, /* 100..599: every status h2o can send */
+    METRICS_HTTP_BUCKETS = 13,  /* latency buckets, +Inf last */
+};
+
+enum metrics_source {
+    METRICS_SOURCE_TWILIO,
+    METRICS_SOURCE_SHOPIFY,
+    METRICS_SOURCE_XERO,
+    METRICS_SOURCE_COUNT,
+};
+
+enum metrics_reason {
+    METRICS_REASON_MISSING_SIGNATURE,
+    METRICS_REASON_INVALID_SIGNATURE,
+    METRICS_REASON_NOT_CONFIGURED,
+    METRICS_REASON_UNSUPPORTED_MEDIA_TYPE,
+    METRICS_REASON_INVALID_BODY,
+    METRICS_REASON_MISSING_FIELD,
+    METRICS_REASON_INVALID_TOPIC,
+    METRICS_REASON_COUNT,
+};
+
+extern const char *const metrics_source_names[METRICS_SOURCE_COUNT];
+extern const char *const metrics_reason_names[METRICS_REASON_COUNT];
+
+typedef _Atomic uint64_t metrics_counter;
+
+struct metrics_thread {
+    metrics_counter requests[API_ROUTE_COUNT][METRICS_STATUS_SLOTS];
+    metrics_counter buckets[API_ROUTE_COUNT][METRICS_HTTP_BUCKETS]; /* non-cumulative */
+    metrics_counter sum_us[API_ROUTE_COUNT];
+    metrics_counter rejections[METRICS_SOURCE_COUNT][METRICS_REASON_COUNT];
+};
+
+/* Counts one answered request (called by the thread that owns m). */
+void metrics_observe_http(struct metrics_thread *m, enum api_route route,
+                          int status, uint64_t duration_us);
+/* Counts one refused webhook (called by the thread that owns m). */
+void metrics_reject(struct metrics_thread *m, enum metrics_source src,
+                    enum metrics_reason reason);
+
+struct api_server;
+struct snapshot;
+struct buf;
+
+/*
+ * Appends the whole exposition to out: HTTP and rejection counters summed
+ * over the server's threads, process figures, and the queue series of
+ * `snap` (NULL or failed: Redis down, queue series omitted, redis_up 0).
+ * Returns 0, or -1 if out's cap was reached.
+ */
+int metrics_render(struct buf *out, const struct api_server *s,
+                   const struct snapshot *snap);
+
+/* Appends v as a label value (escapes \, " and newline). */
+int metrics_label(struct buf *out, const char *v);
+
+/* Resident set size of this process in bytes, from /proc/self/statm. */
+int64_t metrics_rss_bytes(void);
+
+#endif

@@ -1,0 +1,682 @@
+/*
+ * api/server.c: configuration, h2o set-up, threads, the request entry point,
+ * the access log, and graceful shutdown (see server.h).
+ *
+ * Shutdown phases of a thread (driven by its shutdown_timer):
+ *   RUNNING --wakeup--> DRAINING: listener closed, h2o asked to shut down;
+ *   DRAINING --no request in flight, or the deadline--> CLOSING: every
+ *     remaining socket is shut (SHUT_RDWR), so h2o sees EOF and closes it;
+ *   CLOSING --no connection left--> REDIS: the Redis client closes after its
+ *     pending replies;
+ *   REDIS --closed--> DONE: timers and the h2o context are disposed, the loop
+ *     runs out of handles and the thread returns.
+ */
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "api/health.h"
+#include "api/limits.h"
+#include "api/request.h"
+#include "api/shopify.h"
+#include "api/twilio.h"
+#include "api/webhook.h"
+#include "api/xero.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "lib/redis.h"
+#include "queue/queue.h"
+#include "queue/scripts.h"
+
+enum {
+    API_CONNECTIONS_MAX = 8192,  /* per thread: beyond, new sockets are closed */
+    API_SHUTDOWN_TICK_MS = 50,
+    API_CONFIG_ERRORS_MAX = 4096,
+};
+
+enum api_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING, PHASE_REDIS, PHASE_DONE };
+
+struct api_conn {
+    uv_tcp_t tcp; /* first: h2o's close callback hands us the handle */
+    struct api_thread *t;
+    struct api_conn *prev, *next;
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* Splits a comma list into a NULL-terminated array of trimmed copies. */
+static char **api_split_list(const char *text)
+{
+    size_t n = 1;
+    for (const char *p = text ? text : ""; *p; p++)
+        n += *p == ',';
+    char **out = mem_calloc(n + 1, sizeof *out);
+    size_t k = 0;
+    for (const char *p = text ? text : ""; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *a = p, *b = p + len;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a)
+            out[k++] = mem_strndup(a, (size_t)(b - a));
+        p += len + (p[len] == ',');
+    }
+    return out;
+}
+
+static void api_free_list(char **list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        free(list[i]);
+    free(list);
+}
+
+/* An origin is scheme://host[:port], nothing after. */
+static bool api_origin_valid(const char *o)
+{
+    const char *rest = strncmp(o, "https://", 8) == 0  ? o + 8
+                       : strncmp(o, "http://", 7) == 0 ? o + 7
+                                                       : NULL;
+    return rest != NULL && *rest != '\0' && strpbrk(rest, "/?#@ ") == NULL;
+}
+
+static bool api_ip_valid(const char *ip)
+{
+    unsigned char tmp[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, ip, tmp) == 1 || inet_pton(AF_INET6, ip, tmp) == 1;
+}
+
+/* NULL when the variable is unset or empty (a secret that is not there). */
+static const char *api_secret(const struct config *cfg, const char *name)
+{
+    const char *v = config_str(cfg, name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static void api_config_checks(const struct api_config *c, struct buf *err)
+{
+    if (!queue_prefix_valid(c->prefix))
+        buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of [A-Za-z0-9_.:-]", err->len ? "; " : "");
+    if (c->public_base_url && c->twilio_bases[0] == NULL)
+        buf_printf(err, "%sPUBLIC_BASE_URL must be http(s)://host[:port][/path]",
+                   err->len ? "; " : "");
+    for (size_t i = 0; c->cors_origins[i]; i++)
+        if (!api_origin_valid(c->cors_origins[i]))
+            buf_printf(err, "%sCORS_ORIGINS entry \"%.80s\" is not scheme://host[:port]",
+                       err->len ? "; " : "", c->cors_origins[i]);
+    for (size_t i = 0; c->maintenance_ips[i]; i++)
+        if (!api_ip_valid(c->maintenance_ips[i]))
+            buf_printf(err, "%sMAINTENANCE_ALLOWED_IPS entry \"%.80s\" is not an IP address",
+                       err->len ? "; " : "", c->maintenance_ips[i]);
+}
+
+int api_config_read(const struct config *cfg, struct api_config *c, char **errors)
+{
+    memset(c, 0, sizeof *c);
+    c->env_name = config_env_name(cfg);
+    c->redis_url = config_str(cfg, "REDIS_URL");
+    c->prefix = config_str(cfg, "QUEUE_PREFIX");
+    c->port = (int)config_int(cfg, "PORT");
+    long long threads = config_int(cfg, "API_THREADS");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = (unsigned)(threads > 0 ? threads : cores > 0 ? cores : 1);
+    if (c->threads > API_THREADS_MAX)
+        c->threads = API_THREADS_MAX;
+    c->public_base_url = api_secret(cfg, "PUBLIC_BASE_URL");
+    if (c->public_base_url)
+        twilio_base_variants(c->public_base_url, c->twilio_bases);
+    c->twilio_token = api_secret(cfg, "TWILIO_AUTH_TOKEN");
+    c->shopify_secret = api_secret(cfg, "SHOPIFY_WEBHOOK_SECRET");
+    c->xero_key = api_secret(cfg, "XERO_WEBHOOK_KEY");
+    c->max_body_bytes = (size_t)config_int(cfg, "MAX_BODY_BYTES");
+    c->max_headers = (size_t)config_int(cfg, "MAX_HEADERS");
+    c->max_header_bytes = (size_t)config_int(cfg, "MAX_HEADER_BYTES");
+    c->request_timeout_ms = (int)config_int(cfg, "REQUEST_TIMEOUT_MS");
+    c->redis_timeout_ms = (int)config_int(cfg, "REDIS_TIMEOUT_MS");
+    c->rate_per_min = (int)config_int(cfg, "RATE_LIMIT_PER_IP");
+    c->rate_burst = (int)config_int(cfg, "RATE_LIMIT_BURST");
+    c->trust_proxy_hops = (int)config_int(cfg, "TRUST_PROXY_HOPS");
+    c->hsts = config_bool(cfg, "ENABLE_HSTS");
+    c->cors_origins = api_split_list(config_str(cfg, "CORS_ORIGINS"));
+    c->maintenance = config_bool(cfg, "MAINTENANCE_MODE");
+    c->maintenance_message = config_str(cfg, "MAINTENANCE_MESSAGE");
+    c->maintenance_ips = api_split_list(config_str(cfg, "MAINTENANCE_ALLOWED_IPS"));
+    c->stale_job_ms = config_int(cfg, "STALE_JOB_MS");
+    struct buf err;
+    buf_init(&err, API_CONFIG_ERRORS_MAX);
+    api_config_checks(c, &err);
+    if (err.len == 0) {
+        buf_dispose(&err);
+        return 0;
+    }
+    *errors = mem_printf("invalid configuration (APP_ENV=%s): %s", c->env_name, buf_str(&err));
+    buf_dispose(&err);
+    api_config_dispose(c);
+    return -1;
+}
+
+void api_config_dispose(struct api_config *c)
+{
+    api_free_list(c->cors_origins);
+    api_free_list(c->maintenance_ips);
+    free(c->twilio_bases[0]);
+    free(c->twilio_bases[1]);
+    memset(c, 0, sizeof *c);
+}
+
+double api_server_uptime_s(const struct api_server *s)
+{
+    return (double)(clock_mono_ms() - s->started_mono_ms) / 1000.0;
+}
+
+/* ---- the request entry point -------------------------------------------- */
+
+static bool api_headers_ok(const h2o_req_t *req, const struct api_config *c)
+{
+    if (req->headers.size > c->max_headers)
+        return false;
+    size_t bytes = 0;
+    for (size_t i = 0; i < req->headers.size; i++)
+        bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    return bytes <= c->max_header_bytes;
+}
+
+/* OPTIONS: a CORS preflight for an allowed origin gets 204, others 403. */
+static void api_preflight(h2o_req_t *req, const struct api_config *c, enum api_route route)
+{
+    h2o_iovec_t origin = api_header(req, "origin");
+    if (origin.base != NULL && !api_origin_allowed(c->cors_origins, origin.base, origin.len)) {
+        api_respond_error(req, 403, "cors_denied", "origin not allowed");
+        return;
+    }
+    const char *methods = (api_routes[route].flags & API_ROUTE_F_POST) ? "POST, OPTIONS"
+                                                                        : "GET, HEAD, OPTIONS";
+    api_add_header(req, "allow", methods);
+    if (origin.base != NULL) {
+        api_add_header(req, "access-control-allow-methods", methods);
+        api_add_header(req, "access-control-allow-headers", "Content-Type, X-Request-Id");
+        api_add_header(req, "access-control-max-age", "600");
+    }
+    api_respond(req, 204, NULL, "", 0);
+}
+
+static bool api_ip_listed(char *const *ips, const char *ip)
+{
+    for (size_t i = 0; ips && ips[i]; i++)
+        if (strcmp(ips[i], ip) == 0)
+            return true;
+    return false;
+}
+
+/* The gates every request passes; false after answering it. */
+static bool api_admit_or_respond(h2o_req_t *req, struct api_thread *t, enum api_route route)
+{
+    const struct api_config *c = &t->server->cfg;
+    unsigned flags = api_routes[route].flags;
+    bool gated_maintenance = c->maintenance && !(flags & (API_ROUTE_F_HEALTH | API_ROUTE_F_WEBHOOK));
+    bool gated_rate = c->rate_per_min > 0 && !(flags & API_ROUTE_F_HEALTH);
+    char ip[API_IP_MAX] = "";
+    if (!api_headers_ok(req, c)) {
+        api_respond_error(req, 431, "headers_too_large",
+                          "too many request headers, or too many header bytes");
+        return false;
+    }
+    if (gated_maintenance || gated_rate) /* the address costs a syscall: only when used */
+        api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
+    if (gated_maintenance && !api_ip_listed(c->maintenance_ips, ip)) {
+        api_respond_retry(req, 503, "maintenance", c->maintenance_message, 60);
+        return false;
+    }
+    int retry = 1;
+    if (gated_rate && !api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry)) {
+        api_respond_retry(req, 429, "rate_limited", "too many requests from this address",
+                          retry);
+        return false;
+    }
+    if (req->entity.len > c->max_body_bytes) {
+        api_respond_error(req, 413, "body_too_large", "request body exceeds MAX_BODY_BYTES");
+        return false;
+    }
+    return true;
+}
+
+static void api_dispatch(h2o_req_t *req, enum api_route route)
+{
+    switch (route) {
+    case API_ROUTE_TWILIO_INBOUND:
+        twilio_handle(req, false);
+        break;
+    case API_ROUTE_TWILIO_STATUS:
+        twilio_handle(req, true);
+        break;
+    case API_ROUTE_SHOPIFY:
+        shopify_handle(req);
+        break;
+    case API_ROUTE_XERO:
+        xero_handle(req);
+        break;
+    case API_ROUTE_OTHER:
+        api_respond_error(req, 404, "not_found", "no such route");
+        break;
+    default:
+        health_handle(req, route);
+        break;
+    }
+}
+
+static int api_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    struct api_thread *t = api_thread_of(req);
+    (void)self;
+    t->inflight++; /* until the access logger sees the request disposed */
+    gettimeofday(&req->processed_at.at, NULL); /* precise start for durations */
+    api_request_begin(req);
+    enum api_route route = api_route_find(req->path_normalized.base, req->path_normalized.len);
+    if (!api_admit_or_respond(req, t, route))
+        return 0;
+    if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")) &&
+        route != API_ROUTE_OTHER) {
+        api_preflight(req, &t->server->cfg, route);
+        return 0;
+    }
+    if (route != API_ROUTE_OTHER && !api_route_method_ok(route, req->method.base, req->method.len)) {
+        api_add_header(req, "allow", (api_routes[route].flags & API_ROUTE_F_POST)
+                                         ? "POST, OPTIONS"
+                                         : "GET, HEAD, OPTIONS");
+        api_respond_error(req, 405, "method_not_allowed", "method not allowed on this route");
+        return 0;
+    }
+    api_dispatch(req, route);
+    return 0;
+}
+
+/* ---- access log and HTTP metrics ---------------------------------------- */
+
+struct api_logger {
+    h2o_logger_t super;
+    bool counts_inflight; /* the route path's logger; not the fallback's */
+};
+
+static uint64_t api_elapsed_us(const h2o_req_t *req)
+{
+    const struct timeval *start = req->processed_at.at.tv_sec ? &req->processed_at.at
+                                                              : &req->timestamps.request_begin_at;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 + (now.tv_usec - start->tv_usec);
+    return us > 0 ? (uint64_t)us : 0;
+}
+
+static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
+{
+    struct api_thread *t = (struct api_thread *)req->conn->ctx;
+    if (((struct api_logger *)self)->counts_inflight)
+        t->inflight--;
+    enum api_route route = req->path_normalized.base
+                               ? api_route_find(req->path_normalized.base, req->path_normalized.len)
+                               : API_ROUTE_OTHER;
+    int status = req->res.status ? req->res.status : 499; /* 499: gone before an answer */
+    uint64_t us = api_elapsed_us(req);
+    metrics_observe_http(&t->metrics, route, status, us);
+    if (!log_enabled(LOG_LEVEL_INFO))
+        return;
+    char method[16];
+    snprintf(method, sizeof method, "%.*s", (int)(req->input.method.len < 15 ? req->input.method.len : 15),
+             req->input.method.base ? req->input.method.base : "");
+    log_info(LOG_FIELDS(LF_STR("request_id", api_request_id(req)), LF_STR("method", method),
+                        LF_STR("route", api_routes[route].path), LF_INT("status", status),
+                        LF_INT("duration_us", (long long)us)),
+             "request");
+}
+
+static void api_logger_register(h2o_pathconf_t *pc, bool counts)
+{
+    struct api_logger *l = (struct api_logger *)h2o_create_logger(pc, sizeof *l);
+    l->super.log_access = api_log_access;
+    l->counts_inflight = counts;
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+static void api_conn_unlink(struct api_conn *c)
+{
+    struct api_thread *t = c->t;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    t->nconns--;
+}
+
+static void api_conn_closed(uv_handle_t *h)
+{
+    struct api_conn *c = (struct api_conn *)h;
+    api_conn_unlink(c);
+    free(c);
+}
+
+static void api_conn_refused(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void api_on_accept(uv_stream_t *listener, int status)
+{
+    struct api_thread *t = listener->data;
+    if (status != 0)
+        return;
+    struct api_conn *c = mem_calloc(1, sizeof *c);
+    uv_tcp_init(&t->loop, &c->tcp);
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0 || t->nconns >= API_CONNECTIONS_MAX ||
+        t->phase != PHASE_RUNNING) {
+        uv_close((uv_handle_t *)&c->tcp, api_conn_refused);
+        return;
+    }
+    c->t = t;
+    c->next = t->conns;
+    if (t->conns)
+        t->conns->prev = c;
+    t->conns = c;
+    t->nconns++;
+    uv_tcp_nodelay(&c->tcp, 1);
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, api_conn_closed);
+    h2o_accept(&t->accept, sock);
+}
+
+/* ---- Redis -------------------------------------------------------------- */
+
+static void api_on_registered(void *data, const redisReply *reply, const char *error)
+{
+    (void)data;
+    (void)reply;
+    if (error != NULL)
+        log_warn(LOG_FIELDS(LF_STR("error", error)), "queue registration failed");
+}
+
+/* Every (re)connection registers the queue we produce into. */
+static void api_on_redis_state(void *data, bool up)
+{
+    struct api_thread *t = data;
+    if (!up || t->redis == NULL)
+        return;
+    struct queue_op op;
+    queue_op_register(&op, t->server->cfg.prefix, WEBHOOK_QUEUE);
+    queue_op_run_async(t->redis, &op, api_on_registered, NULL);
+    queue_op_dispose(&op);
+}
+
+/* ---- shutdown ----------------------------------------------------------- */
+
+static void api_thread_finish(struct api_thread *t)
+{
+    t->phase = PHASE_DONE;
+    uv_close((uv_handle_t *)&t->shutdown_timer, NULL);
+    uv_close((uv_handle_t *)&t->wakeup, NULL);
+    api_pending_list_close(&t->pending);
+    /* h2o's HTTP/2 shutdown leaves a 1 s "resend GOAWAY" entry on the
+     * context; every connection is closed by now, so it has nothing to do. */
+    h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
+    h2o_context_dispose(&t->ctx);
+}
+
+static void api_redis_closed(void *data)
+{
+    struct api_thread *t = data;
+    t->redis = NULL;
+    api_thread_finish(t);
+}
+
+static void api_shut_sockets(struct api_thread *t)
+{
+    for (struct api_conn *c = t->conns; c; c = c->next) {
+        uv_os_fd_t fd;
+        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+            shutdown(fd, SHUT_RDWR);
+    }
+}
+
+static void api_shutdown_tick(uv_timer_t *timer)
+{
+    struct api_thread *t = timer->data;
+    uint64_t now = uv_now(&t->loop);
+    if (t->phase == PHASE_DRAINING && (t->inflight == 0 || now >= t->stop_deadline_ms)) {
+        if (t->inflight > 0)
+            log_warn(LOG_FIELDS(LF_INT("thread", t->index), LF_INT("in_flight", (long long)t->inflight)),
+                     "shutdown deadline passed with requests in flight");
+        t->phase = PHASE_CLOSING;
+        api_shut_sockets(t);
+    } else if (t->phase == PHASE_CLOSING && t->nconns == 0) {
+        t->phase = PHASE_REDIS;
+        uv_timer_stop(timer);
+        if (t->redis)
+            redis_client_close(t->redis, api_redis_closed, t);
+        else
+            api_thread_finish(t);
+    } else if (t->phase == PHASE_CLOSING) {
+        api_shut_sockets(t); /* sockets a late response re-armed */
+    }
+}
+
+static void api_on_wakeup(uv_async_t *a)
+{
+    struct api_thread *t = a->data;
+    if (t->phase != PHASE_RUNNING || !atomic_load(&t->server->stopping))
+        return;
+    t->phase = PHASE_DRAINING;
+    t->stop_deadline_ms = uv_now(&t->loop) + API_SHUTDOWN_DEADLINE_MS;
+    uv_close((uv_handle_t *)&t->listener, NULL);
+    h2o_context_request_shutdown(&t->ctx);
+    uv_timer_start(&t->shutdown_timer, api_shutdown_tick, API_SHUTDOWN_TICK_MS,
+                   API_SHUTDOWN_TICK_MS);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* A listening socket with SO_REUSEPORT (libuv 1.44 cannot ask for it). */
+static int api_listen_socket(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* Everything a thread needs, built before it starts (so wakeups are safe). */
+static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsigned index)
+{
+    t->server = s;
+    t->index = index;
+    t->listen_fd = -1;
+    uv_loop_init(&t->loop);
+    h2o_context_init(&t->ctx, &t->loop, &s->globalconf);
+    t->accept.ctx = &t->ctx;
+    t->accept.hosts = s->globalconf.hosts;
+    uv_async_init(&t->loop, &t->wakeup, api_on_wakeup);
+    t->wakeup.data = t;
+    uv_timer_init(&t->loop, &t->shutdown_timer);
+    t->shutdown_timer.data = t;
+    api_pending_list_init(&t->pending, &t->loop, (uint64_t)s->cfg.redis_timeout_ms);
+    if ((t->listen_fd = api_listen_socket(s->cfg.port)) < 0) {
+        log_error(LOG_FIELDS(LF_INT("port", s->cfg.port), LF_STR("error", strerror(errno))),
+                  "cannot listen");
+        return -1;
+    }
+    uv_tcp_init(&t->loop, &t->listener);
+    t->listener.data = t;
+    if (uv_tcp_open(&t->listener, t->listen_fd) != 0 ||
+        uv_listen((uv_stream_t *)&t->listener, API_LISTEN_BACKLOG, api_on_accept) != 0) {
+        log_error(LOG_FIELDS(LF_INT("port", s->cfg.port)), "cannot listen");
+        return -1;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "api-%u", index);
+    struct redis_client_options o = {
+        .url = s->cfg.redis_url,
+        .name = name,
+        .command_timeout_ms = 2 * s->cfg.redis_timeout_ms + 1000,
+        .reconnect_max_ms = 2000,
+        .scripts = queue_script_list,
+        .on_state = api_on_redis_state,
+        .state_data = t,
+    };
+    const char *why = NULL;
+    if (redis_client_create(&t->loop, &o, &t->redis, &why) != 0) {
+        log_error(LOG_FIELDS(LF_STR("error", why)), "invalid REDIS_URL");
+        return -1;
+    }
+    return 0;
+}
+
+static void api_thread_main(void *arg)
+{
+    struct api_thread *t = arg;
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&t->loop) != 0)
+        log_error(LOG_FIELDS(LF_INT("thread", t->index)), "loop closed with live handles");
+}
+
+/* ---- server ------------------------------------------------------------- */
+
+static void api_globalconf_init(struct api_server *s)
+{
+    h2o_globalconf_t *g = &s->globalconf;
+    h2o_config_init(g);
+    g->server_name = h2o_iovec_init(H2O_STRLIT("")); /* no Server header */
+    g->max_request_entity_size = s->cfg.max_body_bytes;
+    g->http1.req_timeout = (uint64_t)s->cfg.request_timeout_ms;
+    g->http2.idle_timeout = (uint64_t)s->cfg.request_timeout_ms;
+    /* 0: no context-wide h2o timer; our own deadline closes lingering sockets. */
+    g->http2.graceful_shutdown_timeout = 0;
+    s->hostconf = h2o_config_register_host(g, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *pc = h2o_config_register_path(s->hostconf, "/", 0);
+    h2o_handler_t *h = h2o_create_handler(pc, sizeof *h);
+    h->on_req = api_on_req;
+    api_request_filter_register(pc, s);
+    api_logger_register(pc, true);
+    api_request_filter_register(&s->hostconf->fallback_path, s);
+    api_logger_register(&s->hostconf->fallback_path, false);
+}
+
+int api_server_create(const struct api_config *cfg, struct api_server **out)
+{
+    struct api_server *s = mem_calloc(1, sizeof *s);
+    s->cfg = *cfg;
+    s->started_mono_ms = clock_mono_ms();
+    s->started_wall_ms = clock_wall_ms();
+    atomic_init(&s->stopping, false);
+    s->limiter = cfg->rate_per_min > 0 ? api_limiter_create(cfg->rate_per_min, cfg->rate_burst)
+                                       : NULL;
+    api_globalconf_init(s);
+    s->threads = mem_calloc(cfg->threads, sizeof *s->threads);
+    for (unsigned i = 0; i < cfg->threads; i++) {
+        s->nthreads = i + 1;
+        if (api_thread_prepare(s, &s->threads[i], i) != 0) {
+            api_server_free(s);
+            return -1;
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+/*
+ * SIGTERM/SIGINT: wake every thread into its shutdown. The handlers stay
+ * installed (only unreferenced, so the main loop returns), so a second
+ * signal during the drain is ignored instead of killing the process.
+ */
+static void api_on_signal(uv_signal_t *sig, int signum)
+{
+    struct api_server *s = sig->data;
+    uv_signal_t *sigs = sig->loop->data;
+    if (atomic_exchange(&s->stopping, true))
+        return;
+    log_info(LOG_FIELDS(LF_INT("signal", signum)), "shutting down");
+    for (unsigned i = 0; i < s->nthreads; i++)
+        uv_async_send(&s->threads[i].wakeup);
+    uv_unref((uv_handle_t *)&sigs[0]);
+    uv_unref((uv_handle_t *)&sigs[1]);
+}
+
+int api_server_run(struct api_server *s)
+{
+    uv_loop_t loop;
+    uv_signal_t sigs[2];
+    uv_loop_init(&loop);
+    loop.data = sigs;
+    int signums[2] = {SIGTERM, SIGINT};
+    for (int i = 0; i < 2; i++) {
+        uv_signal_init(&loop, &sigs[i]);
+        sigs[i].data = s;
+        uv_signal_start(&sigs[i], api_on_signal, signums[i]);
+    }
+    for (unsigned i = 0; i < s->nthreads; i++)
+        uv_thread_create(&s->threads[i].tid, api_thread_main, &s->threads[i]);
+    log_info(LOG_FIELDS(LF_INT("port", s->cfg.port), LF_INT("threads", s->nthreads),
+                        LF_STR("environment", s->cfg.env_name)),
+             "listening");
+    uv_run(&loop, UV_RUN_DEFAULT); /* until a signal unreferences the handlers */
+    for (unsigned i = 0; i < s->nthreads; i++)
+        uv_thread_join(&s->threads[i].tid);
+    uv_close((uv_handle_t *)&sigs[0], NULL);
+    uv_close((uv_handle_t *)&sigs[1], NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    log_info(NULL, "stopped");
+    return 0;
+}
+
+/* Frees a thread that never ran (start-up failure). */
+static void api_thread_abandon(struct api_thread *t)
+{
+    if (t->redis) {
+        redis_client_close(t->redis, NULL, NULL);
+        t->redis = NULL;
+    }
+    if (t->listen_fd >= 0 && !uv_is_closing((uv_handle_t *)&t->listener) &&
+        t->listener.loop != NULL)
+        uv_close((uv_handle_t *)&t->listener, NULL);
+    else if (t->listen_fd >= 0)
+        close(t->listen_fd);
+    api_thread_finish(t);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&t->loop);
+}
+
+void api_server_free(struct api_server *s)
+{
+    if (s == NULL)
+        return;
+    for (unsigned i = 0; i < s->nthreads; i++)
+        if (s->threads[i].phase != PHASE_DONE)
+            api_thread_abandon(&s->threads[i]);
+    free(s->threads);
+    h2o_config_dispose(&s->globalconf);
+    api_limiter_free(s->limiter);
+    free(s);
+}

@@ -1,0 +1,131 @@
+/*
+ * api/server.h: the sentia-api server — configuration, threads, listeners,
+ * h2o set-up and graceful shutdown.
+ *
+ * Shape: one struct api_server owns the shared, read-only h2o_globalconf_t
+ * and N struct api_thread. Each thread has its own uv loop, h2o context,
+ * SO_REUSEPORT listener, Redis connection and deadline list, so a request
+ * never crosses threads and the request path takes no lock (the rate
+ * limiter's striped locks aside). Handlers find their thread from
+ * req->conn->ctx: the h2o context is the thread struct's first member.
+ *
+ * Shutdown (SIGTERM/SIGINT, DESIGN.md §5): the main thread wakes every
+ * thread; each closes its listener, asks h2o for a graceful shutdown (GOAWAY
+ * on HTTP/2, no more keep-alive on HTTP/1), waits until its in-flight
+ * requests are answered or API_SHUTDOWN_DEADLINE_MS passed, then shuts the
+ * remaining (idle) sockets so h2o closes them, closes Redis after its
+ * pending replies, disposes the context and ends its loop. main() then
+ * frees the server and exits 0.
+ *
+ * Ownership: api_server_create() returns a server the caller frees with
+ * api_server_free() after api_server_run() returned.
+ */
+#ifndef SENTIA_API_SERVER_H
+#define SENTIA_API_SERVER_H
+
+#include <h2o.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "api/metrics.h"
+#include "api/pending.h"
+
+enum {
+    API_THREADS_MAX = 64,
+    API_SHUTDOWN_DEADLINE_MS = 10000, /* in-flight requests get this long */
+    API_LISTEN_BACKLOG = 1024,
+};
+
+struct config;
+struct api_limiter;
+
+/* Every setting, read once at start-up (docs/API.md lists the variables). */
+struct api_config {
+    const char *env_name;       /* development | test | production */
+    const char *redis_url;
+    const char *prefix;         /* QUEUE_PREFIX */
+    int port;
+    unsigned threads;
+    const char *public_base_url; /* without trailing '/'; NULL if unset */
+    const char *twilio_token;   /* NULL: Twilio routes answer not_configured */
+    char *twilio_bases[2];      /* owned: base URL without / with port */
+    const char *shopify_secret;
+    const char *xero_key;
+    size_t max_body_bytes;
+    size_t max_headers;
+    size_t max_header_bytes;
+    int request_timeout_ms;
+    int redis_timeout_ms;
+    int rate_per_min; /* 0 = no rate limit */
+    int rate_burst;
+    int trust_proxy_hops;
+    bool hsts;
+    char **cors_origins; /* NULL-terminated */
+    bool maintenance;
+    const char *maintenance_message;
+    char **maintenance_ips; /* NULL-terminated, numeric addresses */
+    int64_t stale_job_ms;
+};
+
+struct api_conn;
+
+struct api_thread {
+    h2o_context_t ctx; /* first: see container_of in api_thread_of */
+    struct api_server *server;
+    unsigned index;
+    uv_loop_t loop;
+    uv_thread_t tid;
+    h2o_accept_ctx_t accept;
+    int listen_fd;
+    uv_tcp_t listener;
+    uv_async_t wakeup;
+    uv_timer_t shutdown_timer;
+    struct redis_client *redis;
+    struct api_pending_list pending;
+    struct metrics_thread metrics;
+    struct api_conn *conns; /* list of accepted sockets */
+    size_t nconns;
+    size_t inflight;        /* requests whose handler ran and not yet disposed */
+    int phase;              /* shutdown phase, see server.c */
+    uint64_t stop_deadline_ms;
+    int exit_code;
+};
+
+struct api_server {
+    struct api_config cfg;
+    h2o_globalconf_t globalconf;
+    h2o_hostconf_t *hostconf;
+    struct api_limiter *limiter;
+    struct api_thread *threads;
+    unsigned nthreads;
+    uint64_t started_mono_ms;
+    int64_t started_wall_ms;
+    atomic_bool stopping;
+};
+
+/* The thread a request runs on. */
+static inline struct api_thread *api_thread_of(h2o_req_t *req)
+{
+    return (struct api_thread *)req->conn->ctx;
+}
+
+/*
+ * Reads and checks the configuration into *out (strings borrowed from cfg).
+ * Returns 0, or -1 with *errors (one message listing every problem,
+ * caller frees).
+ */
+int api_config_read(const struct config *cfg, struct api_config *out, char **errors);
+void api_config_dispose(struct api_config *c);
+
+/* Binds the listeners and prepares h2o; 0, or -1 after logging why. */
+int api_server_create(const struct api_config *cfg, struct api_server **out);
+/* Runs until SIGTERM/SIGINT and a graceful shutdown; returns the exit code. */
+int api_server_run(struct api_server *s);
+void api_server_free(struct api_server *s);
+
+/* Process uptime in seconds. */
+double api_server_uptime_s(const struct api_server *s);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * api/snapshot.h: one asynchronous look at the queues in Redis, for
+ * /health/detailed and /metrics.
+ *
+ * Two pipelined rounds on the thread's connection: (1) PING (latency),
+ * SMEMBERS <prefix>:queues, ZRANGE <prefix>:workers; (2) the stats script
+ * per queue (+ HGETALL jobstats for metrics) and HGETALL of each worker's
+ * registry hash (absent hash = not live). The whole look is bounded by
+ * REDIS_TIMEOUT_MS (api/pending.h); the callback gets whatever arrived,
+ * with `complete` false, when the deadline passes first.
+ *
+ * Ownership: the snapshot passed to the callback is borrowed for the call.
+ * The callback runs at most once, and only while the request is alive.
+ */
+#ifndef SENTIA_API_SNAPSHOT_H
+#define SENTIA_API_SNAPSHOT_H
+
+#include <h2o.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "queue/queue.h"
+
+enum {
+    SNAPSHOT_QUEUES_MAX = 64,   /* queues looked at per snapshot */
+    SNAPSHOT_WORKERS_MAX = 256, /* workers looked at per snapshot */
+};
+
+struct snapshot_queue {
+    char *name;
+    bool ok; /* stats arrived */
+    struct queue_stats stats;
+    size_t nfields;          /* jobstats hash, when asked for */
+    char **fields;
+    int64_t *values;
+};
+
+struct snapshot_worker {
+    char *id;
+    bool live;              /* registry hash exists */
+    char *host, *queues;    /* NULL if absent */
+    char *postgres;         /* "up", "down" or NULL (unknown) */
+    int64_t postgres_changed_ms;
+    int64_t heartbeat_ms;
+};
+
+struct snapshot {
+    bool redis_ok;  /* PING answered */
+    bool complete;  /* every reply arrived in time */
+    int64_t ping_us;
+    struct snapshot_queue *queues;
+    size_t nqueues;
+    struct snapshot_worker *workers;
+    size_t nworkers;
+};
+
+struct api_thread;
+typedef void (*snapshot_cb)(h2o_req_t *req, const struct snapshot *s);
+
+/* Starts a snapshot for req; with_jobstats adds the per-type histograms. */
+void snapshot_collect(h2o_req_t *req, struct api_thread *t, bool with_jobstats,
+                      snapshot_cb cb);
+
+#endif

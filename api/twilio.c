@@ -1,0 +1,237 @@
+/*
+ * api/twilio.c: Twilio signature verification and the two Twilio routes
+ * (see twilio.h).
+ */
+#include "api/twilio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/request.h"
+#include "api/server.h"
+#include "api/webhook.h"
+#include "lib/buf.h"
+#include "lib/crypto.h"
+#include "lib/mem.h"
+#include "lib/url.h"
+
+/* ---- signatures --------------------------------------------------------- */
+
+int twilio_base_variants(const char *base, char *out[2])
+{
+    struct url u;
+    const char *why = NULL;
+    if (url_parse(base, &u, &why) != 0)
+        return -1;
+    int rc = -1;
+    bool https = strcmp(u.scheme, "https") == 0;
+    if ((!https && strcmp(u.scheme, "http") != 0) || u.host == NULL || u.host[0] == '\0')
+        goto done;
+    bool v6 = strchr(u.host, ':') != NULL;
+    const char *path = u.path ? u.path : "";
+    size_t plen = strlen(path);
+    while (plen > 0 && path[plen - 1] == '/')
+        plen--;
+    int port = u.port ? u.port : (https ? 443 : 80);
+    out[0] = mem_printf("%s://%s%s%s%.*s", u.scheme, v6 ? "[" : "", u.host, v6 ? "]" : "",
+                        (int)plen, path);
+    out[1] = mem_printf("%s://%s%s%s:%d%.*s", u.scheme, v6 ? "[" : "", u.host,
+                        v6 ? "]" : "", port, (int)plen, path);
+    rc = 0;
+done:
+    url_dispose(&u);
+    return rc;
+}
+
+/* base64(HMAC-SHA1(token, base + path_query + params)) into out. */
+static int twilio_expected(const char *token, const char *base, const char *pq,
+                           size_t pq_len, const struct form *params,
+                           char out[CRYPTO_BASE64_SIZE(CRYPTO_SHA1_LEN)])
+{
+    size_t total = strlen(base) + pq_len + 1;
+    for (size_t i = 0; params && i < params->n; i++)
+        total += params->fields[i].key_len + params->fields[i].value_len;
+    struct buf b;
+    buf_init(&b, total);
+    buf_puts(&b, base);
+    buf_append(&b, pq, pq_len);
+    for (size_t i = 0; params && i < params->n; i++) {
+        const struct form_field *f = &params->fields[i];
+        /* A repeated key with a repeated value counts once (twilio-node). */
+        if (i > 0 && f->key_len == f[-1].key_len && f->value_len == f[-1].value_len &&
+            memcmp(f->key, f[-1].key, f->key_len) == 0 &&
+            memcmp(f->value, f[-1].value, f->value_len) == 0)
+            continue;
+        buf_append(&b, f->key, f->key_len);
+        buf_append(&b, f->value, f->value_len);
+    }
+    uint8_t mac[CRYPTO_SHA1_LEN];
+    crypto_hmac_sha1(token, strlen(token), b.data ? b.data : "", b.len, mac);
+    buf_dispose(&b);
+    crypto_base64_encode(mac, sizeof mac, out);
+    return 0;
+}
+
+bool twilio_signature_valid(const char *token, char *const *bases, size_t nbases,
+                            const char *path_query, size_t pq_len,
+                            const struct form *sorted_params, const char *sig,
+                            size_t sig_len)
+{
+    bool ok = false;
+    for (size_t i = 0; i < nbases; i++) {
+        char expect[CRYPTO_BASE64_SIZE(CRYPTO_SHA1_LEN)];
+        twilio_expected(token, bases[i], path_query, pq_len, sorted_params, expect);
+        ok |= crypto_equal(expect, strlen(expect), sig, sig_len);
+    }
+    return ok;
+}
+
+/* ---- bodies ------------------------------------------------------------- */
+
+/* Every field as a JSON string, in arrival order (first of a repeated key). */
+static json_t *twilio_form_payload(const struct form *f)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < f->n; i++) {
+        const struct form_field *x = &f->fields[i];
+        if (json_object_getn(o, x->key, x->key_len) != NULL)
+            continue;
+        json_t *v = json_stringn(x->value, x->value_len);
+        if (v == NULL || json_object_setn_new(o, x->key, x->key_len, v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+/* True when the URL's bodySHA256 query parameter is the body's hex SHA-256. */
+static bool twilio_body_hash_ok(h2o_req_t *req)
+{
+    h2o_iovec_t path = req->input.path;
+    const char *q = memchr(path.base, '?', path.len);
+    if (q == NULL)
+        return false;
+    struct form qs;
+    const char *why;
+    if (form_parse(q + 1, path.len - (size_t)(q + 1 - path.base), TWILIO_FIELDS_MAX, &qs,
+                   &why) != 0)
+        return false;
+    const struct form_field *claimed = form_get(&qs, "bodySHA256");
+    uint8_t digest[CRYPTO_SHA256_LEN];
+    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_sha256(req->entity.base ? req->entity.base : "", req->entity.len, digest);
+    crypto_hex_encode(digest, sizeof digest, hex);
+    bool ok = claimed != NULL && crypto_equal(hex, strlen(hex), claimed->value,
+                                              claimed->value_len);
+    form_dispose(&qs);
+    return ok;
+}
+
+/* A field's value as a C string if present, non-empty and short enough. */
+static const char *twilio_field(json_t *payload, const char *key, size_t max)
+{
+    json_t *v = json_object_get(payload, key);
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t n = s ? json_string_length(v) : 0;
+    if (s == NULL || n == 0 || n > max || strlen(s) != n)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == ':' || (unsigned char)s[i] >= 0x7f)
+            return NULL;
+    return s;
+}
+
+/* ---- routes ------------------------------------------------------------- */
+
+/*
+ * Verifies the request and builds its payload. Returns the payload, or NULL
+ * after answering the request with the reason.
+ */
+static json_t *twilio_verify_or_respond(h2o_req_t *req, const struct api_config *cfg)
+{
+    h2o_iovec_t sig = api_header(req, "x-twilio-signature");
+    h2o_iovec_t pq = req->input.path;
+    const char *body = req->entity.base ? req->entity.base : "";
+    if (sig.base == NULL) {
+        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_MISSING_SIGNATURE, 400,
+                       "X-Twilio-Signature header is missing");
+        return NULL;
+    }
+    if (api_content_type_is(req, "application/json")) {
+        if (!twilio_body_hash_ok(req) ||
+            !twilio_signature_valid(cfg->twilio_token, cfg->twilio_bases, 2, pq.base, pq.len,
+                                    NULL, sig.base, sig.len)) {
+            webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_SIGNATURE,
+                           403, "Twilio request validation failed");
+            return NULL;
+        }
+        json_t *o = json_loadb(body, req->entity.len, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(o)) {
+            json_decref(o);
+            webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_BODY, 400,
+                           "body is not a JSON object");
+            return NULL;
+        }
+        return o;
+    }
+    if (!api_content_type_is(req, "application/x-www-form-urlencoded")) {
+        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_UNSUPPORTED_MEDIA_TYPE,
+                       415, "expected application/x-www-form-urlencoded or application/json");
+        return NULL;
+    }
+    struct form f;
+    const char *why = NULL;
+    if (form_parse(body, req->entity.len, TWILIO_FIELDS_MAX, &f, &why) != 0) {
+        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_BODY, 400, why);
+        return NULL;
+    }
+    json_t *payload = twilio_form_payload(&f);
+    form_sort(&f);
+    bool valid = twilio_signature_valid(cfg->twilio_token, cfg->twilio_bases, 2, pq.base,
+                                        pq.len, &f, sig.base, sig.len);
+    form_dispose(&f);
+    if (!valid) {
+        json_decref(payload);
+        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_SIGNATURE, 403,
+                       "Twilio request validation failed");
+        return NULL;
+    }
+    if (payload == NULL)
+        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_BODY, 400,
+                       "form fields are not valid UTF-8");
+    return payload;
+}
+
+void twilio_handle(h2o_req_t *req, bool status_callback)
+{
+    struct api_thread *t = api_thread_of(req);
+    const struct api_config *cfg = &t->server->cfg;
+    if (cfg->twilio_token == NULL || cfg->twilio_bases[0] == NULL) {
+        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_NOT_CONFIGURED, 503,
+                       "Twilio webhooks are not configured (TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL)");
+        return;
+    }
+    json_t *payload = twilio_verify_or_respond(req, cfg);
+    if (payload == NULL)
+        return;
+    const char *sid = twilio_field(payload, "MessageSid", TWILIO_SID_MAX);
+    const char *st = status_callback
+                         ? twilio_field(payload, "MessageStatus", TWILIO_STATUS_MAX)
+                         : "";
+    if (sid == NULL || st == NULL) {
+        json_decref(payload);
+        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_MISSING_FIELD, 400,
+                       status_callback ? "MessageSid and MessageStatus are required"
+                                       : "MessageSid is required");
+        return;
+    }
+    struct webhook_job job = {
+        .type = mem_strdup(status_callback ? "whatsapp.status" : "whatsapp.inbound"),
+        .dedup_key = status_callback ? mem_printf("twilio-status:%s:%s", sid, st)
+                                     : mem_printf("twilio:%s", sid),
+        .payload = payload,
+    };
+    webhook_submit(req, t, &job, 1, WEBHOOK_REPLY_TWIML);
+}

@@ -1,0 +1,206 @@
+/*
+ * api/webhook.c: dedup → enqueue → answer for verified webhooks (see
+ * webhook.h).
+ *
+ * A struct webhook_wait lives from submission until the last Redis
+ * callback: `outstanding` counts replies still due, `answered` says the
+ * request got its answer (from the replies or from the deadline).
+ */
+#include "api/webhook.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/pending.h"
+#include "api/request.h"
+#include "api/server.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "queue/queue.h"
+
+static const char WEBHOOK_TWIML[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+/* The JSON reply lists ids; a 1000-event delivery fits. */
+enum { WEBHOOK_REPLY_MAX = 64 * 1024 };
+
+struct webhook_wait {
+    struct api_pending pending;
+    enum webhook_reply reply;
+    size_t n, outstanding, duplicates, failed;
+    bool answered;
+    char (*ids)[JOB_ID_MAX + 1]; /* job ids (the first job's for duplicates) */
+};
+
+void webhook_job_dispose(struct webhook_job *job)
+{
+    free(job->type);
+    free(job->dedup_key);
+    json_decref(job->payload);
+    memset(job, 0, sizeof *job);
+}
+
+void webhook_reject(h2o_req_t *req, enum metrics_source src,
+                    enum metrics_reason reason, int status, const char *message)
+{
+    struct api_thread *t = api_thread_of(req);
+    metrics_reject(&t->metrics, src, reason);
+    api_request_begin(req);
+    log_warn(LOG_FIELDS(LF_STR("request_id", api_request_id(req)),
+                        LF_STR("source", metrics_source_names[src]),
+                        LF_STR("reason", metrics_reason_names[reason]),
+                        LF_INT("status", status)),
+             "webhook rejected");
+    api_respond_error(req, status, metrics_reason_names[reason], message);
+}
+
+/* ---- answering ---------------------------------------------------------- */
+
+static void webhook_reply_json(h2o_req_t *req, const struct webhook_wait *w)
+{
+    struct buf b;
+    buf_init(&b, WEBHOOK_REPLY_MAX);
+    buf_printf(&b, "{\"status\":\"%s\",\"ids\":[",
+               w->duplicates == w->n ? "duplicate" : "queued");
+    for (size_t i = 0; i < w->n; i++)
+        buf_printf(&b, "%s\"%s\"", i ? "," : "", w->ids[i]);
+    buf_puts(&b, "]}");
+    h2o_iovec_t body = h2o_strdup(&req->pool, buf_str(&b), b.len);
+    buf_dispose(&b);
+    api_respond(req, 200, "application/json", body.base, body.len);
+}
+
+static void webhook_answer_ok(h2o_req_t *req, const struct webhook_wait *w)
+{
+    if (w->n > 0 && w->duplicates == w->n)
+        api_add_header(req, "x-sentia-duplicate", "1");
+    switch (w->reply) {
+    case WEBHOOK_REPLY_TWIML:
+        api_respond(req, 200, "text/xml; charset=utf-8", WEBHOOK_TWIML,
+                    sizeof WEBHOOK_TWIML - 1);
+        break;
+    case WEBHOOK_REPLY_JSON:
+        webhook_reply_json(req, w);
+        break;
+    case WEBHOOK_REPLY_EMPTY:
+        api_respond(req, 200, NULL, "", 0);
+        break;
+    }
+}
+
+static void webhook_wait_free(struct webhook_wait *w)
+{
+    api_pending_end(&w->pending);
+    free(w->ids);
+    free(w);
+}
+
+/* Every reply is in: answer unless the deadline already did, then free. */
+static void webhook_finish(struct webhook_wait *w)
+{
+    if (!w->answered) {
+        w->answered = true;
+        h2o_req_t *req = api_pending_end(&w->pending);
+        if (req != NULL && w->failed == 0)
+            webhook_answer_ok(req, w);
+        else if (req != NULL)
+            api_respond_retry(req, 503, "redis_error",
+                              "the queue did not confirm the event; retry later", 5);
+    }
+    webhook_wait_free(w);
+}
+
+static void webhook_expired(struct api_pending *p)
+{
+    struct webhook_wait *w = (struct webhook_wait *)p;
+    w->answered = true;
+    h2o_req_t *req = api_pending_end(p);
+    if (req == NULL)
+        return;
+    log_warn(LOG_FIELDS(LF_STR("request_id", api_request_id(req)),
+                        LF_INT("pending", (long long)w->outstanding)),
+             "redis did not answer in time");
+    api_respond_retry(req, 503, "redis_timeout",
+                      "the queue did not answer in time; retry later", 1);
+}
+
+/* ---- enqueueing --------------------------------------------------------- */
+
+struct webhook_cb {
+    struct webhook_wait *w;
+    size_t index;
+};
+
+static void webhook_on_reply(void *data, const redisReply *reply, const char *error)
+{
+    struct webhook_cb *cb = data;
+    struct webhook_wait *w = cb->w;
+    bool dup = false;
+    char id[JOB_ID_MAX + 1];
+    if (error == NULL && queue_parse_enqueue(reply, &dup, id, sizeof id) == 0) {
+        w->duplicates += dup;
+        if (dup && id[0] != '\0')
+            memcpy(w->ids[cb->index], id, sizeof id);
+    } else {
+        w->failed++;
+        log_error(LOG_FIELDS(LF_STR("error", error ? error : "malformed reply")),
+                  "enqueue failed");
+    }
+    free(cb);
+    if (--w->outstanding == 0)
+        webhook_finish(w);
+}
+
+/* Encodes job i and sends its enqueue; -1 when the client refused it. */
+static int webhook_send(struct api_thread *t, struct webhook_wait *w,
+                        struct webhook_job *wj, size_t i, const char *request_id)
+{
+    struct job *job = job_create(WEBHOOK_QUEUE, wj->type, wj->payload);
+    wj->payload = NULL; /* the job owns it now */
+    job->dedup_key = wj->dedup_key;
+    wj->dedup_key = NULL;
+    job->request_id = mem_strdup(request_id);
+    memcpy(w->ids[i], job->id, sizeof job->id);
+    size_t len = 0;
+    char *env = job_encode(job, &len);
+    struct queue_op op;
+    queue_op_enqueue(&op, t->server->cfg.prefix, job, env, len, 0, 0);
+    struct webhook_cb *cb = mem_alloc(sizeof *cb);
+    *cb = (struct webhook_cb){w, i};
+    int rc = queue_op_run_async(t->redis, &op, webhook_on_reply, cb);
+    if (rc != 0)
+        free(cb);
+    queue_op_dispose(&op);
+    free(env);
+    job_free(job);
+    return rc;
+}
+
+void webhook_submit(h2o_req_t *req, struct api_thread *t, struct webhook_job *jobs,
+                    size_t n, enum webhook_reply reply)
+{
+    if (t->redis == NULL || !redis_client_connected(t->redis)) {
+        for (size_t i = 0; i < n; i++)
+            webhook_job_dispose(&jobs[i]);
+        api_respond_retry(req, 503, "redis_unavailable",
+                          "the queue is unreachable; retry later", 5);
+        return;
+    }
+    struct webhook_wait *w = mem_calloc(1, sizeof *w);
+    w->reply = reply;
+    w->n = n;
+    w->ids = mem_calloc(n ? n : 1, sizeof *w->ids);
+    w->outstanding = 1; /* held until every send was tried */
+    api_pending_begin(&w->pending, &t->pending, req, webhook_expired);
+    const char *rid = api_request_id(req);
+    for (size_t i = 0; i < n; i++) {
+        w->outstanding++;
+        if (webhook_send(t, w, &jobs[i], i, rid) != 0) {
+            w->outstanding--;
+            w->failed++;
+        }
+        webhook_job_dispose(&jobs[i]);
+    }
+    if (--w->outstanding == 0)
+        webhook_finish(w);
+}

@@ -1,0 +1,72 @@
+-- bench/ingest_twilio.lua: wrk script posting signed Twilio inbound webhooks,
+-- each with a MessageSid no other request uses (so every request is a new
+-- job, not a duplicate). The X-Twilio-Signature is computed per request with
+-- libcrypto's HMAC-SHA1 through LuaJIT's FFI, exactly as external-apis.md
+-- §1.1 describes: base64(HMAC-SHA1(token, URL + sorted key+value)).
+-- Environment: SIGN_URL (the URL the API reconstructs: PUBLIC_BASE_URL + path),
+-- TWILIO_TOKEN, RUN_TAG (keeps MessageSids unique across runs).
+local ffi = require("ffi")
+ffi.cdef [[
+typedef struct evp_md_st EVP_MD;
+const EVP_MD *EVP_sha1(void);
+unsigned char *HMAC(const EVP_MD *evp_md, const void *key, int key_len,
+                    const unsigned char *d, size_t n, unsigned char *md,
+                    unsigned int *md_len);
+]]
+local crypto = ffi.load("crypto")
+local mac = ffi.new("unsigned char[20]")
+local maclen = ffi.new("unsigned int[1]")
+local b64chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+local function base64(p, n)
+  local out = {}
+  for i = 0, n - 1, 3 do
+    local a, b, c = p[i], i + 1 < n and p[i + 1] or 0, i + 2 < n and p[i + 2] or 0
+    local v = a * 65536 + b * 256 + c
+    out[#out + 1] = b64chars:sub(math.floor(v / 262144) % 64 + 1, math.floor(v / 262144) % 64 + 1)
+    out[#out + 1] = b64chars:sub(math.floor(v / 4096) % 64 + 1, math.floor(v / 4096) % 64 + 1)
+    out[#out + 1] = i + 1 < n and b64chars:sub(math.floor(v / 64) % 64 + 1, math.floor(v / 64) % 64 + 1) or "="
+    out[#out + 1] = i + 2 < n and b64chars:sub(v % 64 + 1, v % 64 + 1) or "="
+  end
+  return table.concat(out)
+end
+
+local url = os.getenv("SIGN_URL")
+local token = os.getenv("TWILIO_TOKEN")
+local tag = os.getenv("RUN_TAG") or "0"
+local threads, counter, prefix = 0, 0, ""
+
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+
+function init(args)
+  prefix = string.format("SM%s%02d", tag, tonumber(tid) or 0)
+end
+
+-- Fixed fields, already in Twilio's sorted-key order around MessageSid.
+local account = "AC00000000000000000000000000000000"
+local from, to, body = "whatsapp:+15551234567", "whatsapp:+14155238886", "bench"
+
+function request()
+  counter = counter + 1
+  local sid = string.format("%s%018d", prefix, counter)
+  local data = url .. "AccountSid" .. account .. "Body" .. body .. "From" .. from ..
+               "MessageSid" .. sid .. "NumMedia0" .. "To" .. to
+  crypto.HMAC(crypto.EVP_sha1(), token, #token, data, #data, mac, maclen)
+  local form = "MessageSid=" .. sid .. "&AccountSid=" .. account ..
+               "&From=whatsapp%3A%2B15551234567&To=whatsapp%3A%2B14155238886&Body=bench&NumMedia=0"
+  return wrk.format("POST", nil, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["X-Twilio-Signature"] = base64(mac, 20),
+  }, form)
+end
+
+function done(summary, latency, requests)
+  local non2xx = summary.errors.status
+  io.write(string.format("RESULT requests=%d duration_us=%d rps=%.0f p50_ms=%.3f p99_ms=%.3f non2xx=%d socket_errors=%d\n",
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, non2xx,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
