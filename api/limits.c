@@ -83,8 +83,13 @@ static struct api_bucket *api_limiter_slot(struct api_limiter *l, struct api_sha
     return victim;
 }
 
-bool api_limiter_take(struct api_limiter *l, const char *key, uint64_t now_ms,
-                      int *retry_after_s)
+/*
+ * Refills key's bucket up to now_ms and, when `spend`, takes one token.
+ * Returns true when a token was (or would be) available; otherwise false
+ * and *retry_after_s, the whole seconds until one is back (at least 1).
+ */
+static bool api_limiter_use(struct api_limiter *l, const char *key, uint64_t now_ms,
+                            bool spend, int *retry_after_s)
 {
     uint64_t h = api_limiter_hash(key);
     struct api_shard *sh = &l->shards[h % API_LIMITER_SHARDS];
@@ -104,9 +109,9 @@ bool api_limiter_take(struct api_limiter *l, const char *key, uint64_t now_ms,
         }
     }
     ok = b->tokens_milli >= 1000u;
-    if (ok) {
+    if (ok && spend) {
         b->tokens_milli -= 1000u;
-    } else {
+    } else if (!ok) {
         /* ms until 1000 millitokens: missing * 60 / per_minute, rounded up. */
         uint64_t missing = 1000u - b->tokens_milli;
         uint64_t wait_ms = (missing * 60u + l->per_minute - 1) / l->per_minute;
@@ -116,4 +121,16 @@ bool api_limiter_take(struct api_limiter *l, const char *key, uint64_t now_ms,
     }
     pthread_mutex_unlock(&sh->lock);
     return ok;
+}
+
+bool api_limiter_take(struct api_limiter *l, const char *key, uint64_t now_ms,
+                      int *retry_after_s)
+{
+    return api_limiter_use(l, key, now_ms, true, retry_after_s);
+}
+
+bool api_limiter_peek(struct api_limiter *l, const char *key, uint64_t now_ms,
+                      int *retry_after_s)
+{
+    return api_limiter_use(l, key, now_ms, false, retry_after_s);
 }

@@ -8,6 +8,11 @@
  * mutex and fixed table: two requests contend only when their addresses hash
  * to the same shard at the same instant.
  *
+ * Webhook routes spend tokens only on failed verifications (see
+ * api_rate_penalize): a provider's verified deliveries are never refused —
+ * Twilio does not retry a 429, so limiting it would lose messages — while an
+ * address sending bad signatures is cut off once its bucket is empty.
+ *
  * Memory is bounded (API_LIMITER_SHARDS × API_LIMITER_SLOTS buckets). When a
  * shard's probe window is full the least recently seen bucket is recycled:
  * under an address-spraying flood the limiter fails open for the recycled
@@ -41,6 +46,9 @@ void api_limiter_free(struct api_limiter *l);
  * token is back (at least 1).
  */
 bool api_limiter_take(struct api_limiter *l, const char *key, uint64_t now_ms,
+                      int *retry_after_s);
+/* Like api_limiter_take but spends nothing: is a token available now? */
+bool api_limiter_peek(struct api_limiter *l, const char *key, uint64_t now_ms,
                       int *retry_after_s);
 
 #endif

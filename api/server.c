@@ -241,7 +241,9 @@ static bool api_admit_or_respond(h2o_req_t *req, struct api_thread *t, enum api_
         return false;
     }
     int retry = 1;
-    if (gated_rate && !api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry)) {
+    bool webhook = flags & API_ROUTE_F_WEBHOOK;
+    if (gated_rate && !(webhook ? api_limiter_peek : api_limiter_take)(
+                          t->server->limiter, ip, clock_mono_ms(), &retry)) {
         api_respond_retry(req, 429, "rate_limited", "too many requests from this address",
                           retry);
         return false;
@@ -251,6 +253,18 @@ static bool api_admit_or_respond(h2o_req_t *req, struct api_thread *t, enum api_
         return false;
     }
     return true;
+}
+
+void api_rate_penalize(h2o_req_t *req)
+{
+    struct api_thread *t = api_thread_of(req);
+    const struct api_config *c = &t->server->cfg;
+    char ip[API_IP_MAX] = "";
+    int retry;
+    if (c->rate_per_min <= 0)
+        return;
+    api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
+    api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry);
 }
 
 static void api_dispatch(h2o_req_t *req, enum api_route route)

@@ -128,4 +128,10 @@ void api_server_free(struct api_server *s);
 /* Process uptime in seconds. */
 double api_server_uptime_s(const struct api_server *s);
 
+/*
+ * A webhook from req's address failed verification: spend one of its rate
+ * tokens (webhook routes spend none otherwise; see api/limits.h).
+ */
+void api_rate_penalize(h2o_req_t *req);
+
 #endif

@@ -45,6 +45,7 @@ void webhook_reject(h2o_req_t *req, enum metrics_source src,
 {
     struct api_thread *t = api_thread_of(req);
     metrics_reject(&t->metrics, src, reason);
+    api_rate_penalize(req);
     api_request_begin(req);
     log_warn(LOG_FIELDS(LF_STR("request_id", api_request_id(req)),
                         LF_STR("source", metrics_source_names[src]),

@@ -101,6 +101,19 @@ def test_rate_limit_429_with_retry_after(services, prefix):
     api.stop()
 
 
+def test_verified_webhooks_are_never_rate_limited_but_bad_signatures_are(services, prefix, redis):
+    """Twilio does not retry a 429: a verified delivery must never get one."""
+    api = start_api(services, prefix, RATE_LIMIT_PER_IP=1, RATE_LIMIT_BURST=3)
+    codes = [api.post_twilio(inbound_params(f"SMrate{i:030d}"))[0] for i in range(20)]
+    assert codes == [200] * 20
+    assert ready_jobs(redis, prefix) and len(ready_jobs(redis, prefix)) == 20
+    bad = [api.post_twilio(inbound_params("SMbad"), sig="AAAAAAAAAAAAAAAAAAAAAAAAAAA=")[0]
+           for _ in range(5)]
+    assert bad[:3] == [403] * 3 and bad[3:] == [429, 429]
+    assert api.get("/api/status")[0] == 429  # the address spent its budget on bad signatures
+    api.stop()
+
+
 def test_trusted_proxy_hops_pick_the_client_address(services, prefix):
     api = start_api(services, prefix, RATE_LIMIT_PER_IP=60, RATE_LIMIT_BURST=2, TRUST_PROXY_HOPS=1,
                     MAINTENANCE_MODE="true", MAINTENANCE_ALLOWED_IPS="203.0.113.7")
