@@ -270,7 +270,7 @@ def test_catalog_pages(db):
 
 def test_constraints_guard_the_data(db):
     bad = [
-        "INSERT INTO inventory (sku, location, on_hand) VALUES ('SKU-1', 'x', -1)",
+        "INSERT INTO inventory (sku, location, allocated) VALUES ('SKU-1', 'x', -1)",
         "INSERT INTO products (sku, name, unit_price, currency) VALUES ('sku-1', 'dup', 1, 'GBP')",
         "INSERT INTO products (sku, name, unit_price, currency) VALUES ('Z', 'z', -1, 'GBP')",
         "INSERT INTO orders (source, external_id, currency, total, status) VALUES ('whatsapp', 'x', 'GBP', 1, 'lost')",
