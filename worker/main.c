@@ -18,10 +18,17 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/process.h"
+#include "worker/jobs/forecast.h"
 #include "worker/jobs/whatsapp.h"
 #include "worker/runtime.h"
 
-enum { WORKER_EXIT_CONFIG = 78 };
+enum {
+    WORKER_EXIT_CONFIG = 78,
+    /* libuv's default thread pool, and the threads kept free of forecast
+     * work for DNS look-ups and Postgres cancels */
+    WORKER_UV_THREADS_DEFAULT = 4,
+    WORKER_UV_THREADS_SPARE = 2,
+};
 
 /* What sentia-worker reads besides config_common_vars (docs/WORKER.md). */
 static const struct config_var worker_config_vars[] = {
@@ -35,7 +42,8 @@ static const struct config_var worker_config_vars[] = {
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 static const struct config_var *const worker_config_tables[] = {
-    config_common_vars, worker_config_vars, jobs_whatsapp_config_vars, NULL};
+    config_common_vars, worker_config_vars, jobs_whatsapp_config_vars, jobs_forecast_config_vars,
+    NULL};
 
 static const char *worker_getenv(const char *name, void *ctx)
 {
@@ -96,6 +104,8 @@ static struct config *worker_configure(struct worker_settings *s)
     }
     size_t before = err.len;
     worker_check(s, &err);
+    if (loaded)
+        jobs_forecast_config_check(cfg, &err);
     if (err.len == 0) {
         buf_dispose(&err);
         return cfg;
@@ -114,6 +124,21 @@ static struct config *worker_configure(struct worker_settings *s)
     exit(WORKER_EXIT_CONFIG);
 }
 
+/*
+ * Grows libuv's thread pool so FORECAST_PARALLELISM forecast chunks can run
+ * with threads to spare; must run before the loop first uses the pool (it
+ * reads UV_THREADPOOL_SIZE once). An operator's own UV_THREADPOOL_SIZE wins.
+ */
+static void worker_size_threadpool(const struct config *cfg)
+{
+    int want = jobs_forecast_parallelism(cfg) + WORKER_UV_THREADS_SPARE;
+    char value[16];
+    if (getenv("UV_THREADPOOL_SIZE") != NULL || want <= WORKER_UV_THREADS_DEFAULT)
+        return;
+    snprintf(value, sizeof value, "%d", want);
+    setenv("UV_THREADPOOL_SIZE", value, 1);
+}
+
 int main(void)
 {
     static struct worker_settings settings;
@@ -121,6 +146,7 @@ int main(void)
     struct config *cfg = worker_configure(&settings);
     process_configure(cfg, "sentia-worker");
     worker_settings_fill(cfg, &settings);
+    worker_size_threadpool(cfg);
     signal(SIGPIPE, SIG_IGN); /* hiredis writes with write(2): a closed peer is an error, not a kill */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         log_error(NULL, "curl_global_init failed");

@@ -18,6 +18,7 @@ static const struct job_handler *const registry_families[] = {
     jobs_sys_handlers,
     jobs_whatsapp_handlers,
     jobs_notify_handlers,
+    jobs_forecast_handlers,
     NULL,
 };
 

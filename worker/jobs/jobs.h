@@ -11,5 +11,7 @@
 extern const struct job_handler jobs_sys_handlers[]; /* sys.noop, sys.sleep, sys.db_ping */
 extern const struct job_handler jobs_whatsapp_handlers[]; /* whatsapp.inbound, whatsapp.status */
 extern const struct job_handler jobs_notify_handlers[];   /* notify.whatsapp */
+/* forecast.run, working_capital.compute */
+extern const struct job_handler jobs_forecast_handlers[];
 
 #endif
