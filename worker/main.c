@@ -51,18 +51,16 @@ static const char *worker_getenv(const char *name, void *ctx)
     return getenv(name);
 }
 
-/* A variable's text, or its default from worker_config_vars. */
+/* A variable's text, or its default from the worker's config tables. */
 static const char *worker_env_or_default(const char *name)
 {
     const char *v = getenv(name);
     if (v != NULL && v[0] != '\0')
         return v;
-    for (const struct config_var *d = worker_config_vars; d->name; d++)
-        if (strcmp(d->name, name) == 0)
-            return d->def;
-    for (const struct config_var *d = config_common_vars; d->name; d++)
-        if (strcmp(d->name, name) == 0)
-            return d->def;
+    for (size_t t = 0; worker_config_tables[t]; t++)
+        for (const struct config_var *d = worker_config_tables[t]; d->name; d++)
+            if (strcmp(d->name, name) == 0)
+                return d->def;
     return NULL;
 }
 
@@ -76,6 +74,7 @@ static void worker_check(struct worker_settings *s, struct buf *err)
     if (!queue_prefix_valid(worker_env_or_default("QUEUE_PREFIX")))
         buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ . - :",
                    err->len ? "; " : "");
+    jobs_forecast_config_check(worker_env_or_default, err);
 }
 
 static void worker_settings_fill(const struct config *cfg, struct worker_settings *s)
@@ -104,8 +103,6 @@ static struct config *worker_configure(struct worker_settings *s)
     }
     size_t before = err.len;
     worker_check(s, &err);
-    if (loaded)
-        jobs_forecast_config_check(cfg, &err);
     if (err.len == 0) {
         buf_dispose(&err);
         return cfg;

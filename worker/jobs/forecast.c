@@ -63,6 +63,7 @@ const struct config_var jobs_forecast_config_vars[] = {
     {"DEFAULT_LEAD_TIME_DAYS", CONFIG_INT, "14", 0, 0, 730, NULL, false},
     {"REVIEW_PERIOD_DAYS", CONFIG_INT, "7", 0, 0, 365, NULL, false},
     {"BASE_CURRENCY", CONFIG_STR, NULL, 0, 0, 0, NULL, false},
+    {"FORECAST_TEST_DELAY_MS", CONFIG_INT, "0", 0, 0, 10000, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 
@@ -98,15 +99,19 @@ static bool fc_currency_valid(const char *s)
            isupper((unsigned char)s[1]) && isupper((unsigned char)s[2]);
 }
 
-void jobs_forecast_config_check(const struct config *cfg, struct buf *err)
+void jobs_forecast_config_check(const char *(*get)(const char *name), struct buf *err)
 {
     double level;
-    const char *base = config_str(cfg, "BASE_CURRENCY");
-    if (fc_parse_service_level(config_str(cfg, "SERVICE_LEVEL"), &level) != 0)
+    const char *base = get("BASE_CURRENCY"), *delay = get("FORECAST_TEST_DELAY_MS");
+    const char *env = get("APP_ENV");
+    if (fc_parse_service_level(get("SERVICE_LEVEL"), &level) != 0)
         buf_printf(err, "%sSERVICE_LEVEL must be a decimal from 0.5 to 0.9999",
                    err->len ? "; " : "");
     if (base != NULL && base[0] != '\0' && !fc_currency_valid(base))
         buf_printf(err, "%sBASE_CURRENCY must be three capital letters (ISO 4217)",
+                   err->len ? "; " : "");
+    if (delay != NULL && atoi(delay) > 0 && (env == NULL || strcmp(env, "test") != 0))
+        buf_printf(err, "%sFORECAST_TEST_DELAY_MS is a test seam: only with APP_ENV=test",
                    err->len ? "; " : "");
 }
 
@@ -164,6 +169,7 @@ struct fc_item {
 
 struct fc_chunk {
     struct sku_plan_settings settings; /* a copy: the thread reads nothing else */
+    unsigned delay_ms;                 /* FORECAST_TEST_DELAY_MS, per SKU */
     struct fc_item *items;
     size_t n;
     struct sku_plan_output out;
@@ -173,6 +179,7 @@ struct fc_chunk {
 struct fc_state {
     struct job_run *run;
     struct sku_plan_settings settings;
+    unsigned delay_ms;
     int parallelism;
     int keep_runs;
     char run_id[24];
@@ -215,12 +222,16 @@ static void fc_chunk_free(void *p)
 static void fc_finish(struct fc_state *st);
 static void fc_dispatch(struct fc_state *st);
 
-/* Thread pool: every SKU of the chunk; stops when an output buffer is full. */
+/* Thread pool: every SKU of the chunk; stops when an output buffer is full.
+ * The test seam's delay makes a run long enough to be killed midway. */
 static void fc_chunk_work(void *data)
 {
     struct fc_chunk *c = data;
-    for (size_t i = 0; i < c->n && c->rc == 0; i++)
+    for (size_t i = 0; i < c->n && c->rc == 0; i++) {
+        if (c->delay_ms > 0)
+            uv_sleep(c->delay_ms);
         c->rc = sku_plan_run(&c->settings, c->items[i].sku, c->items[i].input, &c->out);
+    }
 }
 
 /* Appends a chunk's array elements to the run's; -1 when over the cap. */
@@ -262,6 +273,7 @@ static void fc_dispatch(struct fc_state *st)
         size_t n = st->nitems - st->next;
         c->n = n < st->chunk_size ? n : st->chunk_size;
         c->settings = st->settings;
+        c->delay_ms = st->delay_ms;
         c->items = mem_alloc(c->n * sizeof *c->items);
         memcpy(c->items, st->items + st->next, c->n * sizeof *c->items);
         memset(st->items + st->next, 0, c->n * sizeof *c->items);
@@ -392,6 +404,7 @@ static void forecast_run(struct job_run *run)
     fc_settings(cfg, clock_wall_ms(), &st->settings);
     st->parallelism = jobs_forecast_parallelism(cfg);
     st->keep_runs = (int)config_int(cfg, "FORECAST_KEEP_RUNS");
+    st->delay_ms = (unsigned)config_int(cfg, "FORECAST_TEST_DELAY_MS");
     sku_plan_output_init(&st->all, FC_OUTPUT_MAX);
     job_run_set_state(run, st, fc_state_free);
 

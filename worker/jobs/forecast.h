@@ -36,13 +36,15 @@ extern const struct job_handler jobs_forecast_handlers[];
  * Variables the family reads (merge into the worker's config tables):
  * FORECAST_BUCKET, FORECAST_HORIZON, FORECAST_HISTORY_WEEKS,
  * FORECAST_PARALLELISM, FORECAST_KEEP_RUNS, SERVICE_LEVEL,
- * DEFAULT_LEAD_TIME_DAYS, REVIEW_PERIOD_DAYS, BASE_CURRENCY.
+ * DEFAULT_LEAD_TIME_DAYS, REVIEW_PERIOD_DAYS, BASE_CURRENCY, and the test
+ * seam FORECAST_TEST_DELAY_MS (a sleep per SKU, refused outside APP_ENV=test).
  */
 extern const struct config_var jobs_forecast_config_vars[];
 
-/* Appends what the tables cannot check (SERVICE_LEVEL, BASE_CURRENCY) to err,
- * "; "-separated like the worker's other problems. */
-void jobs_forecast_config_check(const struct config *cfg, struct buf *err);
+/* Appends what the tables cannot check (SERVICE_LEVEL, BASE_CURRENCY, the
+ * test seam outside tests) to err, "; "-separated like the worker's other
+ * problems. get(name) is a variable's text, else its default, else NULL. */
+void jobs_forecast_config_check(const char *(*get)(const char *name), struct buf *err);
 
 /* Forecast work items run at once: FORECAST_PARALLELISM, 0 = the CPUs. */
 int jobs_forecast_parallelism(const struct config *cfg);
