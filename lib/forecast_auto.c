@@ -31,6 +31,10 @@
 
 enum { AUTO_MAX_ORIGINS = 3 };
 
+/* A trailing run of zeros less likely than this under the earlier demand
+ * rate means the demand stopped (auto_demand_stopped). */
+#define AUTO_STOPPED_P 0.05
+
 /* Shortest history a validation fit may use. */
 enum { AUTO_MIN_TRAIN = 12 };
 
@@ -229,6 +233,32 @@ static double auto_intermittent_mse(const double *y, size_t n,
 }
 
 /*
+ * True when the history ends in a run of zeros so long that the demand seen
+ * before it makes the run implausible: with p the share of periods with
+ * demand before the run, (1 - p)^run < AUTO_STOPPED_P. Demand has then
+ * stopped or paused (an ended outbreak, a discontinued item), which TSB
+ * models - its demand probability decays with every zero - and the
+ * whole-history errors that choose among the candidates do not see.
+ */
+static bool auto_demand_stopped(struct forecast_job *job,
+                                const struct forecast_intermittent_pattern *pat)
+{
+    size_t run = 0;
+    while (run < job->n && !(job->y[job->n - 1 - run] > 0.0))
+        run++;
+    if (pat->demands == 0 || run == job->n)
+        return false;
+    double p = (double)pat->demands / (double)(job->n - run);
+    double chance = pow(1.0 - fmin(p, 1.0), (double)run);
+    if (chance >= AUTO_STOPPED_P)
+        return false;
+    forecast_job_note(job, "auto: the last %zu periods had no demand (chance %.2g "
+                      "at the earlier demand rate %.3f): demand stopped; TSB",
+                      run, chance, p);
+    return true;
+}
+
+/*
  * Intermittent branch. The SBC classification (ADI, CV^2) names the
  * Croston-family candidate; it competes with TSB, which lets the demand
  * probability decay when demand stops, and with SES, on in-sample
@@ -253,6 +283,8 @@ static int auto_intermittent(struct forecast_job *job,
         if (score[c] < score[best])
             best = c;
     }
+    if (auto_demand_stopped(job, pat))
+        best = AUTO_I_TSB;
     forecast_job_note(job, "auto: in-sample one-step MSE: %s %.6g, TSB "
                       "%.6g, SES %.6g; chose %s",
                       forecast_intermittent_name(sbc), score[0], score[1],

@@ -347,6 +347,25 @@ TEST(auto_sends_intermittent_demand_to_croston_family)
     forecast_result_free(res);
 }
 
+TEST(auto_sees_that_intermittent_demand_stopped)
+{
+    /* demand every other period for 60 periods, then 12 zeros: at the
+     * earlier rate 1/2 such a run has chance 0.5^12 = 0.0002 */
+    double y[72] = {0};
+    struct forecast_result *res;
+    for (int t = 0; t < 60; t += 2)
+        y[t] = 3 + t % 4;
+    CHECK_INT(run(y, 72, 1, 4, FORECAST_AUTO, &res), 0);
+    CHECK_INT(forecast_result_method(res), FORECAST_TSB);
+    CHECK(strstr(forecast_result_explain(res), "demand stopped; TSB") != NULL);
+    CHECK(forecast_result_point(res)[0] < 1.0);
+    forecast_result_free(res);
+    y[71] = 4; /* demand again: back to the in-sample choice */
+    CHECK_INT(run(y, 72, 1, 4, FORECAST_AUTO, &res), 0);
+    CHECK(strstr(forecast_result_explain(res), "demand stopped") == NULL);
+    forecast_result_free(res);
+}
+
 /* ---- invariants, calibration, determinism, threads ---------------------- */
 
 TEST(every_method_gives_well_formed_output)
