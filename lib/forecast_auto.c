@@ -86,11 +86,14 @@ static int auto_run_members(struct forecast_job *job, int horizon,
 
 /*
  * Refits the members in use at earlier origins and adds their squared
- * held-out errors to sse[]. Returns the number of origins used, or
- * FORECAST_E_NOMEM.
+ * held-out errors to sse[]. Windows are `horizon` values long; a history
+ * too short for one such window is scored on the one window it has room
+ * for, if that holds at least half the horizon (*window tells the length
+ * used). Returns the number of origins used, or FORECAST_E_NOMEM.
  */
 static int auto_validate(const struct forecast_job *job, int horizon,
-                         const double *levels, const bool *use, double *sse)
+                         const double *levels, const bool *use, double *sse,
+                         size_t *window)
 {
     struct forecast_job *sub = malloc(sizeof *sub);
     struct forecast_output o[AUTO_NMEMBERS];
@@ -101,7 +104,10 @@ static int auto_validate(const struct forecast_job *job, int horizon,
         return FORECAST_E_NOMEM;
     if (min_train < AUTO_MIN_TRAIN)
         min_train = AUTO_MIN_TRAIN;
-    for (size_t j = 1; j <= AUTO_MAX_ORIGINS && j * h + min_train <= job->n;
+    if (h + min_train > job->n) /* one shorter window, if it says enough */
+        h = job->n >= min_train + (h + 1) / 2 ? job->n - min_train : 0;
+    *window = h;
+    for (size_t j = 1; h > 0 && j <= AUTO_MAX_ORIGINS && j * h + min_train <= job->n;
          j++) {
         *sub = *job;
         sub->n = job->n - j * h;
@@ -149,7 +155,7 @@ static void auto_label(struct forecast_job *job, const bool *use,
 
 /* Notes the weights in the explanation. */
 static void auto_note_weights(struct forecast_job *job, const bool *use,
-                              const double *w, int origins, int horizon)
+                              const double *w, int origins, size_t window)
 {
     char text[160];
     size_t len = 0;
@@ -160,10 +166,10 @@ static void auto_note_weights(struct forecast_job *job, const bool *use,
                                     auto_members[i].name, w[i]);
     if (origins > 0)
         forecast_job_note(job, "auto: weights from held-out MSE over %d "
-                          "origin(s) of %d steps:%s", origins, horizon, text);
+                          "origin(s) of %zu steps:%s", origins, window, text);
     else
-        forecast_job_note(job, "auto: too short to hold out %d steps; equal "
-                          "weights:%s", horizon, text);
+        forecast_job_note(job, "auto: too short to hold out any value; equal "
+                          "weights:%s", text);
 }
 
 /* Regular branch: members on the full history, weights by validation. */
@@ -174,6 +180,7 @@ static int auto_regular(struct forecast_job *job, struct forecast_output *out)
                                false};
     bool fell_back[AUTO_NMEMBERS] = {false};
     double sse[AUTO_NMEMBERS] = {0}, w[AUTO_NMEMBERS];
+    size_t window = 0;
     char ets_label[FORECAST_JOB_MODEL_MAX], arima_label[FORECAST_JOB_MODEL_MAX];
     int origins, rc;
     rc = auto_run_members(job, out->horizon, out->levels_pct, use, o,
@@ -195,11 +202,11 @@ static int auto_regular(struct forecast_job *job, struct forecast_output *out)
         forecast_job_note(job, "auto: ETS found a trend; Theta left out");
     }
     origins = rc == 0 ? auto_validate(job, out->horizon, out->levels_pct, use,
-                                      sse)
+                                      sse, &window)
                       : rc;
     if (origins >= 0) {
         auto_weights(use, sse, origins, w);
-        auto_note_weights(job, use, w, origins, out->horizon);
+        auto_note_weights(job, use, w, origins, window);
         forecast_output_combine(out, o, w, AUTO_NMEMBERS);
         auto_label(job, use, ets_label, arima_label);
     }

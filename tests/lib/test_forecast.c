@@ -495,3 +495,19 @@ TEST(auto_explains_its_weights_and_arima_runs)
     CHECK(strstr(forecast_result_explain(res), "AICc") != NULL);
     forecast_result_free(res);
 }
+
+TEST(auto_weighs_short_histories_on_a_shorter_window)
+{
+    /* 16 quarters, horizon 8: no room for 8 held-out values after the 12
+     * a fit keeps, so the 4 that are left decide the weights; 13 values
+     * leave 1, under half the horizon: equal weights */
+    double y[16];
+    struct forecast_result *res;
+    make_series(y, 16, 100, 1.0, 10, 4, 2, 7);
+    CHECK_INT(run(y, 16, 4, 8, FORECAST_AUTO, &res), 0);
+    CHECK(strstr(forecast_result_explain(res), "over 1 origin(s) of 4 steps") != NULL);
+    forecast_result_free(res);
+    CHECK_INT(run(y, 13, 4, 8, FORECAST_AUTO, &res), 0);
+    CHECK(strstr(forecast_result_explain(res), "equal weights") != NULL);
+    forecast_result_free(res);
+}
