@@ -26,8 +26,10 @@ enum { ETS_SIM_PATHS = 2000 };
 enum { ETS_ANALYTIC_MAX_HORIZON = 2000 };
 
 /* The search stops when the simplex spans less than this in -2 log L: a
- * thousandth of a likelihood unit moves no AICc comparison. */
-#define ETS_TOL 1e-3
+ * hundredth of a unit moves no AICc comparison (differences under 2 are
+ * read as a tie). 1e-3 cost 27 % more CPU on weekly data for changes in
+ * the third decimal of the development set's mean MASE, either way. */
+#define ETS_TOL 1e-2
 
 /* Likelihood evaluations allowed per parameter of a fit. */
 enum { ETS_EVALS_PER_PARAM = 150 };
