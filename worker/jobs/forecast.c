@@ -41,6 +41,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "worker/demand.h"
+#include "worker/jobs/pg_outcome.h"
 #include "worker/sku_plan.h"
 
 /* The joined JSON of one run: Postgres refuses a text value above 1 GiB; a
@@ -134,30 +135,6 @@ static void fc_settings(const struct config *cfg, int64_t now_ms, struct sku_pla
     fc_parse_service_level(config_str(cfg, "SERVICE_LEVEL"), &s->policy.service_level);
     s->policy.default_lead_days = (double)config_int(cfg, "DEFAULT_LEAD_TIME_DAYS");
     s->policy.review_days = (int)config_int(cfg, "REVIEW_PERIOD_DAYS");
-}
-
-/* ---- helpers ------------------------------------------------------------------ */
-
-/*
- * Finishes a run after a failed statement: connection trouble and the like
- * are retried (the runtime defers while Postgres is down); data the database
- * refuses (SQLSTATE class 22 data exception, 23 integrity) goes dead.
- */
-static void fc_fail_pg(struct job_run *run, const char *what, const struct pgpool_error *err)
-{
-    const char *state = err->sqlstate ? err->sqlstate : "";
-    if (!err->transient && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
-        job_run_fail_permanent(run, "%s: refused by the database: %s", what, err->message);
-    else
-        job_run_fail(run, "%s: postgres: %s", what, err->message);
-}
-
-/* The single text column of a one-row result as JSON, or NULL. */
-static json_t *fc_result_json(PGresult *res)
-{
-    if (PQntuples(res) != 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
-        return NULL;
-    return json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 }
 
 /* ---- forecast.run: state --------------------------------------------------------- */
@@ -291,10 +268,10 @@ static void fc_on_finished(void *data, PGresult *res, const struct pgpool_error 
     struct fc_state *st = data;
     struct job_run *run = st->run;
     if (err != NULL) {
-        fc_fail_pg(run, "forecast_run_finish", err);
+        pg_outcome_fail(run, "forecast_run_finish", err);
         return;
     }
-    json_t *r = fc_result_json(res);
+    json_t *r = pg_outcome_json(res);
     const char *status = json_string_value(json_object_get(r, "status"));
     bool failed = status != NULL && strcmp(status, "failed") == 0;
     log_info(LOG_FIELDS(LF_STR("job_id", job_run_job(run)->id), LF_STR("run_id", st->run_id),
@@ -339,7 +316,7 @@ static void fc_on_inputs(void *data, PGresult *res, const struct pgpool_error *e
 {
     struct fc_state *st = data;
     if (err != NULL) {
-        fc_fail_pg(st->run, "forecast_inputs", err);
+        pg_outcome_fail(st->run, "forecast_inputs", err);
         return;
     }
     st->nitems = (size_t)PQntuples(res);
@@ -363,7 +340,7 @@ static void fc_on_begun(void *data, PGresult *res, const struct pgpool_error *er
     struct fc_state *st = data;
     char from[11], to[11];
     if (err != NULL) {
-        fc_fail_pg(st->run, "forecast_run_begin", err);
+        pg_outcome_fail(st->run, "forecast_run_begin", err);
         return;
     }
     if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
@@ -439,10 +416,10 @@ static void wc_on_result(void *data, PGresult *res, const struct pgpool_error *e
     struct job_run *run = data;
     char dso[32], dio[32], dpo[32], ccc[32];
     if (err != NULL) {
-        fc_fail_pg(run, "working_capital_compute", err);
+        pg_outcome_fail(run, "working_capital_compute", err);
         return;
     }
-    json_t *snap = fc_result_json(res);
+    json_t *snap = pg_outcome_json(res);
     if (!json_is_object(snap)) {
         json_decref(snap);
         job_run_fail(run, "working_capital_compute returned no snapshot");

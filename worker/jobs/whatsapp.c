@@ -34,6 +34,7 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "worker/jobs/pg_outcome.h"
 #include "worker/order_reply.h"
 #include "worker/order_text.h"
 #include "worker/twilio.h"
@@ -83,29 +84,6 @@ static bool wa_id_from_address(const char *from, char *out, size_t size)
         out[n++] = *p;
     out[n] = '\0';
     return *p == '\0' && n > 0;
-}
-
-/*
- * Finishes a run after a failed statement: connection trouble and the like
- * are retried (the runtime defers while Postgres is down); data the database
- * refuses outright (SQLSTATE class 22 data exception, 23 integrity) can never
- * succeed and goes dead with the reason.
- */
-static void fail_from_pg(struct job_run *run, const char *what, const struct pgpool_error *err)
-{
-    const char *state = err->sqlstate ? err->sqlstate : "";
-    if (!err->transient && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
-        job_run_fail_permanent(run, "%s: refused by the database: %s", what, err->message);
-    else
-        job_run_fail(run, "%s: postgres: %s", what, err->message);
-}
-
-/* The single text column of a one-row result parsed as JSON, or NULL. */
-static json_t *result_json(PGresult *res)
-{
-    if (PQntuples(res) != 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
-        return NULL;
-    return json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 }
 
 /* ---- whatsapp.inbound ------------------------------------------------------------ */
@@ -204,10 +182,10 @@ static void inbound_on_result(void *data, PGresult *res, const struct pgpool_err
     struct inbound_state *st = data;
     struct job_run *run = st->run;
     if (err != NULL) {
-        fail_from_pg(run, "whatsapp_inbound", err);
+        pg_outcome_fail(run, "whatsapp_inbound", err);
         return;
     }
-    json_t *outcome = result_json(res);
+    json_t *outcome = pg_outcome_json(res);
     if (!json_is_object(outcome)) {
         json_decref(outcome);
         job_run_fail(run, "whatsapp_inbound returned no outcome");
@@ -278,10 +256,10 @@ static void status_on_result(void *data, PGresult *res, const struct pgpool_erro
     struct status_state *st = data;
     struct job_run *run = st->run;
     if (err != NULL) {
-        fail_from_pg(run, "whatsapp_message_status", err);
+        pg_outcome_fail(run, "whatsapp_message_status", err);
         return;
     }
-    json_t *r = result_json(res);
+    json_t *r = pg_outcome_json(res);
     bool known = json_is_true(json_object_get(r, "known"));
     const char *now = json_string_value(json_object_get(r, "status"));
     log_info(LOG_FIELDS(LF_STR("job_id", job_run_job(run)->id),
