@@ -197,17 +197,15 @@ static int output_location(struct sku_plan_output *o, const char *sku, const cha
 
 /* Stock recommendations of every location from the SKU's forecast. */
 static int sku_plan_stock(const struct sku_plan_settings *s, const char *sku,
-                          struct sku_input *in, const struct forecast_result *res,
-                          struct sku_plan_output *o)
+                          struct sku_input *in, const struct stock_lead_time *lead,
+                          const struct forecast_result *res, struct sku_plan_output *o)
 {
     struct stock_forecast f = {
         .window = &s->window, .steps = (size_t)forecast_result_horizon(res),
         .point = forecast_result_point(res), .upper = forecast_result_upper(res, 1),
         .upper_z = forecast_stats_z(forecast_result_level_pct(res, 1))};
-    struct stock_lead_time lead;
     struct stock_plan plan;
-    stock_lead_time(in->lead, in->nlead, s->policy.default_lead_days, &lead);
-    stock_plan(&s->policy, &f, s->today, &lead, &plan);
+    stock_plan(&s->policy, &f, s->today, lead, &plan);
     stock_locations(&plan, in->unplaced, in->loc, in->nloc);
     for (size_t i = 0; i < in->nloc; i++)
         if (output_location(o, sku, in->loc_name[i], &plan, &s->policy, &in->loc[i]) != 0)
@@ -216,11 +214,9 @@ static int sku_plan_stock(const struct sku_plan_settings *s, const char *sku,
 }
 
 /* Engine steps: the stored horizon, or more to cover lead time + review. */
-static int sku_plan_steps(const struct sku_plan_settings *s, const struct sku_input *in)
+static int sku_plan_steps(const struct sku_plan_settings *s, const struct stock_lead_time *lead)
 {
-    struct stock_lead_time lead;
-    stock_lead_time(in->lead, in->nlead, s->policy.default_lead_days, &lead);
-    size_t need = stock_steps_needed(&s->window, s->today, lead.days + s->policy.review_days);
+    size_t need = stock_steps_needed(&s->window, s->today, lead->days + s->policy.review_days);
     if (need > FORECAST_MAX_HORIZON)
         need = FORECAST_MAX_HORIZON;
     return (int)need > s->horizon ? (int)need : s->horizon;
@@ -230,6 +226,7 @@ int sku_plan_run(const struct sku_plan_settings *s, const char *sku, const char 
                  struct sku_plan_output *o)
 {
     struct sku_input in;
+    struct stock_lead_time lead;
     struct forecast_result *res = NULL;
     double *history = mem_alloc((s->window.n ? s->window.n : 1) * sizeof *history);
     char why[256];
@@ -244,9 +241,10 @@ int sku_plan_run(const struct sku_plan_settings *s, const char *sku, const char 
         rc = output_failure(o, sku, "history", why);
         goto done;
     }
+    stock_lead_time(in.lead, in.nlead, s->policy.default_lead_days, &lead);
     struct forecast_request req = {.values = history, .n = n,
                                    .period = demand_period(s->window.bucket),
-                                   .horizon = sku_plan_steps(s, &in),
+                                   .horizon = sku_plan_steps(s, &lead),
                                    .method = FORECAST_AUTO};
     int err = forecast_run(&req, &res);
     if (err != FORECAST_OK) {
@@ -256,7 +254,7 @@ int sku_plan_run(const struct sku_plan_settings *s, const char *sku, const char 
     }
     rc = output_forecast(o, sku, res, s->horizon);
     if (rc == 0)
-        rc = sku_plan_stock(s, sku, &in, res, o);
+        rc = sku_plan_stock(s, sku, &in, &lead, res, o);
 done:
     forecast_result_free(res);
     input_dispose(&in);
