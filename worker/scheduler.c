@@ -255,6 +255,7 @@ static void scheduler_announce(struct scheduler *s)
     static const char *const names[] = {"shopify", "xero", "unleashed"};
     const char *(*const checks[])(const struct config *) = {
         jobs_shopify_missing, jobs_xero_missing, jobs_unleashed_missing};
+    char *texts[3];
     struct redis_args a;
     redis_args_init(&a);
     redis_args_add(&a, "HSET");
@@ -262,15 +263,16 @@ static void scheduler_announce(struct scheduler *s)
     for (size_t i = 0; i < 3; i++) {
         const char *missing = checks[i](s->rt->services.cfg);
         json_t *doc = json_pack("{sbss?}", "configured", missing == NULL, "missing", missing);
-        char *text = json_dumps(doc, JSON_COMPACT);
+        texts[i] = json_dumps(doc, JSON_COMPACT); /* args reference strings: freed below */
         redis_args_add(&a, names[i]);
-        redis_args_add(&a, text);
-        free(text);
+        redis_args_add(&a, texts[i]);
         json_decref(doc);
     }
     if (redis_client_command(s->rt->redis, 0, scheduler_ignore, s, &a) == 0)
         s->pending++;
     redis_args_dispose(&a);
+    for (size_t i = 0; i < 3; i++)
+        free(texts[i]);
 }
 
 static void scheduler_on_tick(uv_timer_t *t)
