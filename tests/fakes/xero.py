@@ -22,8 +22,8 @@ Prints "ready <port>".
        "/Date(ms+0000)/", amounts are JSON numbers.
 Control API (besides fakebase's): GET /_fake/invoices, /_fake/contacts,
 /_fake/tokens (current and previous refresh token, refresh count),
-POST /_fake/token_delay {"ms": N} (the token answer waits: a worker can be
-killed mid-rotation), POST /_fake/invoices/touch {"ids": [...],
+POST /_fake/token_delay {"ms": N} (the answer waits AFTER the rotation: a
+worker killed meanwhile never learns the new refresh token), POST /_fake/invoices/touch {"ids": [...],
 "updated_ms": N, "total": 12.5}, POST /_fake/expire_access (every issued
 access token stops working).
 """
@@ -147,10 +147,6 @@ class Handler(fakebase.FakeHandler):
         auth = self.headers.get("Authorization", "")
         want = "Basic " + base64.b64encode(f"{a.client_id}:{a.client_secret}".encode()).decode()
         form = {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode()).items()}
-        with d.lock:
-            delay = d.token_delay_ms
-        if delay:
-            time.sleep(delay / 1000.0)
         if auth != want:
             self.send(400, {"error": "invalid_client"})
             return
@@ -171,6 +167,9 @@ class Handler(fakebase.FakeHandler):
             d.refresh_current = new_rt
             at = f"at-{d.refreshes}-{random.getrandbits(64):016x}"
             d.access[at] = now + a.expires_in * 1000
+            delay = d.token_delay_ms
+        if delay:  # rotated already: a client killed now never learns the new token
+            time.sleep(delay / 1000.0)
         self.send(200, {"access_token": at, "expires_in": a.expires_in, "token_type": "Bearer",
                         "refresh_token": new_rt, "scope": "accounting.transactions offline_access"})
 

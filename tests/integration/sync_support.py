@@ -129,7 +129,9 @@ def wait_finished(prefix, queue, n, timeout=120):
 
 
 def dead_jobs(prefix, queue):
-    return json.loads(queue_cli(prefix, "--json", "peek", queue, "--state", "dead", "-n", "50"))
+    """The envelopes in queue's dead list, newest first."""
+    doc = json.loads(queue_cli(prefix, "--json", "peek", queue, "--state", "dead", "-n", "50"))
+    return [j["envelope"] for j in doc["jobs"]]
 
 
 def sync_status(redis, prefix):
