@@ -45,6 +45,7 @@ struct sync_pass {
     char *position; /* NULL: the pass's first page */
     char *next;     /* the position being committed */
     int waits;      /* 429 waits for the current page */
+    bool reauthed;  /* ops->reauth tried for the current page */
     int pages;      /* pages committed by this run */
     int64_t rows;   /* rows committed by this run */
     void *family;
@@ -233,6 +234,7 @@ static void sync_on_page(void *data, PGresult *res, const struct pgpool_error *e
     free(p->position);
     p->position = next;
     p->waits = 0;
+    p->reauthed = false;
     p->mirror = (struct sync_mirror){next ? sync_page_committed : sync_succeed, p};
     sync_mirror_status(p->run, p->ops->source, p->ops->resource, PQgetvalue(res, 0, 0),
                        &p->mirror);
@@ -288,6 +290,11 @@ static void sync_on_response(void *data, const struct http_response *res)
         }
         break;
     case PROVIDER_UNAUTHORISED:
+        if (p->ops->reauth && !p->reauthed) {
+            p->reauthed = true;
+            p->ops->reauth(p);
+            break;
+        }
         sync_fail(p, true, "unauthorised", "page %d: %s", p->pages + 1, o.message);
         break;
     case PROVIDER_REJECTED:

@@ -70,6 +70,9 @@ struct sync_ops {
     void (*limiter)(const struct config *cfg, struct ratelimit_spec *spec);
     /* Optional: asynchronous set-up; ends with sync_prepared(). */
     void (*prepare)(struct sync_pass *p);
+    /* Optional: a 401/403 may mean a revoked cached credential — renew it
+     * (ends with sync_prepared()); tried once per page before giving up. */
+    void (*reauth)(struct sync_pass *p);
     /* The URL of the page at `position` (NULL: the pass's first); new string. */
     char *(*url)(struct sync_pass *p, const char *position);
     /* Extra request headers ("Name: value", new strings) into h; returns the count. */

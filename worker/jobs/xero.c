@@ -58,11 +58,16 @@ const struct config_var jobs_xero_config_vars[] = {
 };
 
 enum {
-    XERO_LOCK_TTL_MS = 30000,     /* the refresh lock's lease */
-    XERO_LOCK_POLL_MS = 200,      /* a waiting replica reloads this often */
-    XERO_LOCK_TRIES = 150,        /* … for at most 30 s */
+    XERO_LOCK_MARGIN_MS = 5000,   /* the refresh lock outlives the token request by this */
+    XERO_LOCK_POLL_MS = 200,      /* a waiting replica reloads this often… */
     XERO_BOX_MAX = 32 * 1024,     /* sealed token document */
 };
+
+/* The refresh lock's lease: the token request's timeout plus a margin. */
+static int xero_lock_ttl_ms(const struct config *cfg)
+{
+    return (int)config_int(cfg, "SYNC_HTTP_TIMEOUT_MS") + XERO_LOCK_MARGIN_MS;
+}
 
 static const char load_sql[] =
     "SELECT encode(box, 'hex'), version FROM credentials"
@@ -107,6 +112,7 @@ struct xero_auth {
     int64_t version;         /* of the stored box; 0 = none */
     int tries;
     bool locked;
+    bool renew;              /* the cached access token was refused: refresh anyway */
     char holder[160];
     char fence[32];
     struct xero_token fresh; /* a refresh's answer, until stored */
@@ -204,6 +210,7 @@ static void xero_on_stored(void *data, PGresult *res, const struct pgpool_error 
     }
     free(a->access_token);
     a->access_token = mem_strdup(a->fresh.access_token);
+    a->renew = false;
     log_info(LOG_FIELDS(LF_STR("job_id", job_run_job(a->run)->id), LF_STR("tenant", xero_tenant(a))),
              "xero tokens rotated and stored");
     xero_auth_end(a, NULL, false, NULL);
@@ -271,7 +278,8 @@ static void xero_refresh(struct xero_auth *a)
                              "Accept: application/json", NULL};
     struct http_request req = {.method = "POST", .url = config_str(a->cfg, "XERO_IDENTITY_URL"),
                                .headers = headers, .body = form, .body_len = strlen(form),
-                               .basic_auth = basic, .timeout_ms = 30000,
+                               .basic_auth = basic,
+                               .timeout_ms = (int)config_int(a->cfg, "SYNC_HTTP_TIMEOUT_MS"),
                                .max_response_bytes = 64 * 1024};
     job_run_http(a->run, &req, xero_on_token, a);
     free(form);
@@ -292,9 +300,9 @@ static void xero_on_lock(struct job_run *run, const redisReply *r, const char *e
         return;
     }
     if (r->element[0]->integer != 1) {
-        if (++a->tries > XERO_LOCK_TRIES) {
-            xero_auth_end(a, "xero: another replica has held the token refresh lock for 30 s",
-                          false, NULL);
+        /* …until the holder's lease must have expired */
+        if (++a->tries > xero_lock_ttl_ms(a->cfg) / XERO_LOCK_POLL_MS + 1) {
+            xero_auth_end(a, "xero: another replica holds the token refresh lock", false, NULL);
             return;
         }
         job_run_after(run, XERO_LOCK_POLL_MS, xero_reload, a);
@@ -313,7 +321,7 @@ static void xero_take_lock(struct xero_auth *a)
     xero_lock_keys(a, &args);
     redis_args_add(&args, "acquire");
     redis_args_add(&args, a->holder);
-    redis_args_add_int(&args, XERO_LOCK_TTL_MS);
+    redis_args_add_int(&args, xero_lock_ttl_ms(a->cfg));
     job_run_redis(a->run, &worker_scripts[WORKER_SCRIPT_SYNCLOCK], 2, &args, xero_on_lock, a);
     redis_args_dispose(&args);
 }
@@ -372,7 +380,7 @@ static void xero_on_loaded(void *data, PGresult *res, const struct pgpool_error 
                           NULL);
             return;
         }
-        if (expires - XERO_TOKEN_EARLY_MS > clock_wall_ms()) {
+        if (!a->renew && expires - XERO_TOKEN_EARLY_MS > clock_wall_ms()) {
             xero_auth_end(a, NULL, false, NULL);
             return;
         }
@@ -437,6 +445,18 @@ static void xero_prepare(struct sync_pass *p)
     xero_auth_load(a);
 }
 
+/* A 401 with a cached access token: refresh once, then the page again.
+ * (With the refresh lock held a replica refreshes even if the token looks
+ * valid; another replica's fresh token is used if it stored one meanwhile —
+ * then only the expiry check is skipped once more.) */
+static void xero_reauth(struct sync_pass *p)
+{
+    struct xero_auth *a = sync_pass_family(p);
+    a->renew = true;
+    a->tries = 0;
+    xero_auth_load(a);
+}
+
 static int xero_page_of(const char *position)
 {
     int n = position ? atoi(position) : 1;
@@ -473,7 +493,8 @@ static int xero_page(struct sync_pass *p, const struct http_response *res, const
 #define XERO_OPS(var, res, k)                                                              \
     static const struct sync_ops var = {                                                   \
         .source = "xero", .resource = res, .kind = k, .missing = jobs_xero_missing,        \
-        .limiter = xero_limiter, .prepare = xero_prepare, .url = xero_url,                 \
+        .limiter = xero_limiter, .prepare = xero_prepare, .reauth = xero_reauth,           \
+        .url = xero_url,                                                                   \
         .headers = xero_headers, .page = xero_page}
 
 XERO_OPS(xero_invoices_ops, "invoices", XERO_INVOICES);
@@ -492,6 +513,7 @@ struct xero_event {
     enum xero_resource resource;
     char *url;
     int waits;
+    bool reauthed;
     char why[PROVIDER_MESSAGE_MAX + 32];
 };
 
@@ -557,6 +579,13 @@ static void xero_event_on_response(void *data, const struct http_response *res)
     }
     if (o.verdict == PROVIDER_WAIT) {
         job_run_defer(e->run, o.wait_ms, "xero.event: %s", o.message);
+        return;
+    }
+    if (o.verdict == PROVIDER_UNAUTHORISED && !e->reauthed) { /* maybe a revoked cached token */
+        e->reauthed = true;
+        e->auth->renew = true;
+        e->auth->tries = 0;
+        xero_auth_load(e->auth);
         return;
     }
     if (o.verdict == PROVIDER_UNAUTHORISED) {
