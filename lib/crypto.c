@@ -139,18 +139,24 @@ static int crypto_hex_value(char c)
     return -1;
 }
 
+long crypto_hex_decode(const char *in, size_t len, uint8_t *out)
+{
+    if (len % 2 != 0)
+        return -1;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = crypto_hex_value(in[2 * i]), lo = crypto_hex_value(in[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return (long)(len / 2);
+}
+
 int crypto_aead_key_parse(const char *text, uint8_t key[CRYPTO_AEAD_KEY_LEN])
 {
     size_t n = text ? strlen(text) : 0;
-    if (n == 2 * CRYPTO_AEAD_KEY_LEN) {
-        for (size_t i = 0; i < CRYPTO_AEAD_KEY_LEN; i++) {
-            int hi = crypto_hex_value(text[2 * i]), lo = crypto_hex_value(text[2 * i + 1]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            key[i] = (uint8_t)(hi << 4 | lo);
-        }
-        return 0;
-    }
+    if (n == 2 * CRYPTO_AEAD_KEY_LEN)
+        return crypto_hex_decode(text, n, key) == CRYPTO_AEAD_KEY_LEN ? 0 : -1;
     uint8_t raw[64];
     if (n == 0 || n > 48)
         return -1;

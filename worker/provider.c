@@ -371,3 +371,23 @@ void provider_set_text(json_t *row, const char *key, const char *s)
 {
     json_object_set_new(row, key, s && s[0] ? json_string(s) : json_null());
 }
+
+json_t *provider_map_records(const json_t *records, const char *what, provider_map_fn map,
+                             void *ctx, char *why, size_t why_size)
+{
+    struct provider_map m = {.what = what};
+    json_t *rows = json_array(), *rec;
+    size_t i;
+    json_array_foreach(records, i, rec) {
+        m.index = i;
+        json_t *row = map(rec, ctx, rows, &m);
+        if (row == NULL) {
+            snprintf(why, why_size, "%s", m.why);
+            json_decref(rows);
+            return NULL;
+        }
+        if (row != rows)
+            json_array_append_new(rows, row);
+    }
+    return rows;
+}

@@ -114,6 +114,18 @@ bool provider_decimal(struct provider_map *m, const json_t *obj, const char *key
 bool provider_date(struct provider_map *m, const json_t *obj, const char *key, bool required,
                    char out[32]);
 
+/*
+ * Maps every record of `records` into a new array of rows: map(rec, ctx,
+ * rows, m) returns the record's row (appended here), or `rows` itself when
+ * it appended its own rows (a product's variants), or NULL for an unusable
+ * record. Returns NULL and why ("<what> <i>: <field> <problem>") at the
+ * first unusable record: a page is mapped whole or not at all.
+ */
+typedef json_t *(*provider_map_fn)(const json_t *rec, void *ctx, json_t *rows,
+                                   struct provider_map *m);
+json_t *provider_map_records(const json_t *records, const char *what, provider_map_fn map,
+                             void *ctx, char *why, size_t why_size);
+
 /* True for decimal text: [-]digits[.digits][e[±]digits]. */
 bool provider_decimal_valid(const char *s);
 

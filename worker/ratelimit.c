@@ -29,7 +29,11 @@ void ratelimit_window(struct ratelimit_spec *spec, const char *provider, const c
     snprintf(spec->account, sizeof spec->account, "%s", account);
     spec->mode = n > 0 && window_ms > 0 ? RATELIMIT_WINDOW : RATELIMIT_NONE;
     spec->size = n;
-    spec->period_ms = window_ms;
+    /* the provider counts a request when it arrives, a little after our
+     * grant; remembering grants a margin longer keeps its window honest */
+    int margin = window_ms / RATELIMIT_WINDOW_MARGIN_DIV;
+    spec->period_ms = window_ms + (margin > RATELIMIT_WINDOW_MARGIN_MS ? margin
+                                                                       : RATELIMIT_WINDOW_MARGIN_MS);
     spec->concurrency = concurrency > 0 ? concurrency : 0;
     spec->lease_ttl_ms = lease_ttl_ms;
 }

@@ -8,7 +8,9 @@
  * grants in any 60 s; Unleashed: configurable), or none; optionally with a
  * concurrency limit (Xero: 5 in flight) kept as leases with a TTL, so a
  * worker that crashed while holding one frees it after the TTL instead of
- * leaking the slot forever.
+ * leaking the slot forever. A window remembers each grant a margin longer
+ * than the provider's window (2 %, at least 250 ms): the provider counts a
+ * request when it arrives, a little after the grant.
  *
  * Keys: <prefix>:rl:{<provider>:<account>}:rate and …:conc (one hash tag,
  * one cluster slot).
@@ -31,6 +33,8 @@
 enum {
     RATELIMIT_WAIT_MAX_MS = 10 * 60 * 1000, /* a request never waits longer for a slot */
     RATELIMIT_ACCOUNT_MAX = 128,
+    RATELIMIT_WINDOW_MARGIN_MS = 250, /* a window remembers grants this much longer… */
+    RATELIMIT_WINDOW_MARGIN_DIV = 50, /* …or 2 % of the window, whichever is more */
 };
 
 enum ratelimit_mode { RATELIMIT_NONE, RATELIMIT_BUCKET, RATELIMIT_WINDOW };

@@ -57,6 +57,16 @@ static void scheduler_maybe_free(struct scheduler *s)
         free(s);
 }
 
+/* Counts a reply in; false (and maybe frees s) when the scheduler stopped. */
+static bool scheduler_reply_live(struct scheduler *s)
+{
+    s->pending--;
+    if (!s->stopped)
+        return true;
+    scheduler_maybe_free(s);
+    return false;
+}
+
 static void scheduler_timer_closed(uv_handle_t *h)
 {
     struct scheduler *s = h->data;
@@ -124,11 +134,8 @@ static void scheduler_on_done(void *data, const redisReply *r, const char *error
 {
     struct scheduler *s = data;
     (void)r, (void)error;
-    s->pending--;
-    if (s->stopped) {
-        scheduler_maybe_free(s);
+    if (!scheduler_reply_live(s))
         return;
-    }
     s->cursor++;
     scheduler_next_entry(s);
 }
@@ -137,11 +144,8 @@ static void scheduler_on_enqueued(void *data, const redisReply *r, const char *e
 {
     struct scheduler *s = data;
     bool duplicate = false;
-    s->pending--;
-    if (s->stopped) {
-        scheduler_maybe_free(s);
+    if (!scheduler_reply_live(s))
         return;
-    }
     const struct schedule_entry *e = &s->schedule.entries[s->cursor];
     int64_t slot = schedule_slot_start(e, s->now_ms);
     if (error != NULL || queue_parse_enqueue(r, &duplicate, NULL, 0) != 0) {
@@ -187,11 +191,8 @@ static void scheduler_enqueue(struct scheduler *s, const struct schedule_entry *
 static void scheduler_on_claim(void *data, const redisReply *r, const char *error)
 {
     struct scheduler *s = data;
-    s->pending--;
-    if (s->stopped) {
-        scheduler_maybe_free(s);
+    if (!scheduler_reply_live(s))
         return;
-    }
     const struct schedule_entry *e = &s->schedule.entries[s->cursor];
     int64_t slot = schedule_slot_start(e, s->now_ms);
     if (error != NULL || r->type != REDIS_REPLY_INTEGER || r->integer < 0) {
@@ -227,11 +228,8 @@ static void scheduler_next_entry(struct scheduler *s)
 static void scheduler_on_lease(void *data, const redisReply *r, const char *error)
 {
     struct scheduler *s = data;
-    s->pending--;
-    if (s->stopped) {
-        scheduler_maybe_free(s);
+    if (!scheduler_reply_live(s))
         return;
-    }
     if (error != NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->integer != 1) {
         scheduler_tick_end(s);

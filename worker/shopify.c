@@ -268,17 +268,19 @@ static const char *shopify_record_name(enum shopify_resource r)
     return r == SHOPIFY_ORDERS ? "order" : r == SHOPIFY_PRODUCTS ? "product" : "inventory level";
 }
 
-/* Maps one record into rows; false with m->why when unusable. */
-static bool shopify_map_one(enum shopify_resource r, const json_t *rec, const char *currency,
-                            json_t *rows, size_t *skipped, struct provider_map *m)
+struct shopify_map_ctx {
+    enum shopify_resource r;
+    const char *currency;
+    size_t *skipped;
+};
+
+/* One record → its row, or `rows` after appending a product's variants. */
+static json_t *shopify_map_one(const json_t *rec, void *ctx, json_t *rows, struct provider_map *m)
 {
-    if (r == SHOPIFY_PRODUCTS)
-        return shopify_product_rows(rec, currency, rows, skipped, m);
-    json_t *row = r == SHOPIFY_ORDERS ? shopify_order_row(rec, m) : shopify_level_row(rec, m);
-    if (row == NULL)
-        return false;
-    json_array_append_new(rows, row);
-    return true;
+    const struct shopify_map_ctx *c = ctx;
+    if (c->r == SHOPIFY_PRODUCTS)
+        return shopify_product_rows(rec, c->currency, rows, c->skipped, m) ? rows : NULL;
+    return c->r == SHOPIFY_ORDERS ? shopify_order_row(rec, m) : shopify_level_row(rec, m);
 }
 
 json_t *shopify_page_rows(enum shopify_resource r, const char *body, size_t len,
@@ -287,9 +289,8 @@ json_t *shopify_page_rows(enum shopify_resource r, const char *body, size_t len,
     json_error_t jerr;
     json_t *doc = json_loadb(body, len, 0, &jerr);
     const char *key = shopify_page_key(r);
-    json_t *records = json_object_get(doc, key), *rec;
-    struct provider_map m = {.what = shopify_record_name(r)};
-    size_t i;
+    json_t *records = json_object_get(doc, key);
+    struct shopify_map_ctx ctx = {r, currency, skipped};
     *skipped = 0;
     if (doc == NULL) {
         snprintf(why, why_size, "malformed JSON: %s", jerr.text);
@@ -301,16 +302,8 @@ json_t *shopify_page_rows(enum shopify_resource r, const char *body, size_t len,
         json_decref(doc);
         return NULL;
     }
-    json_t *rows = json_array();
-    json_array_foreach(records, i, rec) {
-        m.index = i;
-        if (!shopify_map_one(r, rec, currency, rows, skipped, &m)) {
-            snprintf(why, why_size, "%s", m.why);
-            json_decref(rows);
-            json_decref(doc);
-            return NULL;
-        }
-    }
+    json_t *rows = provider_map_records(records, shopify_record_name(r), shopify_map_one, &ctx,
+                                        why, why_size);
     json_decref(doc);
     return rows;
 }

@@ -227,10 +227,18 @@ json_t *unleashed_sales_order_row(const json_t *so, struct provider_map *m)
 
 /* ---- pages -------------------------------------------------------------------------- */
 
-static json_t *unleashed_map_one(enum unleashed_resource r, const json_t *rec,
-                                 const char *currency, struct provider_map *m)
+struct unleashed_map_ctx {
+    enum unleashed_resource r;
+    const char *currency;
+};
+
+static json_t *unleashed_map_one(const json_t *rec, void *ctx, json_t *rows,
+                                 struct provider_map *m)
 {
-    switch (r) {
+    const struct unleashed_map_ctx *c = ctx;
+    const char *currency = c->currency;
+    (void)rows;
+    switch (c->r) {
     case UNLEASHED_STOCK:
         return unleashed_stock_row(rec, currency, m);
     case UNLEASHED_PRODUCTS:
@@ -259,9 +267,8 @@ json_t *unleashed_page_rows(enum unleashed_resource r, const char *body, size_t 
     static const char *const what[] = {"stock item", "product", "purchase order", "sales order"};
     json_error_t jerr;
     json_t *doc = json_loadb(body, len, 0, &jerr);
-    json_t *items = json_object_get(doc, "Items"), *rec;
-    struct provider_map m = {.what = what[r]};
-    size_t i;
+    json_t *items = json_object_get(doc, "Items");
+    struct unleashed_map_ctx ctx = {r, currency};
     if (doc == NULL) {
         snprintf(why, why_size, "malformed JSON: %s", jerr.text);
         return NULL;
@@ -274,18 +281,7 @@ json_t *unleashed_page_rows(enum unleashed_resource r, const char *body, size_t 
         json_decref(doc);
         return NULL;
     }
-    json_t *rows = json_array();
-    json_array_foreach(items, i, rec) {
-        m.index = i;
-        json_t *row = unleashed_map_one(r, rec, currency, &m);
-        if (row == NULL) {
-            snprintf(why, why_size, "%s", m.why);
-            json_decref(rows);
-            json_decref(doc);
-            return NULL;
-        }
-        json_array_append_new(rows, row);
-    }
+    json_t *rows = provider_map_records(items, what[r], unleashed_map_one, &ctx, why, why_size);
     json_decref(doc);
     return rows;
 }

@@ -187,15 +187,25 @@ json_t *xero_contact_row(const json_t *c, struct provider_map *m)
     return row;
 }
 
+static json_t *xero_map_invoice(const json_t *rec, void *ctx, json_t *rows, struct provider_map *m)
+{
+    (void)ctx, (void)rows;
+    return xero_invoice_row(rec, m);
+}
+
+static json_t *xero_map_contact(const json_t *rec, void *ctx, json_t *rows, struct provider_map *m)
+{
+    (void)ctx, (void)rows;
+    return xero_contact_row(rec, m);
+}
+
 json_t *xero_page_rows(enum xero_resource r, const char *body, size_t len, int page_size,
                        size_t *count, char *why, size_t why_size)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(body, len, 0, &jerr);
     const char *key = xero_path(r);
-    json_t *records = json_object_get(doc, key), *rec;
-    struct provider_map m = {.what = r == XERO_INVOICES ? "invoice" : "contact"};
-    size_t i;
+    json_t *records = json_object_get(doc, key);
     *count = 0;
     if (doc == NULL) {
         snprintf(why, why_size, "malformed JSON: %s", jerr.text);
@@ -207,18 +217,9 @@ json_t *xero_page_rows(enum xero_resource r, const char *body, size_t len, int p
         json_decref(doc);
         return NULL;
     }
-    json_t *rows = json_array();
-    json_array_foreach(records, i, rec) {
-        m.index = i;
-        json_t *row = r == XERO_INVOICES ? xero_invoice_row(rec, &m) : xero_contact_row(rec, &m);
-        if (row == NULL) {
-            snprintf(why, why_size, "%s", m.why);
-            json_decref(rows);
-            json_decref(doc);
-            return NULL;
-        }
-        json_array_append_new(rows, row);
-    }
+    json_t *rows = r == XERO_INVOICES
+                       ? provider_map_records(records, "invoice", xero_map_invoice, NULL, why, why_size)
+                       : provider_map_records(records, "contact", xero_map_contact, NULL, why, why_size);
     *count = json_array_size(records);
     json_decref(doc);
     return rows;

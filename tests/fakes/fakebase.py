@@ -242,6 +242,18 @@ class FakeHandler(BaseHTTPRequestHandler):
         return 404, {"error": "not found"}, {}
 
 
+class DataHandler(FakeHandler):
+    """A FakeHandler whose server carries a data set (server.data) with a
+    reset() that /_fake/reset calls."""
+
+    @property
+    def data(self):
+        return self.server.data
+
+    def reset_data(self):
+        self.data.reset()
+
+
 class FakeServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
@@ -256,6 +268,12 @@ def serve(server):
     server.serve_forever(poll_interval=0.1)
     server.server_close()
     sys.exit(0)
+
+
+def guid(rnd):
+    """A GUID from a random.Random, as Xero and Unleashed write them."""
+    h = "%032x" % rnd.getrandbits(128)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def ms_date(ms, offset=True):

@@ -119,14 +119,7 @@ def decode_cursor(text):
     return json.loads(base64.urlsafe_b64decode(text + pad))
 
 
-class Handler(fakebase.FakeHandler):
-    @property
-    def data(self):
-        return self.server.data
-
-    def reset_data(self):
-        self.data.reset()
-
+class Handler(fakebase.DataHandler):
     def control(self, method, path, doc, query):
         d = self.data
         if path == "/_fake/orders":

@@ -36,11 +36,6 @@ def sign(key, query):
     return base64.b64encode(hmac.new(key.encode(), query.encode(), hashlib.sha256).digest()).decode()
 
 
-def guid(rnd):
-    h = "%032x" % rnd.getrandbits(128)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
 class Data:
     def __init__(self, args):
         self.args = args
@@ -52,7 +47,7 @@ class Data:
         D = fakebase.ms_date
         with self.lock:
             self.signatures = []
-            self.products = [{"Guid": guid(rnd), "ProductCode": f"UL-{i:04d}",
+            self.products = [{"Guid": fakebase.guid(rnd), "ProductCode": f"UL-{i:04d}",
                               "ProductDescription": f"Widget {i}", "DefaultSellPrice": 10 + i * 0.25,
                               "AverageLandPrice": round(4 + i * 0.125, 4), "IsObsoleted": i % 10 == 9,
                               "LastModifiedOn": D(BASE_MS + i * 1000, False), "ms": BASE_MS + i * 1000}
@@ -60,7 +55,7 @@ class Data:
             self.stock = []
             for i, p in enumerate(self.products):
                 for wh in ("MAIN", "WEST"):
-                    self.stock.append({"Guid": guid(rnd), "ProductGuid": p["Guid"], "ProductCode": p["ProductCode"],
+                    self.stock.append({"Guid": fakebase.guid(rnd), "ProductGuid": p["Guid"], "ProductCode": p["ProductCode"],
                                        "ProductDescription": p["ProductDescription"], "Warehouse": wh.title(),
                                        "WarehouseCode": wh, "QtyOnHand": round(rnd.randint(0, 5000) / 10, 1),
                                        "AllocatedQty": 0.0, "AvailableQty": 0.0, "AvgCost": p["AverageLandPrice"],
@@ -70,7 +65,7 @@ class Data:
                 p = self.products[i % len(self.products)]
                 qty = 5 + i % 7
                 self.purchase_orders.append({
-                    "Guid": guid(rnd), "OrderNumber": f"PO-{i:05d}", "OrderStatus": "Complete" if i % 3 == 0 else "Placed",
+                    "Guid": fakebase.guid(rnd), "OrderNumber": f"PO-{i:05d}", "OrderStatus": "Complete" if i % 3 == 0 else "Placed",
                     "OrderDate": D(BASE_MS - i * 86400000, False), "RequiredDate": D(BASE_MS + 7 * 86400000, False),
                     "CompletedDate": D(BASE_MS, False) if i % 3 == 0 else None,
                     "Supplier": {"SupplierCode": f"SUP{i % 4}", "SupplierName": f"Supplier {i % 4}"},
@@ -82,7 +77,7 @@ class Data:
                                             "DueDate": D(BASE_MS + 7 * 86400000, False)}],
                     "LastModifiedOn": D(BASE_MS + i * 1000, False), "ms": BASE_MS + i * 1000})
                 self.sales_orders.append({
-                    "Guid": guid(rnd), "OrderNumber": f"SO-{i:05d}",
+                    "Guid": fakebase.guid(rnd), "OrderNumber": f"SO-{i:05d}",
                     "OrderStatus": ["Placed", "Completed", "Parked", "Deleted"][i % 4],
                     "OrderDate": D(BASE_MS - i * 3600000, False), "Customer": {"CustomerCode": f"CUST{i % 5}"},
                     "Currency": {"CurrencyCode": "GBP"}, "SubTotal": 12.5, "TaxTotal": 2.5, "Total": 15.0,
@@ -96,14 +91,7 @@ class Data:
                 "PurchaseOrders": self.purchase_orders, "SalesOrders": self.sales_orders}.get(name)
 
 
-class Handler(fakebase.FakeHandler):
-    @property
-    def data(self):
-        return self.server.data
-
-    def reset_data(self):
-        self.data.reset()
-
+class Handler(fakebase.DataHandler):
     def control(self, method, path, doc, query):
         d = self.data
         with d.lock:

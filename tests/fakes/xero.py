@@ -42,11 +42,6 @@ import fakebase  # noqa: E402
 BASE_MS = 1704067200000
 
 
-def guid(rnd):
-    h = "%032x" % rnd.getrandbits(128)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
 class Data:
     def __init__(self, args):
         self.args = args
@@ -65,7 +60,7 @@ class Data:
             self.token_delay_ms = 0
             self.contacts = []
             for i in range(a.contacts):
-                self.contacts.append({"ContactID": guid(rnd), "Name": f"Contact {i}",
+                self.contacts.append({"ContactID": fakebase.guid(rnd), "Name": f"Contact {i}",
                                       "EmailAddress": f"c{i}@example.com", "ContactStatus": "ACTIVE",
                                       "IsCustomer": i % 2 == 0, "IsSupplier": i % 2 == 1,
                                       "updated_ms": BASE_MS + i * 1000})
@@ -75,7 +70,7 @@ class Data:
                 sub = rnd.randint(100, 500000) / 100
                 tax = round(sub * 0.2, 2)
                 self.invoices.append({
-                    "InvoiceID": guid(rnd), "Type": "ACCREC" if i % 3 else "ACCPAY",
+                    "InvoiceID": fakebase.guid(rnd), "Type": "ACCREC" if i % 3 else "ACCPAY",
                     "InvoiceNumber": f"INV-{i:05d}", "Status": "AUTHORISED" if i % 4 else "PAID",
                     "Contact": {"ContactID": c["ContactID"], "Name": c["Name"]} if c else None,
                     "CurrencyCode": "GBP" if i % 5 else "EUR", "CurrencyRate": 1.0 if i % 5 else 1.1637254902,
@@ -101,14 +96,7 @@ class Data:
         return out
 
 
-class Handler(fakebase.FakeHandler):
-    @property
-    def data(self):
-        return self.server.data
-
-    def reset_data(self):
-        self.data.reset()
-
+class Handler(fakebase.DataHandler):
     def control(self, method, path, doc, query):
         d = self.data
         with d.lock:

@@ -176,3 +176,13 @@ TEST(aead_known_answer)
     box[sizeof box - 1] ^= 1;
     CHECK_INT(crypto_aead_open(key, NULL, 0, box, sizeof box, out), -1);
 }
+
+TEST(hex_decode)
+{
+    uint8_t out[4];
+    CHECK_INT(crypto_hex_decode("00fFa1", 6, out), 3);
+    CHECK_INT(out[1], 0xff);
+    CHECK_INT(out[2], 0xa1);
+    CHECK_INT(crypto_hex_decode("abc", 3, out), -1);
+    CHECK_INT(crypto_hex_decode("zz", 2, out), -1);
+}

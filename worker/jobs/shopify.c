@@ -121,11 +121,24 @@ static int shopify_locations_page(struct sync_pass *p, const struct http_respons
     return 0;
 }
 
+/* Another app sharing the store's bucket shows in the call-limit header. */
+static void shopify_watch_bucket(struct sync_pass *p, const struct http_response *res)
+{
+    int used, size;
+    if (shopify_call_limit(http_response_header(res, "x-shopify-shop-api-call-limit"), &used,
+                           &size) &&
+        used * 10 >= size * 9)
+        log_warn(LOG_FIELDS(LF_STR("job_id", job_run_job(sync_pass_run(p))->id),
+                            LF_INT("used", used), LF_INT("size", size)),
+                 "shopify call bucket nearly full (shared with another app?)");
+}
+
 static int shopify_page(struct sync_pass *p, const struct http_response *res,
                         const char *position, json_t **rows, char **next, size_t *skipped,
                         char *why, size_t why_size)
 {
     enum shopify_resource r = (enum shopify_resource)sync_pass_kind(p);
+    shopify_watch_bucket(p, res);
     if (r == SHOPIFY_INVENTORY && position == NULL)
         return shopify_locations_page(p, res, rows, next, why, why_size);
     *rows = shopify_page_rows(r, res->body, res->body_len,

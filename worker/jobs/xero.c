@@ -332,15 +332,11 @@ static int xero_open_box(struct xero_auth *a, const char *hex, int64_t *expires_
     uint8_t key[CRYPTO_AEAD_KEY_LEN];
     size_t hlen = strlen(hex), n = hlen / 2;
     int rc = -1;
-    if (hlen % 2 != 0 || n > XERO_BOX_MAX || crypto_aead_key_parse(config_str(a->cfg, "CREDENTIALS_KEY"), key) != 0)
+    if (n > XERO_BOX_MAX || crypto_aead_key_parse(config_str(a->cfg, "CREDENTIALS_KEY"), key) != 0)
         return -1;
     uint8_t *box = mem_alloc(n + 1), *plain = mem_alloc(n + 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            goto done;
-        box[i] = (uint8_t)v;
-    }
+    if (crypto_hex_decode(hex, hlen, box) != (long)n)
+        goto done;
     long len = crypto_aead_open(key, a->ad, strlen(a->ad), box, n, plain);
     if (len < 0)
         goto done;
