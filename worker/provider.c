@@ -211,22 +211,26 @@ static void provider_split(int64_t ms, struct tm *tm, int *frac)
     gmtime_r(&t, tm);
 }
 
-void provider_format_iso(int64_t ms, char out[32])
+/* "YYYY-MM-DDTHH:MM:SS" (UTC) into out; *frac gets the milliseconds. */
+static void provider_format_seconds(int64_t ms, char out[32], int *frac)
 {
     struct tm tm;
+    provider_split(ms, &tm, frac);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+void provider_format_iso(int64_t ms, char out[32])
+{
     int frac;
-    provider_split(ms, &tm, &frac);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    char sec[32];
+    provider_format_seconds(ms, sec, &frac);
+    snprintf(out, 32, "%.19s.%03dZ", sec, frac % 1000);
 }
 
 void provider_format_plain(int64_t ms, char out[32])
 {
-    struct tm tm;
     int frac;
-    provider_split(ms, &tm, &frac);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    provider_format_seconds(ms, out, &frac);
 }
 
 /* ---- mapping ------------------------------------------------------------------- */
