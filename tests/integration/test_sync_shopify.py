@@ -5,7 +5,8 @@ Proves: a full sync of 5 000 orders over 20 pages of 250 stores exactly the
 fake's data set, then an incremental pass fetches only what changed; a
 worker SIGKILLed mid-sync is resumed by another from the committed page
 with identical rows and no duplicates; 429 (fractional Retry-After) is
-waited out without spending an attempt, 500 is retried; malformed pages
+waited out without spending an attempt, 500 and a slow answer past the
+page timeout are retried; malformed pages
 (truncated JSON, wrong types, missing fields, a huge page) fail with a
 clear reason and commit nothing of that page; a wrong token answers 401 →
 the integration is unauthorised and the job dead; products/variants and
@@ -107,19 +108,19 @@ def test_killed_mid_sync_resumes_without_gaps_or_duplicates(prefix, redis, datab
     b.stop()
 
 
-def test_429_is_waited_out_and_500_retried(prefix, redis, database, services, shopify):
-    sync_worker(services, prefix, database, SHOPIFY_RATE_PER_S=0,
+def test_429_is_waited_out_500_and_timeout_retried(prefix, redis, database, services, shopify):
+    sync_worker(services, prefix, database, SHOPIFY_RATE_PER_S=0, SYNC_HTTP_TIMEOUT_MS=1000,
                 **provider_env(shopify=shopify))
     shopify.script({"status": 429, "retry_after": "0.4"}, {"status": 429, "retry_after": "0.25"},
-                   {"status": 500})
+                   {"status": 500}, {"delay_ms": 2500})
     enqueue(prefix, "sync", "shopify.sync_orders")
     st = wait_status(redis, prefix, "shopify:orders", lambda s: s["last_success_ms"], timeout=120)
     assert st["last_error"] is None
     check_identical(database, shopify)
     c = queue_stats(prefix, "sync")["counters"]
-    assert c.get("retried", 0) == 1  # the 500 only: a 429 spends no attempt
+    assert c.get("retried", 0) == 2  # the 500 and the timeout: a 429 spends no attempt
     log = shopify.get("/_fake/log")
-    assert [e["fault"]["status"] for e in log if e["fault"]] == [429, 429, 500]
+    assert [e["fault"].get("status") for e in log if e["fault"]] == [429, 429, 500, None]
 
 
 @pytest.mark.parametrize("fault,reason", [
