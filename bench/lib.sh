@@ -79,5 +79,6 @@ bench_postgres() {
   PGPASSWORD=postgres "$bin/psql" -h 127.0.0.1 -p "$BENCH_PG_PORT" -U postgres -d postgres -qtA \
     -c "CREATE ROLE sentia LOGIN CREATEDB PASSWORD 'sentia'" -c "CREATE DATABASE sentia OWNER sentia" >/dev/null
   BENCH_DATABASE_URL="postgresql://sentia:sentia@127.0.0.1:$BENCH_PG_PORT/sentia"
-  trap 'bench_cleanup; [ -n "${BENCH_PG_STOP:-}" ] && $BENCH_PG_STOP >/dev/null 2>&1 || true' EXIT
+  # stop the cluster before bench_cleanup removes its directory
+  trap '[ -n "${BENCH_PG_STOP:-}" ] && $BENCH_PG_STOP >/dev/null 2>&1; bench_cleanup' EXIT
 }

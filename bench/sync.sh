@@ -26,17 +26,20 @@ bench_postgres
 WORK=$(mktemp -d /tmp/sentia-bench-sync.XXXXXX)
 BENCH_DIRS+=("$WORK")
 
-start_fake() { # start_fake NAME ARGS… → prints the port
-  local name=$1; shift
+# start_fake NAME ARGS…: sets FAKE_PORT (not in a subshell: bench_cleanup
+# must see the pid)
+start_fake() {
+  local name=$1 i; shift
   "$PY" "$BENCH_ROOT/tests/fakes/$name.py" --port 0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
   BENCH_PIDS+=($!)
-  local i
   for i in $(seq 1 200); do grep -q '^ready ' "$WORK/$name.out" 2>/dev/null && break; sleep 0.05; done
-  awk '/^ready/ {print $2}' "$WORK/$name.out"
+  FAKE_PORT=$(awk '/^ready/ {print $2}' "$WORK/$name.out")
 }
-SP=$(start_fake shopify --token bench-token --orders "$ORDERS" --products 200)
-XP=$(start_fake xero --client-id bench-id --client-secret bench-secret --tenant "$TENANT" \
-  --invoices "$INVOICES" --contacts 100)
+start_fake shopify --token bench-token --orders "$ORDERS" --products 200
+SP=$FAKE_PORT
+start_fake xero --client-id bench-id --client-secret bench-secret --tenant "$TENANT" \
+  --invoices "$INVOICES" --contacts 100
+XP=$FAKE_PORT
 
 export APP_ENV=production LOG_LEVEL=warn REDIS_URL="$BENCH_REDIS_URL" \
   DATABASE_URL="$BENCH_DATABASE_URL" QUEUE_PREFIX="$PREFIX" WORKER_QUEUES=sync:2 \
