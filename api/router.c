@@ -1,5 +1,5 @@
 /*
- * api/router.c: the route table and its lookup (see router.h). Eleven
+ * api/router.c: the route table and its lookup (see router.h). Twelve
  * fixed paths: a linear scan with a length check first is as fast as a hash.
  */
 #include "api/router.h"
@@ -14,6 +14,7 @@ const struct api_route_info api_routes[API_ROUTE_COUNT] = {
     [API_ROUTE_HEALTH_DETAILED] = {"/health/detailed", API_ROUTE_F_HEALTH},
     [API_ROUTE_METRICS] = {"/metrics", API_ROUTE_F_HEALTH},
     [API_ROUTE_STATUS] = {"/api/status", 0},
+    [API_ROUTE_INTEGRATIONS] = {"/api/integrations/status", 0},
     [API_ROUTE_TWILIO_INBOUND] = {"/api/v1/whatsapp/webhook",
                                   API_ROUTE_F_WEBHOOK | API_ROUTE_F_POST},
     [API_ROUTE_TWILIO_STATUS] = {"/api/v1/whatsapp/status",

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "api/health.h"
+#include "api/integrations.h"
 #include "api/limits.h"
 #include "api/request.h"
 #include "api/shopify.h"
@@ -281,6 +282,9 @@ static void api_dispatch(h2o_req_t *req, enum api_route route)
         break;
     case API_ROUTE_XERO:
         xero_handle(req);
+        break;
+    case API_ROUTE_INTEGRATIONS:
+        integrations_handle(req);
         break;
     case API_ROUTE_OTHER:
         api_respond_error(req, 404, "not_found", "no such route");

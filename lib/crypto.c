@@ -125,3 +125,92 @@ void crypto_random_id(char out[CRYPTO_ID_HEX_LEN + 1])
     crypto_random(raw, sizeof raw);
     crypto_hex_encode(raw, sizeof raw, out);
 }
+
+/* ---- AES-256-GCM -------------------------------------------------------- */
+
+static int crypto_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long crypto_hex_decode(const char *in, size_t len, uint8_t *out)
+{
+    if (len % 2 != 0)
+        return -1;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = crypto_hex_value(in[2 * i]), lo = crypto_hex_value(in[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return (long)(len / 2);
+}
+
+int crypto_aead_key_parse(const char *text, uint8_t key[CRYPTO_AEAD_KEY_LEN])
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n == 2 * CRYPTO_AEAD_KEY_LEN)
+        return crypto_hex_decode(text, n, key) == CRYPTO_AEAD_KEY_LEN ? 0 : -1;
+    uint8_t raw[64];
+    if (n == 0 || n > 48)
+        return -1;
+    long got = crypto_base64_decode(text, n, raw);
+    if (got != CRYPTO_AEAD_KEY_LEN)
+        return -1;
+    memcpy(key, raw, CRYPTO_AEAD_KEY_LEN);
+    OPENSSL_cleanse(raw, sizeof raw);
+    return 0;
+}
+
+/* Runs one GCM pass (seal or open); returns 0, or -1 on any failure. */
+static int crypto_gcm(bool seal, const uint8_t *key, const uint8_t *nonce, const void *ad,
+                      size_t adlen, const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, ok = ctx != NULL;
+    ok = ok && EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, seal) == 1;
+    ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, CRYPTO_AEAD_NONCE_LEN, NULL) == 1;
+    ok = ok && EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, seal) == 1;
+    ok = ok && (adlen == 0 || EVP_CipherUpdate(ctx, NULL, &n, ad, (int)adlen) == 1);
+    ok = ok && (len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1);
+    if (ok && !seal)
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_AEAD_TAG_LEN, tag) == 1;
+    ok = ok && EVP_CipherFinal_ex(ctx, out + (len ? n : 0), &n) == 1;
+    if (ok && seal)
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_AEAD_TAG_LEN, tag) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+long crypto_aead_seal(const uint8_t key[CRYPTO_AEAD_KEY_LEN], const void *ad, size_t adlen,
+                      const void *plain, size_t len, uint8_t *out)
+{
+    if (len > CRYPTO_AEAD_MAX)
+        return -1;
+    crypto_random(out, CRYPTO_AEAD_NONCE_LEN);
+    uint8_t *body = out + CRYPTO_AEAD_NONCE_LEN;
+    if (crypto_gcm(true, key, out, ad, adlen, plain, len, body, body + len) != 0)
+        return -1;
+    return (long)(len + CRYPTO_AEAD_OVERHEAD);
+}
+
+long crypto_aead_open(const uint8_t key[CRYPTO_AEAD_KEY_LEN], const void *ad, size_t adlen,
+                      const uint8_t *box, size_t box_len, uint8_t *out)
+{
+    if (box_len < CRYPTO_AEAD_OVERHEAD || box_len - CRYPTO_AEAD_OVERHEAD > CRYPTO_AEAD_MAX)
+        return -1;
+    size_t len = box_len - CRYPTO_AEAD_OVERHEAD;
+    uint8_t tag[CRYPTO_AEAD_TAG_LEN];
+    memcpy(tag, box + CRYPTO_AEAD_NONCE_LEN + len, sizeof tag);
+    if (crypto_gcm(false, key, box, ad, adlen, box + CRYPTO_AEAD_NONCE_LEN, len, out, tag) != 0) {
+        OPENSSL_cleanse(out, len);
+        return -1;
+    }
+    return (long)len;
+}

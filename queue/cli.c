@@ -28,6 +28,7 @@ static const char cli_help[] =
     "  purge QUEUE --state dead|ready [--yes]\n"
     "  pause QUEUE | resume QUEUE\n"
     "  workers                              live worker processes\n"
+    "  schedules [--schedule SPEC]          periodic jobs (SCHEDULE), last and next run\n"
     "\n"
     "REDIS_URL and QUEUE_PREFIX come from the environment unless given.\n"
     "Exit codes: 0 ok, 1 not found, 2 usage, 3 Redis unreachable.\n";
@@ -142,6 +143,8 @@ static int cli_parse_value_opt(struct cli *c, const char *name, const char *v)
         o->state = v;
     else if (strcmp(name, "key") == 0)
         o->key = v;
+    else if (strcmp(name, "schedule") == 0)
+        o->schedule = v;
     else if (strcmp(name, "n") == 0) {
         if (cli_parse_long(v, 1, 100000, &o->n) != 0)
             return cli_usage(c, "-n takes a number from 1 to 100000");
@@ -165,7 +168,7 @@ static int cli_parse_value_opt(struct cli *c, const char *name, const char *v)
 static int cli_parse(struct cli *c, int argc, char **argv)
 {
     static const char *const with_value[] = {"redis", "prefix", "state", "key", "n",
-                                             "count", "max-attempts", "delay", NULL};
+                                             "count", "max-attempts", "delay", "schedule", NULL};
     static const char *const flags[] = {"json", "all", "yes", NULL};
     struct cli_opts *o = &c->opts;
     for (int i = 1; i < argc; i++) {
@@ -215,6 +218,7 @@ static const struct {
     {"purge", "state,yes", cli_purge},
     {"pause", "", cli_pause},
     {"resume", "", cli_resume},
+    {"schedules", "schedule", cli_schedules},
 };
 
 static int cli_connect(struct cli *c)

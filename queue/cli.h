@@ -24,7 +24,7 @@ enum { CLI_OK = 0, CLI_NOT_FOUND = 1, CLI_USAGE = 2, CLI_REDIS = 3 };
 
 /* Options, whichever command they belong to; NULL / -1 when not given. */
 struct cli_opts {
-    const char *redis, *prefix, *state, *key;
+    const char *redis, *prefix, *state, *key, *schedule;
     double delay_s;  /* -1 if not given */
     long n, count, max_attempts;  /* -1 if not given */
     bool json, all, yes;
@@ -55,6 +55,8 @@ void cli_print_json(struct cli *c, json_t *doc);
 void cli_format_age(int64_t ms, char *buf, size_t size);
 /* Checks a QUEUE argument; prints and returns CLI_USAGE when invalid. */
 int cli_check_queue(struct cli *c, const char *queue);
+/* Redis' clock (TIME) in epoch ms; 0 after printing an error. */
+int64_t cli_now_ms(struct cli *c);
 
 /*
  * Pages through the list or zset `key` for the job with `id`: CLI_OK with
@@ -73,5 +75,6 @@ int cli_retry(struct cli *c);
 int cli_purge(struct cli *c);
 int cli_pause(struct cli *c);
 int cli_resume(struct cli *c);
+int cli_schedules(struct cli *c); /* cli_schedules.c */
 
 #endif

@@ -13,7 +13,7 @@
 enum { CLI_SCAN_PAGE = 1000, CLI_PEEK_DEFAULT = 10, CLI_ERROR_COLUMN = 60 };
 
 /* Redis' clock in ms: ages are measured against the server's time. */
-static int64_t cli_now_ms(struct cli *c)
+int64_t cli_now_ms(struct cli *c)
 {
     redisReply *r = cli_check_reply(c, redis_sync_commandf(c->redis, "TIME"));
     int64_t now = 0;

@@ -40,6 +40,7 @@
 
 #include "lib/http.h"
 #include "lib/pgpool.h"
+#include "lib/redis.h"
 #include "queue/job.h"
 
 struct job_run;
@@ -98,6 +99,17 @@ void job_run_work(struct job_run *run, void (*work)(void *data),
 void job_run_enqueue(struct job_run *run, struct job *job,
                      void (*cb)(struct job_run *run, const char *error, void *data),
                      void *data);
+
+/*
+ * One Redis command on the worker's connection: a script (EVALSHA, keys
+ * first in args; worker/scripts.h) or, with script NULL, a plain command.
+ * cb(run, reply, error, data): reply borrowed for the call; error NULL on
+ * success, else why (Redis down, timeout, an error reply). Same rule.
+ */
+typedef void (*job_redis_cb)(struct job_run *run, const redisReply *reply, const char *error,
+                             void *data);
+void job_run_redis(struct job_run *run, const struct redis_script *script, int nkeys,
+                   const struct redis_args *args, job_redis_cb cb, void *data);
 
 /* ---- finishing (exactly one, exactly once) -------------------------------- */
 

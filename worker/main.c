@@ -19,7 +19,10 @@
 #include "lib/mem.h"
 #include "lib/process.h"
 #include "worker/jobs/forecast.h"
+#include "worker/jobs/jobs.h"
 #include "worker/jobs/whatsapp.h"
+#include "worker/scheduler.h"
+#include "worker/sync.h"
 #include "worker/runtime.h"
 
 enum {
@@ -42,7 +45,9 @@ static const struct config_var worker_config_vars[] = {
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 static const struct config_var *const worker_config_tables[] = {
-    config_common_vars, worker_config_vars, jobs_whatsapp_config_vars, jobs_forecast_config_vars,
+    config_common_vars,        worker_config_vars,     jobs_whatsapp_config_vars,
+    jobs_forecast_config_vars, sync_config_vars,       scheduler_config_vars,
+    jobs_shopify_config_vars,  jobs_xero_config_vars,  jobs_unleashed_config_vars,
     NULL};
 
 static const char *worker_getenv(const char *name, void *ctx)
@@ -71,6 +76,8 @@ static void worker_check(struct worker_settings *s, struct buf *err)
     if (worker_queues_parse(worker_env_or_default("WORKER_QUEUES"), s->queues, &s->nqueues,
                             why, sizeof why) != 0)
         buf_printf(err, "%sWORKER_QUEUES: %s", err->len ? "; " : "", why);
+    if (scheduler_check(getenv("SCHEDULE"), why, sizeof why) != 0)
+        buf_printf(err, "%sSCHEDULE: %s", err->len ? "; " : "", why);
     if (!queue_prefix_valid(worker_env_or_default("QUEUE_PREFIX")))
         buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ . - :",
                    err->len ? "; " : "");

@@ -19,6 +19,9 @@ static const struct job_handler *const registry_families[] = {
     jobs_whatsapp_handlers,
     jobs_notify_handlers,
     jobs_forecast_handlers,
+    jobs_shopify_handlers,
+    jobs_xero_handlers,
+    jobs_unleashed_handlers,
     NULL,
 };
 

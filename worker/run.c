@@ -29,7 +29,7 @@
 #include "worker/consumer.h"
 #include "worker/runtime.h"
 
-enum run_op_kind { OP_QUERY, OP_HTTP, OP_TIMER, OP_WORK, OP_ENQUEUE };
+enum run_op_kind { OP_QUERY, OP_HTTP, OP_TIMER, OP_WORK, OP_ENQUEUE, OP_REDIS };
 
 struct run_op {
     struct run_op *prev, *next;
@@ -48,6 +48,7 @@ struct run_op {
         void (*after)(struct job_run *run, void *data);
         void (*done)(struct job_run *run, void *data);
         void (*enqueued)(struct job_run *run, const char *error, void *data);
+        job_redis_cb redis;
     } cb;
     void (*work_fn)(void *data);
     void (*discard)(void *data);
@@ -127,12 +128,15 @@ static void run_op_soon_cb(uv_timer_t *t)
     enum run_op_kind kind = op->kind;
     pgpool_cb qcb = op->cb.query;
     void (*ecb)(struct job_run *, const char *, void *) = op->cb.enqueued;
+    job_redis_cb rcb = op->cb.redis;
     run_op_release(op);
     if (run == NULL)
         return;
     if (kind == OP_QUERY) {
         struct pgpool_error e = {error, NULL, true, false};
         qcb(data, NULL, &e);
+    } else if (kind == OP_REDIS) {
+        rcb(run, NULL, error, data);
     } else {
         ecb(run, error, data);
     }
@@ -152,7 +156,7 @@ static void run_cancel_ops(struct job_run *run)
             http_cancel(op->transfer);
         else if (op->kind == OP_WORK)
             uv_cancel((uv_req_t *)&op->work); /* fails if running: discarded later */
-        /* OP_ENQUEUE: the reply frees the orphan */
+        /* OP_ENQUEUE, OP_REDIS: the reply frees the orphan */
     }
 }
 
@@ -537,6 +541,34 @@ void job_run_enqueue(struct job_run *run, struct job *job,
     queue_op_dispose(&qop);
     free(env);
     job_free(job);
+}
+
+static void run_redis_done(void *data, const redisReply *reply, const char *error)
+{
+    struct run_op *op = data;
+    struct job_run *run = op->run;
+    job_redis_cb cb = op->cb.redis;
+    void *cb_data = op->data;
+    run_op_release(op);
+    if (run == NULL)
+        return;
+    if (error == NULL && reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        error = reply->str;
+    cb(run, error ? NULL : reply, error, cb_data);
+}
+
+void job_run_redis(struct job_run *run, const struct redis_script *script, int nkeys,
+                   const struct redis_args *args, job_redis_cb cb, void *data)
+{
+    if (run_already_finished(run, "job_run_redis"))
+        return;
+    struct worker_runtime *rt = run->rt;
+    struct run_op *op = run_op_new(run, OP_REDIS, data);
+    op->cb.redis = cb;
+    int rc = script ? redis_client_script(rt->redis, script, nkeys, run_redis_done, op, args)
+                    : redis_client_command(rt->redis, 0, run_redis_done, op, args);
+    if (rc != 0)
+        run_op_fail_soon(op, "redis unavailable");
 }
 
 /* ---- handler.h: finishing ----------------------------------------------- */

@@ -30,6 +30,8 @@
 #include "queue/queue.h"
 #include "queue/scripts.h"
 #include "worker/consumer.h"
+#include "worker/scheduler.h"
+#include "worker/scripts.h"
 
 enum {
     RUNTIME_HEARTBEAT_MS = 5000,
@@ -49,6 +51,7 @@ struct worker_runtime_private {
     int handback_pending; /* replies awaited in HANDBACK */
     int closing_pending;  /* services and blocking connections still closing */
     bool consumers_freed;
+    struct scheduler *scheduler; /* periodic jobs (worker/scheduler.h) */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -415,6 +418,7 @@ static void runtime_on_signal(uv_signal_t *h, int signum)
              "shutting down: no new jobs, finishing running ones");
     uv_timer_stop(&p->promote);
     uv_timer_stop(&p->reap);
+    scheduler_stop(p->scheduler);
     for (size_t i = 0; i < rt->nconsumers; i++)
         consumer_stop(rt->consumers[i]);
     uv_timer_start(&p->deadline, runtime_on_drain_deadline,
@@ -430,14 +434,28 @@ static void runtime_init_timer(struct worker_runtime *rt, uv_timer_t *t)
     t->data = rt;
 }
 
+/* The queue's scripts and the worker's own, loaded on every connect. */
+static const struct redis_script *runtime_scripts[QUEUE_SCRIPT_COUNT + WORKER_SCRIPT_COUNT + 1];
+
+static void runtime_list_scripts(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; queue_script_list[i]; i++)
+        runtime_scripts[n++] = queue_script_list[i];
+    for (size_t i = 0; worker_script_list[i]; i++)
+        runtime_scripts[n++] = worker_script_list[i];
+    runtime_scripts[n] = NULL;
+}
+
 /* Creates the Redis client, the pool and the HTTP client; 0 or -1 (logged). */
 static int runtime_open_services(struct worker_runtime *rt)
 {
     const struct worker_settings *s = rt->settings;
     const char *why = NULL;
+    runtime_list_scripts();
     struct redis_client_options ro = {
         .url = s->redis_url, .name = "worker", .command_timeout_ms = s->redis_timeout_ms,
-        .scripts = queue_script_list, .on_state = runtime_on_redis_state, .state_data = rt};
+        .scripts = runtime_scripts, .on_state = runtime_on_redis_state, .state_data = rt};
     if (redis_client_create(rt->loop, &ro, &rt->redis, &why) != 0) {
         log_error(LOG_FIELDS(LF_STR("error", why)), "invalid REDIS_URL");
         return -1;
@@ -482,6 +500,7 @@ static void runtime_start_handles(struct worker_runtime *rt)
     uv_check_init(rt->loop, &p->check);
     p->check.data = rt;
     uv_check_start(&p->check, runtime_on_check);
+    p->scheduler = scheduler_start(rt);
 }
 
 static void runtime_identity(struct worker_runtime *rt)

@@ -107,3 +107,82 @@ TEST(random_ids_are_hex_and_distinct)
     CHECK(strspn(a, "0123456789abcdef") == 32);
     CHECK(strcmp(a, b) != 0);
 }
+
+/* ---- AES-256-GCM ---------------------------------------------------------- */
+
+static const char aead_hex_key[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+TEST(aead_key_parse_hex_and_base64)
+{
+    uint8_t a[CRYPTO_AEAD_KEY_LEN], b[CRYPTO_AEAD_KEY_LEN];
+    char b64text[CRYPTO_BASE64_SIZE(CRYPTO_AEAD_KEY_LEN)];
+    CHECK_INT(crypto_aead_key_parse(aead_hex_key, a), 0);
+    CHECK_INT(a[0], 0);
+    CHECK_INT(a[31], 0x1f);
+    crypto_base64_encode(a, sizeof a, b64text);
+    CHECK_INT(crypto_aead_key_parse(b64text, b), 0);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK_INT(crypto_aead_key_parse("short", a), -1);
+    CHECK_INT(crypto_aead_key_parse("zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", a), -1);
+    CHECK_INT(crypto_aead_key_parse("AAAA", a), -1); /* base64 of 3 bytes */
+}
+
+/* Round trip, and every way a box must be refused. */
+TEST(aead_round_trip_tamper_wrong_ad)
+{
+    uint8_t key[CRYPTO_AEAD_KEY_LEN], box[64 + CRYPTO_AEAD_OVERHEAD], out[64];
+    const char *msg = "refresh-token-value";
+    size_t len = strlen(msg);
+    CHECK_INT(crypto_aead_key_parse(aead_hex_key, key), 0);
+    long n = crypto_aead_seal(key, "xero/t1", 7, msg, len, box);
+    CHECK_INT(n, (long)(len + CRYPTO_AEAD_OVERHEAD));
+    CHECK_INT(crypto_aead_open(key, "xero/t1", 7, box, (size_t)n, out), (long)len);
+    CHECK(memcmp(out, msg, len) == 0);
+    /* other associated data: refused */
+    CHECK_INT(crypto_aead_open(key, "xero/t2", 7, box, (size_t)n, out), -1);
+    /* a flipped ciphertext bit, tag bit or nonce bit: refused */
+    for (size_t i = 0; i < (size_t)n; i += 7) {
+        box[i] ^= 1;
+        CHECK_INT(crypto_aead_open(key, "xero/t1", 7, box, (size_t)n, out), -1);
+        box[i] ^= 1;
+    }
+    /* another key: refused; truncated: refused */
+    key[0] ^= 0x80;
+    CHECK_INT(crypto_aead_open(key, "xero/t1", 7, box, (size_t)n, out), -1);
+    key[0] ^= 0x80;
+    CHECK_INT(crypto_aead_open(key, "xero/t1", 7, box, CRYPTO_AEAD_OVERHEAD - 1, out), -1);
+    /* two seals of the same text differ (fresh nonce) */
+    uint8_t box2[64 + CRYPTO_AEAD_OVERHEAD];
+    crypto_aead_seal(key, "xero/t1", 7, msg, len, box2);
+    CHECK(memcmp(box, box2, (size_t)n) != 0);
+    /* empty plaintext works too */
+    n = crypto_aead_seal(key, NULL, 0, "", 0, box);
+    CHECK_INT(n, CRYPTO_AEAD_OVERHEAD);
+    CHECK_INT(crypto_aead_open(key, NULL, 0, box, (size_t)n, out), 0);
+}
+
+/* NIST known answer: the empty message under the zero key and nonce. */
+TEST(aead_known_answer)
+{
+    /* NIST SP 800-38D test case 13: K = 0^256, IV = 0^96, P = empty →
+     * T = 530f8afbc74536b9a963b4f1c4cb738b */
+    uint8_t key[CRYPTO_AEAD_KEY_LEN] = {0}, box[CRYPTO_AEAD_OVERHEAD], out[1];
+    static const uint8_t tag[16] = {0x53, 0x0f, 0x8a, 0xfb, 0xc7, 0x45, 0x36, 0xb9,
+                                    0xa9, 0x63, 0xb4, 0xf1, 0xc4, 0xcb, 0x73, 0x8b};
+    memset(box, 0, CRYPTO_AEAD_NONCE_LEN);
+    memcpy(box + CRYPTO_AEAD_NONCE_LEN, tag, 16);
+    CHECK_INT(crypto_aead_open(key, NULL, 0, box, sizeof box, out), 0);
+    box[sizeof box - 1] ^= 1;
+    CHECK_INT(crypto_aead_open(key, NULL, 0, box, sizeof box, out), -1);
+}
+
+TEST(hex_decode)
+{
+    uint8_t out[4];
+    CHECK_INT(crypto_hex_decode("00fFa1", 6, out), 3);
+    CHECK_INT(out[1], 0xff);
+    CHECK_INT(out[2], 0xa1);
+    CHECK_INT(crypto_hex_decode("abc", 3, out), -1);
+    CHECK_INT(crypto_hex_decode("zz", 2, out), -1);
+}

@@ -1,0 +1,201 @@
+/*
+ * api/integrations.c: GET /api/integrations/status (see integrations.h).
+ */
+#include "api/integrations.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/pending.h"
+#include "api/request.h"
+#include "api/server.h"
+#include "lib/clock.h"
+#include "lib/redis.h"
+#include "lib/mem.h"
+
+/* Every (source, resource) a worker syncs. */
+static const struct {
+    const char *source;
+    const char *resources[5];
+} integrations_known[] = {
+    {"shopify", {"orders", "products", "inventory", NULL}},
+    {"xero", {"invoices", "contacts", NULL}},
+    {"unleashed", {"stock", "products", "purchase_orders", "sales_orders", NULL}},
+};
+
+/* ---- the document ---------------------------------------------------------- */
+
+/* A hash field's JSON text parsed, or NULL. */
+static json_t *integrations_field(const json_t *hash, const char *key)
+{
+    const char *text = json_string_value(json_object_get(hash, key));
+    return text ? json_loads(text, 0, NULL) : NULL;
+}
+
+/* One resource's entry; *stale set. */
+static json_t *integrations_resource(const json_t *st, int64_t now_ms, bool *stale)
+{
+    json_t *ok_ms = json_object_get(st, "last_success_ms");
+    json_t *out = json_object();
+    static const char *const copy[] = {"last_success_ms", "last_error", "last_error_ms",
+                                       "rows_seen", "last_run_rows"};
+    for (size_t i = 0; i < sizeof copy / sizeof *copy; i++) {
+        json_t *v = json_object_get(st, copy[i]);
+        json_object_set(out, copy[i], v ? v : json_null());
+    }
+    json_object_set_new(out, "running", json_boolean(json_is_string(json_object_get(st, "position"))));
+    if (json_is_integer(ok_ms)) {
+        int64_t age_s = (now_ms - json_integer_value(ok_ms)) / 1000;
+        if (age_s < 0)
+            age_s = 0;
+        *stale = age_s > INTEGRATIONS_PROMISE_S;
+        json_object_set_new(out, "freshness_s", json_integer(age_s));
+    } else {
+        *stale = true;
+        json_object_set_new(out, "freshness_s", json_null());
+    }
+    json_object_set_new(out, "stale", json_boolean(*stale));
+    return out;
+}
+
+json_t *integrations_status_doc(const json_t *status, const json_t *providers, int64_t now_ms)
+{
+    json_t *sources = json_object();
+    bool all_ok = true;
+    for (size_t i = 0; i < sizeof integrations_known / sizeof *integrations_known; i++) {
+        const char *src = integrations_known[i].source;
+        json_t *prov = integrations_field(providers, src);
+        json_t *conf = json_object_get(prov, "configured");
+        const char *state = conf == NULL ? "unknown" : json_is_true(conf) ? "configured"
+                                                                         : "not_configured";
+        json_t *entry = json_pack("{ss}", "status", state);
+        if (json_is_string(json_object_get(prov, "missing")))
+            json_object_set(entry, "missing", json_object_get(prov, "missing"));
+        if (strcmp(state, "not_configured") != 0) {
+            json_t *res = json_object();
+            for (size_t r = 0; integrations_known[i].resources[r]; r++) {
+                const char *name = integrations_known[i].resources[r];
+                char *key = mem_printf("%s:%s", src, name);
+                json_t *st = integrations_field(status, key);
+                bool stale = true;
+                json_object_set_new(res, name, integrations_resource(st, now_ms, &stale));
+                all_ok = all_ok && !stale;
+                json_decref(st);
+                free(key);
+            }
+            json_object_set_new(entry, "resources", res);
+        }
+        json_decref(prov);
+        json_object_set_new(sources, src, entry);
+    }
+    return json_pack("{sisIsbso}", "promise_s", INTEGRATIONS_PROMISE_S, "generated_ms",
+                     (json_int_t)now_ms, "ok", all_ok, "sources", sources);
+}
+
+/* ---- the route ---------------------------------------------------------------- */
+
+struct integrations_wait {
+    struct api_pending pending;
+    int replies;          /* still to come */
+    json_t *hashes[2];    /* status, providers */
+    bool failed;
+};
+
+/* A HGETALL reply as {field: value}; NULL if not an array. */
+static json_t *integrations_hash(const redisReply *r)
+{
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    json_t *o = json_object();
+    for (size_t i = 0; i + 1 < r->elements && i < 2 * INTEGRATIONS_FIELDS_MAX; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING)
+            json_object_set_new(o, k->str, json_stringn(v->str, v->len));
+    }
+    return o;
+}
+
+static void integrations_unavailable(h2o_req_t *req)
+{
+    api_respond_retry(req, 503, "redis_unavailable", "Redis did not answer", 5);
+}
+
+static void integrations_finish(struct integrations_wait *w)
+{
+    h2o_req_t *req = api_pending_end(&w->pending);
+    if (req != NULL && w->failed) {
+        integrations_unavailable(req);
+    } else if (req != NULL) {
+        json_t *doc = integrations_status_doc(w->hashes[0], w->hashes[1], clock_wall_ms());
+        char *text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        h2o_iovec_t body = h2o_strdup(&req->pool, text, strlen(text));
+        free(text);
+        api_respond(req, 200, "application/json", body.base, body.len);
+    }
+}
+
+static void integrations_free(struct integrations_wait *w)
+{
+    json_decref(w->hashes[0]);
+    json_decref(w->hashes[1]);
+    free(w);
+}
+
+static void integrations_expired(struct api_pending *p)
+{
+    h2o_req_t *req = api_pending_end(p);
+    if (req != NULL)
+        integrations_unavailable(req);
+}
+
+/* One HGETALL answered; the last one answers the request. */
+static void integrations_reply(struct integrations_wait *w, int index, const redisReply *r,
+                               const char *error)
+{
+    if (error != NULL)
+        w->failed = true;
+    else
+        w->hashes[index] = integrations_hash(r);
+    if (--w->replies > 0)
+        return;
+    if (api_pending_armed(&w->pending))
+        integrations_finish(w);
+    integrations_free(w);
+}
+
+static void integrations_on_status(void *data, const redisReply *r, const char *error)
+{
+    integrations_reply(data, 0, r, error);
+}
+
+static void integrations_on_providers(void *data, const redisReply *r, const char *error)
+{
+    integrations_reply(data, 1, r, error);
+}
+
+void integrations_handle(h2o_req_t *req)
+{
+    struct api_thread *t = api_thread_of(req);
+    const char *prefix = t->server->cfg.prefix;
+    if (t->redis == NULL || !redis_client_connected(t->redis)) {
+        integrations_unavailable(req);
+        return;
+    }
+    struct integrations_wait *w = mem_calloc(1, sizeof *w);
+    struct redis_args a, b;
+    redis_args_init(&a);
+    redis_args_init(&b);
+    redis_args_add(&a, "HGETALL");
+    redis_args_add_fmt(&a, "%s:sync:status", prefix);
+    redis_args_add(&b, "HGETALL");
+    redis_args_add_fmt(&b, "%s:sync:providers", prefix);
+    api_pending_begin(&w->pending, &t->pending, req, integrations_expired);
+    w->replies = 2;
+    if (redis_client_command(t->redis, 0, integrations_on_status, w, &a) != 0)
+        integrations_reply(w, 0, NULL, "not connected");
+    else if (redis_client_command(t->redis, 0, integrations_on_providers, w, &b) != 0)
+        integrations_reply(w, 1, NULL, "not connected");
+    redis_args_dispose(&a);
+    redis_args_dispose(&b);
+}

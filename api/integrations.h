@@ -1,0 +1,41 @@
+/*
+ * api/integrations.h: GET /api/integrations/status — the data-freshness
+ * promise (every configured source synced within the last 30 minutes), from
+ * Redis only (DESIGN.md §1: the API never queries Postgres on a request).
+ *
+ * Workers keep two hashes (docs/INTEGRATIONS.md):
+ *   <prefix>:sync:status     "<source>:<resource>" → the sync_state status
+ *                            JSON mirrored after every page or failure
+ *   <prefix>:sync:providers  "<provider>" → {"configured": bool, "missing"}
+ * The route reads both with one pipelined pair of HGETALLs (bounded by the
+ * thread's Redis deadline: 503 when Redis is down or late) and answers:
+ *   {"promise_s": 1800, "generated_ms", "ok": no configured source stale,
+ *    "sources": {"shopify": {"status": "configured" | "not_configured" |
+ *      "unknown", "missing"?, "resources": {"orders": {"last_success_ms",
+ *      "last_error", "last_error_ms", "rows_seen", "last_run_rows",
+ *      "running", "freshness_s" (null: never synced), "stale"}}}}}
+ * A resource is stale when it never succeeded or its last success is older
+ * than the promise; not-configured sources list no resources.
+ */
+#ifndef SENTIA_API_INTEGRATIONS_H
+#define SENTIA_API_INTEGRATIONS_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdint.h>
+
+enum {
+    INTEGRATIONS_PROMISE_S = 1800,   /* the dashboard's freshness promise */
+    INTEGRATIONS_FIELDS_MAX = 256,   /* hash fields read per request */
+};
+
+/*
+ * The status document from the two hashes as JSON objects (field → text);
+ * either may be NULL (absent). Pure; returns a new reference.
+ */
+json_t *integrations_status_doc(const json_t *status, const json_t *providers, int64_t now_ms);
+
+/* Route handler (GET). */
+void integrations_handle(h2o_req_t *req);
+
+#endif
