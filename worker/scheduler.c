@@ -308,6 +308,38 @@ int scheduler_check(const char *text, char *why, size_t why_size)
     return rc;
 }
 
+/* Why the family of `type` cannot run here (its provider's missing
+ * credentials), or NULL. */
+static const char *scheduler_missing(const struct config *cfg, const char *type)
+{
+    if (strncmp(type, "shopify.", 8) == 0)
+        return jobs_shopify_missing(cfg);
+    if (strncmp(type, "xero.", 5) == 0)
+        return jobs_xero_missing(cfg);
+    if (strncmp(type, "unleashed.", 10) == 0)
+        return jobs_unleashed_missing(cfg);
+    return NULL;
+}
+
+/*
+ * Drops the entries whose provider is not configured on this deployment:
+ * they would only fill the dead list once per period. One line each says so.
+ */
+static void scheduler_drop_unconfigured(struct schedule *sc, const struct config *cfg)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < sc->n; i++) {
+        const char *missing = scheduler_missing(cfg, sc->entries[i].type);
+        if (missing == NULL) {
+            sc->entries[kept++] = sc->entries[i];
+            continue;
+        }
+        log_warn(LOG_FIELDS(LF_STR("entry", sc->entries[i].name), LF_STR("missing", missing)),
+                 "schedule entry skipped: its provider is not configured");
+    }
+    sc->n = kept;
+}
+
 struct scheduler *scheduler_start(struct worker_runtime *rt)
 {
     struct scheduler *s = mem_calloc(1, sizeof *s);
@@ -317,6 +349,7 @@ struct scheduler *scheduler_start(struct worker_runtime *rt)
     s->lease_ms = (int)config_int(rt->services.cfg, "SCHEDULER_LEASE_MS");
     if (schedule_parse(config_str(rt->services.cfg, "SCHEDULE"), &s->schedule, why, sizeof why) != 0)
         s->schedule.n = 0; /* checked at start-up: cannot happen */
+    scheduler_drop_unconfigured(&s->schedule, rt->services.cfg);
     for (size_t i = 0; i < SCHEDULE_ENTRIES_MAX; i++)
         s->last[i] = INT64_MIN;
     s->announced_ms = INT64_MIN / 2;

@@ -11,6 +11,7 @@ source and resource and flags what breaks the 30-minute promise.
 """
 import json
 import time
+import types
 
 import pytest
 
@@ -70,11 +71,28 @@ def scheduled(redis, prefix, queue="sync"):
     return out
 
 
+def test_entries_of_unconfigured_providers_are_skipped(prefix, redis, services):
+    """A deployment without Xero credentials must not fill the dead list each period."""
+    nowhere = types.SimpleNamespace(url="http://127.0.0.1:9")
+    w = sync_worker(services, prefix, None, queues="webhooks:1",
+                    SCHEDULE="xero.sync_invoices@1s,shopify.sync_orders@1s,working_capital.compute@1s",
+                    SCHEDULER_TICK_MS=100, **provider_env(shopify=nowhere))
+    skipped = w.wait_log(lambda r: r.get("msg") == "schedule entry skipped: its provider is not configured")
+    assert skipped["entry"] == "xero.sync_invoices@1s" and "XERO" in skipped["missing"]
+    wait_until(lambda: {t for t, _ in scheduled(redis, prefix, "sync")} == {"shopify.sync_orders"}
+               and scheduled(redis, prefix, "forecast"), timeout=10, what="the configured entries")
+    time.sleep(1.5)
+    assert "xero.sync_invoices" not in {t for t, _ in scheduled(redis, prefix, "sync")}
+    w.stop()
+
+
 def test_two_schedulers_three_periods_exactly_three_each(prefix, redis, services):
     period_s = 2
     schedule = f"shopify.sync_orders@{period_s}s,xero.sync_invoices@{period_s}s"
+    # configured providers (never called: the scheduled jobs are not run here)
+    nowhere = types.SimpleNamespace(url="http://127.0.0.1:9")
     env = dict(SCHEDULE=schedule, SCHEDULER_TICK_MS=100, SCHEDULER_LEASE_MS=1000,
-               WORKER_LEASE_MS=1000)
+               WORKER_LEASE_MS=1000, **provider_env(shopify=nowhere, xero=nowhere))
     # the workers serve another queue only, so the scheduled jobs stay ready
     a = sync_worker(services, prefix, None, queues="webhooks:1", **env)
     b = sync_worker(services, prefix, None, queues="webhooks:1", **env)
