@@ -128,7 +128,7 @@ class TcpProxy:
 class System:
     """API + worker(s) + fake Twilio for one test."""
 
-    def __init__(self, prefix, database, services, redis, fake, database_url=None):
+    def __init__(self, prefix, database, services, redis, fake, database_url=None, **api_env):
         self.prefix, self.database, self.services, self.redis, self.fake = \
             prefix, database, services, redis, fake
         self.api_port = free_port()
@@ -137,7 +137,7 @@ class System:
         self.api = services("sentia-api", env=base_env(
             prefix=prefix, PORT=self.api_port, PUBLIC_BASE_URL=self.public,
             TWILIO_AUTH_TOKEN=AUTH_TOKEN, SHOPIFY_WEBHOOK_SECRET="test-shopify",
-            XERO_WEBHOOK_KEY="test-xero"))
+            XERO_WEBHOOK_KEY="test-xero", **api_env))
         wait_until(self._api_up, timeout=20, what="sentia-api /health")
         self.workers = []
         self.queues = Queues(redis, prefix)
@@ -266,6 +266,26 @@ def test_signed_order_to_delivered_notification(system, fake):
 
 
 NOTHING = "Nothing was ordered."
+def test_receipt_and_start_are_logged_in_microseconds(prefix, database, services, redis, fake):
+    """The debug lines bench/e2e.sh joins: the API's receipt and the worker's
+    start of the same job, by request id, on the same clock."""
+    seed_catalog(database, DEFAULT_CATALOG)
+    system = System(prefix, database, services, redis, fake, LOG_LEVEL="debug")
+    worker = system.start_worker(LOG_LEVEL="debug")
+    sid = system.post_inbound("ORDER 1 SKU-1")
+    wait_until(lambda: all_sent(system, 1), timeout=30, what="the reply sent")
+    (received,) = [r for r in system.api.logs() if r.get("msg") == "webhook enqueued"]
+    assert received["type"] == "whatsapp.inbound" and received["request_id"]
+    (started,) = [r for r in worker.logs() if r.get("msg") == "job started"
+                  and r.get("job_id") == received["job_id"]]
+    assert started["request_id"] == received["request_id"]
+    assert 0 <= started["started_us"] - received["received_us"] < 5_000_000
+    reply = [r for r in worker.logs() if r.get("msg") == "job started" and r.get("type") == "notify.whatsapp"]
+    assert [r["request_id"] for r in reply] == [received["request_id"]]  # the reply job carries it on
+    assert system.scalar("SELECT external_id FROM orders") == sid
+    system.stop()
+
+
 BAD = [  # (body, texts the reply must contain); every valid item next to a bad one stays unordered
     ("ORDER 2 SKU-404", ["- SKU-404: no such product", NOTHING]),
     ("ORDER 2 SKU-1, 1 SKU-404", ["- SKU-404: no such product", NOTHING]),
