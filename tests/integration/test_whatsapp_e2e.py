@@ -273,9 +273,11 @@ def test_receipt_and_start_are_logged_in_microseconds(prefix, database, services
     system = System(prefix, database, services, redis, fake, LOG_LEVEL="debug")
     worker = system.start_worker(LOG_LEVEL="debug")
     sid = system.post_inbound("ORDER 1 SKU-1")
-    wait_until(lambda: all_sent(system, 1), timeout=30, what="the reply sent")
-    (received,) = [r for r in system.api.logs() if r.get("msg") == "webhook enqueued"]
-    assert received["type"] == "whatsapp.inbound" and received["request_id"]
+    wait_until(lambda: system.scalar("SELECT count(*) FROM notifications WHERE status = 'delivered'") == 1,
+               timeout=30, what="the reply delivered (its status callbacks are webhooks too)")
+    (received,) = [r for r in system.api.logs() if r.get("msg") == "webhook enqueued"
+                   and r.get("type") == "whatsapp.inbound"]  # status callbacks come too
+    assert received["request_id"]
     (started,) = [r for r in worker.logs() if r.get("msg") == "job started"
                   and r.get("job_id") == received["job_id"]]
     assert started["request_id"] == received["request_id"]
