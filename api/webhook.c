@@ -15,6 +15,7 @@
 #include "api/request.h"
 #include "api/server.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "queue/queue.h"
@@ -152,9 +153,16 @@ static void webhook_on_reply(void *data, const redisReply *reply, const char *er
         webhook_finish(w);
 }
 
-/* Encodes job i and sends its enqueue; -1 when the client refused it. */
+/*
+ * Encodes job i and sends its enqueue; -1 when the client refused it.
+ * received_us (wall clock, µs) is the webhook's receipt: its body complete
+ * and verified, microseconds after h2o handed the request over. At debug it
+ * is logged with the request and job ids, so the job's start in the worker's
+ * log can be measured from it (bench/e2e.sh).
+ */
 static int webhook_send(struct api_thread *t, struct webhook_wait *w,
-                        struct webhook_job *wj, size_t i, const char *request_id)
+                        struct webhook_job *wj, size_t i, const char *request_id,
+                        int64_t received_us)
 {
     struct job *job = job_create(WEBHOOK_QUEUE, wj->type, wj->payload);
     wj->payload = NULL; /* the job owns it now */
@@ -162,6 +170,10 @@ static int webhook_send(struct api_thread *t, struct webhook_wait *w,
     wj->dedup_key = NULL;
     job->request_id = mem_strdup(request_id);
     memcpy(w->ids[i], job->id, sizeof job->id);
+    if (log_enabled(LOG_LEVEL_DEBUG))
+        log_debug(LOG_FIELDS(LF_STR("request_id", request_id), LF_STR("job_id", job->id),
+                             LF_STR("type", job->type), LF_INT("received_us", received_us)),
+                  "webhook enqueued");
     size_t len = 0;
     char *env = job_encode(job, &len);
     struct queue_op op;
@@ -194,9 +206,10 @@ void webhook_submit(h2o_req_t *req, struct api_thread *t, struct webhook_job *jo
     w->outstanding = 1; /* held until every send was tried */
     api_pending_begin(&w->pending, &t->pending, req, webhook_expired);
     const char *rid = api_request_id(req);
+    int64_t received_us = clock_wall_us();
     for (size_t i = 0; i < n; i++) {
         w->outstanding++;
-        if (webhook_send(t, w, &jobs[i], i, rid) != 0) {
+        if (webhook_send(t, w, &jobs[i], i, rid, received_us) != 0) {
             w->outstanding--;
             w->failed++;
         }

@@ -6,6 +6,8 @@ BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_BUILD=${SENTIA_BENCH_BUILD:-$BENCH_ROOT/build}
 BENCH_PIDS=()
 BENCH_DIRS=()
+BENCH_PY=/usr/bin/python3 # stdlib only; bench/benchlib.py is importable
+export PYTHONPATH="$BENCH_ROOT/bench${PYTHONPATH:+:$PYTHONPATH}"
 
 bench_free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -15,6 +17,9 @@ bench_cleanup() {
   local p d
   for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${BENCH_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "${BENCH_PG_DATA:-}" ]; then
+    bench_pg_user "$(bench_pg_bin)/pg_ctl" -D "$BENCH_PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
   for d in "${BENCH_DIRS[@]}"; do rm -rf "$d"; done
 }
 trap bench_cleanup EXIT
@@ -39,6 +44,81 @@ bench_redis() {
   BENCH_REDIS_URL="redis://127.0.0.1:$BENCH_REDIS_PORT/0"
 }
 
+# PostgreSQL refuses to run as root: as root it runs as the `postgres`
+# account (as under ./dev), which then owns the data directory.
+bench_pg_user() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+bench_pg_bin() { echo "/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -V | tail -1)/bin"; }
+
+# bench_postgres: starts a private PostgreSQL with its defaults — fsync and
+# synchronous_commit on, so every commit waits for the disk as in production
+# — and a role and database `sentia`; sets BENCH_PG_PORT, BENCH_DATABASE_URL
+# (BENCH_PG_OPTIONS: extra server options, e.g. "-c fsync=off").
+bench_postgres() {
+  local dir pw bin
+  bin=$(bench_pg_bin)
+  mkdir -p "$BENCH_ROOT/.local"
+  dir=$(mktemp -d "$BENCH_ROOT/.local/bench-pg.XXXXXX")
+  BENCH_DIRS+=("$dir")
+  if [ "$(id -u)" -eq 0 ]; then
+    # postgres must reach the data directory; below a private home it cannot
+    if ! runuser -u postgres -- test -x "$BENCH_ROOT/.local"; then
+      dir=$(mktemp -d /tmp/sentia-bench-pg.XXXXXX)
+      BENCH_DIRS+=("$dir")
+    fi
+    chown postgres "$dir"
+  fi
+  BENCH_PG_PORT=$(bench_free_port)
+  pw="$dir/pw"
+  echo postgres >"$pw"
+  chmod 644 "$pw"
+  bench_pg_user "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$pw" --auth-local=trust \
+    --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  bench_pg_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
+    "-c listen_addresses=127.0.0.1 -c port=$BENCH_PG_PORT -c unix_socket_directories=$dir ${BENCH_PG_OPTIONS:-}" >/dev/null
+  BENCH_PG_DATA="$dir/data"
+  PGPASSWORD=postgres psql -X -q -h 127.0.0.1 -p "$BENCH_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+    -c "CREATE ROLE sentia LOGIN CREATEDB PASSWORD 'sentia'" -c "CREATE DATABASE sentia OWNER sentia" >/dev/null
+  BENCH_DATABASE_URL="postgresql://sentia:sentia@127.0.0.1:$BENCH_PG_PORT/sentia"
+}
+
+# The fake Twilio's account; bench/benchlib.py has the same values.
+BENCH_TWILIO_SID=AC$(printf 'be%.0s' {1..16})
+BENCH_TWILIO_TOKEN=bench-twilio-token
+
+# bench_fake_twilio: tests/fakes/twilio.py on a free port, status callbacks
+# off (nothing would receive them); sets BENCH_TWILIO_URL.
+bench_fake_twilio() {
+  local out i
+  out=$(mktemp "$BENCH_ROOT/.local/bench-twilio.XXXXXX")
+  BENCH_DIRS+=("$out")
+  /usr/bin/python3 "$BENCH_ROOT/tests/fakes/twilio.py" --port 0 --callbacks "" \
+    --account-sid "$BENCH_TWILIO_SID" --auth-token "$BENCH_TWILIO_TOKEN" >"$out" 2>&1 &
+  BENCH_PIDS+=($!)
+  for i in $(seq 1 100); do grep -q '^ready ' "$out" && break; sleep 0.05; done
+  BENCH_TWILIO_URL="http://127.0.0.1:$(awk '/^ready / {print $2}' "$out")"
+}
+
+# bench_commerce: migrates the private database (sentia-migrate up) and
+# seeds 100 products, SKU-000 … SKU-099, with stock no benchmark runs out of.
+bench_commerce() {
+  REDIS_URL=$BENCH_REDIS_URL DATABASE_URL=$BENCH_DATABASE_URL APP_ENV=development \
+    "$BENCH_BUILD/worker/sentia-migrate" up >/dev/null
+  psql -X -q "$BENCH_DATABASE_URL" -v ON_ERROR_STOP=1 \
+    -c "INSERT INTO products (sku, name, unit_price, currency, active)
+        SELECT format('SKU-%s', lpad(g::text, 3, '0')), 'Bench product ' || g, 2.50, 'GBP', true
+        FROM generate_series(0, 99) g" \
+    -c "INSERT INTO inventory (sku, location, on_hand) SELECT sku, 'main', 100000000 FROM products"
+}
+
+# bench_stop PID NAME: SIGTERM, wait, and fail unless it exited 0.
+bench_stop() {
+  kill -TERM "$1"
+  wait "$1" || { echo "bench: $2 exited non-zero" >&2; exit 1; }
+}
+
 # bench_redis_lpush CLIENTS REQUESTS: redis-benchmark's LPUSH requests/s.
 bench_redis_lpush() {
   redis-benchmark -p "$BENCH_REDIS_PORT" -t lpush -c "$1" -n "$2" -q 2>/dev/null \
@@ -48,6 +128,14 @@ bench_redis_lpush() {
 bench_machine() {
   printf 'machine: %s cores, %s, %s\n' "$(nproc)" \
     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+  bench_load
+}
+
+# bench_load: how busy the machine is (other tenants make figures noisy):
+# load average and the share of the last minute some task waited for a CPU.
+bench_load() {
+  printf 'load: average %s, cpu pressure %s%% (PSI some avg60)\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    "$(sed -nE 's/^some avg10=[0-9.]+ avg60=([0-9.]+).*/\1/p' /proc/pressure/cpu 2>/dev/null || echo '?')"
 }
 
 bench_require() {

@@ -312,10 +312,11 @@ static void run_log_start(const struct job_run *run)
         return;
     const struct job *j = run->job;
     int64_t since = j->run_at_ms > 0 ? j->run_at_ms : j->created_ms;
-    int64_t wait_us = clock_wall_us() - since * 1000;
+    int64_t now_us = clock_wall_us();
     log_debug(LOG_FIELDS(LF_STR("job_id", j->id), LF_STR("type", j->type),
                          LF_STR("queue", j->queue), LF_INT("attempt", j->attempt),
-                         LF_INT("wait_us", wait_us)),
+                         LF_INT("wait_us", now_us - since * 1000), LF_INT("started_us", now_us),
+                         LF_STR("request_id", j->request_id ? j->request_id : "")),
               "job started");
 }
 

@@ -191,9 +191,25 @@ def services(request):
         s._close()
 
 
+def redis_client():
+    """A client of the test Redis that answers str."""
+    return redis_lib.Redis(host="127.0.0.1", port=REDIS_PORT, decode_responses=True)
+
+
+def new_prefix():
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def drop_prefix(r, p):
+    """Deletes every key of QUEUE_PREFIX p."""
+    keys = list(r.scan_iter(match=p + ":*", count=1000))
+    if keys:
+        r.delete(*keys)
+
+
 @pytest.fixture
 def redis():
-    r = redis_lib.Redis(host="127.0.0.1", port=REDIS_PORT, decode_responses=True)
+    r = redis_client()
     yield r
     r.close()
 
@@ -201,11 +217,9 @@ def redis():
 @pytest.fixture
 def prefix(redis):
     """A QUEUE_PREFIX no other test uses; its keys are removed afterwards."""
-    p = "t" + uuid.uuid4().hex[:10]
+    p = new_prefix()
     yield p
-    keys = list(redis.scan_iter(match=p + ":*", count=1000))
-    if keys:
-        redis.delete(*keys)
+    drop_prefix(redis, p)
 
 
 def _admin():
@@ -227,30 +241,38 @@ def template_db():
     return TEMPLATE_DB
 
 
-@pytest.fixture
-def database(template_db):
-    """A fresh, migrated database for one test; dropped afterwards."""
-    name = "t_" + uuid.uuid4().hex[:12]
+def create_database(template=None):
+    """A new database, a clone of `template` when given; returns its name.
+    For fixtures of a wider scope than one test; drop it with drop_database."""
+    name = ("t_" if template else "e_") + uuid.uuid4().hex[:12]
     conn = _admin()
     with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    yield name
+        cur.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    conn.close()
+    return name
+
+
+def drop_database(name):
+    conn = _admin()
     with conn.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     conn.close()
+
+
+@pytest.fixture
+def database(template_db):
+    """A fresh, migrated database for one test; dropped afterwards."""
+    name = create_database(template_db)
+    yield name
+    drop_database(name)
 
 
 @pytest.fixture
 def empty_database():
     """A fresh database with no schema at all."""
-    name = "e_" + uuid.uuid4().hex[:12]
-    conn = _admin()
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
+    name = create_database()
     yield name
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    conn.close()
+    drop_database(name)
 
 
 def pg(dbname):

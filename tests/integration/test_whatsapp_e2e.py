@@ -27,7 +27,6 @@ secrets and answers GET /health; the worker reads WORKER_QUEUES and the
 variables of jobs_whatsapp_config_vars and registers in <prefix>:workers.
 """
 import concurrent.futures
-import json
 import socket
 import threading
 import time
@@ -38,8 +37,8 @@ import urllib.request
 import pytest
 
 from conftest import PG_PORT, base_env, binary, free_port, pg, run, wait_until
-from whatsapp_support import (AUTH_TOKEN, DEFAULT_CATALOG, WHATSAPP_FROM, FakeTwilio, fake_module,
-                              inbound_payload, seed_catalog, worker_env)
+from whatsapp_support import (AUTH_TOKEN, DEFAULT_CATALOG, WHATSAPP_FROM, FakeTwilio, Queues, fake_module,
+                              inbound_payload, seed_catalog, start_worker, worker_env)
 
 try:
     binary("sentia-api")
@@ -129,7 +128,7 @@ class TcpProxy:
 class System:
     """API + worker(s) + fake Twilio for one test."""
 
-    def __init__(self, prefix, database, services, redis, fake, database_url=None):
+    def __init__(self, prefix, database, services, redis, fake, database_url=None, **api_env):
         self.prefix, self.database, self.services, self.redis, self.fake = \
             prefix, database, services, redis, fake
         self.api_port = free_port()
@@ -138,9 +137,10 @@ class System:
         self.api = services("sentia-api", env=base_env(
             prefix=prefix, PORT=self.api_port, PUBLIC_BASE_URL=self.public,
             TWILIO_AUTH_TOKEN=AUTH_TOKEN, SHOPIFY_WEBHOOK_SECRET="test-shopify",
-            XERO_WEBHOOK_KEY="test-xero"))
+            XERO_WEBHOOK_KEY="test-xero", **api_env))
         wait_until(self._api_up, timeout=20, what="sentia-api /health")
         self.workers = []
+        self.queues = Queues(redis, prefix)
 
     def _api_up(self):
         try:
@@ -149,15 +149,12 @@ class System:
         except (urllib.error.URLError, OSError):
             return False
 
-    def start_worker(self):
+    def start_worker(self, **extra):
         env = worker_env(self.prefix, self.database, self.fake, public_base_url=self.public,
-                         WORKER_QUEUES=WORKER_QUEUES)
+                         WORKER_QUEUES=WORKER_QUEUES, **extra)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
-        before = set(self.redis.zrange(f"{self.prefix}:workers", 0, -1))
-        w = self.services("sentia-worker", env=env)
-        wait_until(lambda: set(self.redis.zrange(f"{self.prefix}:workers", 0, -1)) - before,
-                   timeout=20, what="the worker to register")
+        w = start_worker(self.services, env)
         self.workers.append(w)
         return w
 
@@ -197,13 +194,7 @@ class System:
         return self.sql(query, *args)[0][0]
 
     def dead(self, queue):
-        return self.redis.llen(f"{self.prefix}:{{{queue}}}:dead")
-
-    def peek_dead(self, queue):
-        cp = run("sentia-queue", "--json", "peek", queue, "--state", "dead", "-n", "100",
-                 env=base_env(prefix=self.prefix))
-        assert cp.returncode == 0, cp.stderr
-        return json.loads(cp.stdout)["jobs"]
+        return self.redis.llen(self.queues.key(queue, "dead"))
 
     def stop(self):
         for w in self.workers:
@@ -274,17 +265,47 @@ def test_signed_order_to_delivered_notification(system, fake):
     system.stop()
 
 
-BAD = [
-    ("ORDER 2 SKU-404", "- SKU-404: no such product"),
-    ("ORDER 0 SKU-1", "- SKU-1: quantity 0 is not allowed"),
-    ("ORDER 99999999999 SKU-1", "- SKU-1: quantity 99999999999 is not allowed"),
-    ("ORDER -2 SKU-1", "- SKU-1: quantity -2 is not allowed"),
-    ("", "Your message was empty."),
-    ("x" * 5000, "Sorry, I did not understand that."),
-    ("ORDER " + ", ".join(f"1 SKU-{i}" for i in range(600)), "- too many items: at most 50 per order"),
-    ("\U0001F600\U0001F355 hola, ¿qué tal? 你好", "Sorry, I did not understand that."),
-    ("ORDER 1 SKU-1'; DROP TABLE orders;--", "- \"1 SKU-1'\": not an item"),
-    ("ORDER 1 SKU-1 UNION SELECT * FROM customers", "not an item"),
+NOTHING = "Nothing was ordered."
+def test_receipt_and_start_are_logged_in_microseconds(prefix, database, services, redis, fake):
+    """The debug lines bench/e2e.sh joins: the API's receipt and the worker's
+    start of the same job, by request id, on the same clock."""
+    seed_catalog(database, DEFAULT_CATALOG)
+    system = System(prefix, database, services, redis, fake, LOG_LEVEL="debug")
+    worker = system.start_worker(LOG_LEVEL="debug")
+    sid = system.post_inbound("ORDER 1 SKU-1")
+    wait_until(lambda: system.scalar("SELECT count(*) FROM notifications WHERE status = 'delivered'") == 1,
+               timeout=30, what="the reply delivered (its status callbacks are webhooks too)")
+    (received,) = [r for r in system.api.logs() if r.get("msg") == "webhook enqueued"
+                   and r.get("type") == "whatsapp.inbound"]  # status callbacks come too
+    assert received["request_id"]
+    (started,) = [r for r in worker.logs() if r.get("msg") == "job started"
+                  and r.get("job_id") == received["job_id"]]
+    assert started["request_id"] == received["request_id"]
+    assert 0 <= started["started_us"] - received["received_us"] < 5_000_000
+    reply = [r for r in worker.logs() if r.get("msg") == "job started" and r.get("type") == "notify.whatsapp"]
+    assert [r["request_id"] for r in reply] == [received["request_id"]]  # the reply job carries it on
+    assert system.scalar("SELECT external_id FROM orders") == sid
+    system.stop()
+
+
+BAD = [  # (body, texts the reply must contain); every valid item next to a bad one stays unordered
+    ("ORDER 2 SKU-404", ["- SKU-404: no such product", NOTHING]),
+    ("ORDER 2 SKU-1, 1 SKU-404", ["- SKU-404: no such product", NOTHING]),
+    ("ORDER 0 SKU-1", ["- SKU-1: quantity 0 is not allowed", NOTHING]),
+    ("ORDER 99999999999 SKU-1", ["- SKU-1: quantity 99999999999 is not allowed", NOTHING]),
+    ("ORDER 10001 SKU-1, 1 SKU-2", ["- SKU-1: quantity 10001 is not allowed", NOTHING]),
+    ("ORDER -2 SKU-1", ["- SKU-1: quantity -2 is not allowed", NOTHING]),
+    ("", ["Your message was empty."]),
+    ("x" * 5000, ["Sorry, I did not understand that."]),
+    ("ORDER 1 " + "Z" * 4992, ["not an item", NOTHING]),
+    ("ORDER " + ", ".join(f"1 SKU-{i}" for i in range(600)), ["- too many items: at most 50 per order"]),
+    ("\U0001F600\U0001F355 hola, ¿qué tal? 你好", ["Sorry, I did not understand that."]),
+    ("Заказ 2 SKU-1", ["Sorry, I did not understand that."]),
+    ("ORDER 1 SKU-1, 2 商品-1", ["- \"2 商品-1\": not an item", NOTHING]),
+    ("ORDER 1 SKU-1 \U0001F600, 1 SKU-3 \U0001F355", ["- SKU-3: no longer sold", NOTHING]),
+    ("ORDER 1 SKU-1'; DROP TABLE orders;--", ["- \"1 SKU-1'\": not an item", NOTHING]),
+    ("ORDER 1 SKU-1 UNION SELECT * FROM customers", ["not an item", NOTHING]),
+    ("'; DELETE FROM orders; --", ["Sorry, I did not understand that."]),
 ]
 
 
@@ -293,8 +314,10 @@ def test_bad_input_gets_the_right_reply_and_no_order(system, fake):
     sids = {system.post_inbound(body): expected for body, expected in BAD}
     wait_until(lambda: all_sent(system, len(BAD)), timeout=60, what="every reply sent")
     replies = {m["idempotency_token"][len("reply:"):]: m["body"] for m in fake.messages()}
+    assert len(replies) == len(BAD)
     for sid, expected in sids.items():
-        assert expected in replies[sid], (expected, replies[sid])
+        for text in expected:
+            assert text in replies[sid], (text, replies[sid])
         assert len(replies[sid].encode("utf-16-le")) // 2 <= 1600
     assert system.scalar("SELECT count(*) FROM orders") == 0
     assert system.scalar("SELECT sum(allocated) FROM inventory") == 0
@@ -302,17 +325,30 @@ def test_bad_input_gets_the_right_reply_and_no_order(system, fake):
     system.stop()
 
 
+def held(system, worker):
+    """Jobs in a worker's active lists, per queue."""
+    return {q: system.redis.llen(system.queues.key(q, "active:" + worker.worker_id))
+            for q in ("webhooks", "notify")}
+
+
 def test_kill_9_in_the_middle_of_1000_orders(system, fake):
-    first = system.start_worker()
+    lease = {"WORKER_LEASE_MS": 2000}  # the crashed worker's jobs come back after 2 s
+    first = system.start_worker(**lease)
     bodies = [f"ORDER {1 + i % 3} BULK-1" for i in range(1000)]
     poster = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(system.post_many, bodies)
     wait_until(lambda: system.scalar("SELECT count(*) FROM orders") >= 150, timeout=120,
                what="150 orders before the crash")
+    wait_until(lambda: sum(held(system, first).values()) > 0, interval=0.001, what="jobs in flight")
     first.kill()
-    system.start_worker()
+    lost = held(system, first)  # what the crash left in its active lists
+    assert sum(lost.values()) > 0, "the worker was killed with nothing in flight"
+    second = system.start_worker(**lease)
     sids = poster.result(timeout=300)
     wait_until(lambda: all_sent(system, 1000), timeout=240, interval=0.5, what="1000 replies sent")
     assert_exactly_once(system, sids)
+    assert {q: system.queues.stats(q).get("recovered", 0) for q in lost} == lost
+    assert any(r.get("msg") == "recovered the jobs of a worker whose heartbeat stopped"
+               for r in second.logs())
     expected = sum(1 + i % 3 for i in range(1000))
     assert system.scalar("SELECT allocated FROM inventory WHERE sku = 'BULK-1'") == expected
     assert system.dead("webhooks") == 0 and system.dead("notify") == 0
@@ -335,6 +371,12 @@ def test_postgres_unreachable_for_10s_under_load(prefix, database, services, red
     wait_until(lambda: all_sent(system, 300), timeout=240, interval=0.5, what="300 replies sent")
     assert_exactly_once(system, sids)
     assert system.dead("webhooks") == 0 and system.dead("notify") == 0
+    # the outage did reach running jobs, and none of them spent an attempt on it
+    msgs = [r.get("msg") for r in system.workers[0].logs()]
+    assert "postgres down" in msgs and "postgres up" in msgs
+    assert system.queues.stats("webhooks")["deferred"] > 0
+    assert system.queues.stats("webhooks").get("retried", 0) == 0
+    assert system.queues.stats("notify").get("retried", 0) == 0
     assert system.scalar("SELECT allocated FROM inventory WHERE sku = 'BULK-1'") == 300
     system.stop()
 
@@ -355,11 +397,11 @@ def test_refused_number_is_dead_with_twilios_reason(system, fake):
     system.start_worker()
     sid = system.post_inbound("ORDER 1 SKU-1", from_=BAD_NUMBER)
     wait_until(lambda: system.dead("notify") == 1, timeout=30, what="the notify job dead")
-    (job,) = system.peek_dead("notify")
+    (job,) = system.queues.peek_dead("notify")
     env = job["envelope"]
     assert env["type"] == "notify.whatsapp" and env["dedup_key"] == "reply:" + sid
     assert env["last_error"] == f"twilio 21211: The 'To' number {BAD_NUMBER} is not a valid phone number."
-    assert system.peek_dead("webhooks") == []  # the inbound job did its work: the order exists
+    assert system.queues.peek_dead("webhooks") == []  # the inbound job did its work: the order exists
     assert system.scalar("SELECT count(*) FROM orders") == 1
     assert system.sql("SELECT status, error_code FROM notifications") == [("failed", 21211)]
     cp = run("sentia-queue", "peek", "notify", "--state", "dead", env=base_env(prefix=system.prefix))
@@ -383,5 +425,8 @@ def test_sigterm_under_load(system, fake):
     handled = [r for w in system.workers for r in w.logs() if r.get("msg") == "whatsapp message handled"]
     assert not [r for r in handled if r.get("replay")], "a finished inbound job ran again"
     assert not [r for r in fake.requests() if r["replayed"]], "a finished notify job sent again"
+    # every job ran exactly once: none finished twice, none was abandoned and run again
+    assert system.queues.count("webhooks", "whatsapp.inbound") == 500
+    assert system.queues.count("notify", "notify.whatsapp") == 500
     assert system.dead("webhooks") == 0 and system.dead("notify") == 0
     system.stop()

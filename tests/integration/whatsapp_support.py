@@ -5,8 +5,10 @@
 - CallbackSink: an HTTP endpoint standing where sentia-api's status route
   would be; it checks X-Twilio-Signature over its own URL exactly as the API
   does and keeps every callback.
-- Harness: tests/worker/job_harness.c — runs job envelopes through the real
-  handlers against the test Postgres, Redis and the fake.
+- start_worker: a real sentia-worker, returned once it is connected.
+- Queues: the Redis side of one QUEUE_PREFIX as the worker leaves it
+  (docs/ARCHITECTURE.md): enqueue as a producer does, redeliver as a reap
+  does, read ready/delayed/dead, counters and per-type jobstats, pause.
 - seed_catalog, inbound_payload, envelope: test data in Twilio's and the
   queue's exact shapes.
 """
@@ -23,7 +25,7 @@ import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import ROOT, base_env, binary, free_port, pg
+from conftest import ROOT, base_env, free_port, pg, run, wait_until
 
 FAKE_PATH = os.path.join(ROOT, "tests", "fakes", "twilio.py")
 PYTHON = "/usr/bin/python3"
@@ -31,6 +33,8 @@ ACCOUNT_SID = "AC" + "5e" * 16
 AUTH_TOKEN = "test-twilio-auth-token"
 WHATSAPP_FROM = "whatsapp:+14155238886"
 CUSTOMER = "whatsapp:+447700900001"
+ENQUEUE_LUA = os.path.join(ROOT, "queue", "lua", "enqueue.lua")
+DEDUP_TTL_S = 24 * 3600  # as sentia-api's enqueue
 
 
 def fake_module():
@@ -146,12 +150,13 @@ class CallbackSink:
         self.server.server_close()
 
 
-def envelope(queue, type_, payload, dedup_key=None, attempt=0, job_id=None):
-    """A job envelope as queue/job.c encodes it."""
+def envelope(queue, type_, payload, dedup_key=None, attempt=0, job_id=None, **optional):
+    """A job envelope as queue/job.c encodes it; `optional`: backoff_ms, timeout_ms, …"""
     env = {"id": job_id or uuid.uuid4().hex, "type": type_, "queue": queue, "attempt": attempt,
            "max_attempts": 20, "created_ms": int(time.time() * 1000), "payload": payload}
     if dedup_key:
         env["dedup_key"] = dedup_key
+    env.update(optional)
     return json.dumps(env, separators=(",", ":"))
 
 
@@ -192,30 +197,97 @@ DEFAULT_CATALOG = [
 ]
 
 
-def worker_env(prefix, dbname, twilio, public_base_url=None, **extra):
-    """The environment of a process running the WhatsApp handlers."""
-    env = base_env(prefix=prefix, dbname=dbname, TWILIO_API_BASE=twilio.base_url,
-                   TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                   TWILIO_WHATSAPP_FROM=WHATSAPP_FROM, **extra)
+def worker_env(prefix, dbname, twilio=None, public_base_url=None, **extra):
+    """The environment of a sentia-worker running the WhatsApp handlers."""
+    if twilio is not None:
+        extra["TWILIO_API_BASE"] = twilio.base_url
+    env = base_env(prefix=prefix, dbname=dbname, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+                   TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM=WHATSAPP_FROM, **extra)
     if public_base_url:
         env["PUBLIC_BASE_URL"] = public_base_url
     return env
 
 
-class Harness:
-    """Runs envelopes through tests/worker/job_harness.c; one process per call."""
+def start_worker(services, env, timeout=20):
+    """Starts sentia-worker (services: conftest's factory) and returns its
+    Service, with .worker_id, once its Redis connection is up, so it has
+    registered (heartbeat) and reserves from here on."""
+    w = services("sentia-worker", env=env)
+    w.worker_id = w.wait_log(lambda r: r.get("msg") == "worker started", timeout)["worker_id"]
+    w.wait_log(lambda r: r.get("msg") == "redis connected" and r.get("redis") == "worker", timeout)
+    return w
 
-    def __init__(self, env):
-        self.env = env
 
-    def run(self, *envelopes, timeout=60):
-        cp = subprocess.run([binary("job-harness")], input="".join(e + "\n" for e in envelopes),
-                            env=self.env, capture_output=True, text=True, timeout=timeout)
-        assert cp.returncode == 0, f"job-harness exited {cp.returncode}: {cp.stderr[-4000:]}"
-        assert "Sanitizer" not in cp.stderr and "runtime error" not in cp.stderr, cp.stderr[-4000:]
-        self.last_log = cp.stderr
-        return [json.loads(line) for line in cp.stdout.splitlines() if line.strip()]
+class Queues:
+    """The queues of one QUEUE_PREFIX, through the keys the worker uses."""
 
-    def run_one(self, env_text, **kw):
-        (result,) = self.run(env_text, **kw)
-        return result
+    def __init__(self, redis, prefix):
+        self.redis, self.prefix = redis, prefix
+        with open(ENQUEUE_LUA) as f:
+            self._enqueue = redis.register_script(f.read())
+
+    def key(self, queue, name):
+        return f"{self.prefix}:{{{queue}}}:{name}"
+
+    def enqueue(self, text):
+        """Enqueues an envelope as sentia-api does (queue/lua/enqueue.lua, with
+        its idempotency key); True when new, False for a duplicate."""
+        job = json.loads(text)
+        q = job["queue"]
+        keys = [self.key(q, "ready"), self.key(q, "delayed"), self.key(q, "stats")]
+        if job.get("dedup_key"):
+            keys.append(self.key(q, "dedup:" + job["dedup_key"]))
+        self.redis.sadd(f"{self.prefix}:queues", q)
+        return self._enqueue(keys=keys, args=[text, 0, DEDUP_TTL_S, job["id"]])[0] == 1
+
+    def redeliver(self, text):
+        """The same bytes in ready again, as a reap of a crashed worker or a
+        lost ack delivers them: no idempotency key stops it."""
+        self.redis.lpush(self.key(json.loads(text)["queue"], "ready"), text)
+
+    def jobs(self, queue, state):
+        """Envelopes (dicts) in ready, delayed or dead."""
+        k = self.key(queue, state)
+        raw = self.redis.zrange(k, 0, -1) if state == "delayed" else self.redis.lrange(k, 0, -1)
+        return [json.loads(x) for x in raw]
+
+    def stats(self, queue):
+        return {k: int(v) for k, v in self.redis.hgetall(self.key(queue, "stats")).items()}
+
+    def count(self, queue, type_, what="completed"):
+        """A per-type counter of jobstats: completed, failed or dead."""
+        return int(self.redis.hget(self.key(queue, "jobstats"), f"{type_}|{what}") or 0)
+
+    def wait_count(self, queue, type_, n, what="completed", timeout=20):
+        wait_until(lambda: self.count(queue, type_, what) >= n, timeout=timeout, interval=0.02,
+                   what=f"{n} {type_} {what} in {queue}")
+        assert self.count(queue, type_, what) == n
+
+    def wait_job(self, queue, state, job_id, timeout=20):
+        """The envelope of job_id once it is in `state` (delayed or dead)."""
+        return wait_until(lambda: next((j for j in self.jobs(queue, state) if j["id"] == job_id), None),
+                          timeout=timeout, interval=0.01, what=f"job {job_id} {state} in {queue}")
+
+    def due_now(self, queue, job_id):
+        """Time passes: a delayed job becomes due now; the worker promotes and runs it."""
+        raw = next(x for x in self.redis.zrange(self.key(queue, "delayed"), 0, -1)
+                   if json.loads(x)["id"] == job_id)
+        assert self.redis.zadd(self.key(queue, "delayed"), {raw: 0}, xx=True, ch=True) == 1
+
+    def follow_up(self, queue, dedup_key, timeout=20):
+        """The job a handler enqueued with this idempotency key, waiting in ready."""
+        job_id = wait_until(lambda: self.redis.get(self.key(queue, "dedup:" + dedup_key)),
+                            timeout=timeout, interval=0.01, what=f"a {queue} job {dedup_key}")
+        return next(j for j in self.jobs(queue, "ready") if j["id"] == job_id)
+
+    def pause(self, queue, on=True):
+        """sentia-queue pause / resume QUEUE."""
+        cp = run("sentia-queue", "pause" if on else "resume", queue, env=base_env(prefix=self.prefix))
+        assert cp.returncode == 0, cp.stderr
+
+    def peek_dead(self, queue):
+        """`sentia-queue --json peek QUEUE --state dead`: what an operator sees."""
+        cp = run("sentia-queue", "--json", "peek", queue, "--state", "dead", "-n", "100",
+                 env=base_env(prefix=self.prefix))
+        assert cp.returncode == 0, cp.stderr
+        return json.loads(cp.stdout)["jobs"]
