@@ -144,29 +144,3 @@ bench_require() {
     [ -x "$BENCH_BUILD/$f" ] || { echo "bench: $BENCH_BUILD/$f missing: run ./dev bench $(basename "$0" .sh)" >&2; exit 1; }
   done
 }
-
-# bench_postgres: a throw-away PostgreSQL cluster on a free port, modelled on
-# ./dev's start_postgres (runs as `postgres` when we are root; fsync off: a
-# bench measures Sentia, not the disk); creates role and database sentia,
-# sets BENCH_PG_PORT and BENCH_DATABASE_URL. Stopped by bench_cleanup.
-bench_postgres() {
-  local bin dir pw
-  bin="/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -V | tail -1)/bin"
-  dir=$(mktemp -d /tmp/sentia-bench-pg.XXXXXX)
-  BENCH_DIRS+=("$dir")
-  BENCH_PG_PORT=$(bench_free_port)
-  pw="$dir/pw"; echo postgres >"$pw"; chmod 644 "$pw"
-  local run=()
-  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; run=(runuser -u postgres --); fi
-  "${run[@]}" "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$pw" --auth-local=trust \
-    --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
-  "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$BENCH_PG_PORT -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null
-  BENCH_PG_STOP="${run[*]} $bin/pg_ctl -D $dir/data -m fast -w stop"
-  PGPASSWORD=postgres "$bin/psql" -h 127.0.0.1 -p "$BENCH_PG_PORT" -U postgres -d postgres -qtA \
-    -c "CREATE ROLE sentia LOGIN CREATEDB PASSWORD 'sentia'" -c "CREATE DATABASE sentia OWNER sentia" >/dev/null
-  BENCH_DATABASE_URL="postgresql://sentia:sentia@127.0.0.1:$BENCH_PG_PORT/sentia"
-  # stop the cluster before bench_cleanup removes its directory
-  trap '[ -n "${BENCH_PG_STOP:-}" ] && $BENCH_PG_STOP >/dev/null 2>&1; bench_cleanup' EXIT
-}
