@@ -275,9 +275,10 @@ def empty_database():
     drop_database(name)
 
 
-def pg(dbname):
-    """An autocommit psycopg2 connection to a test database."""
-    conn = psycopg2.connect(f"host=127.0.0.1 port={PG_PORT} user=sentia password=sentia dbname={dbname}")
+def pg(dbname, port=PG_PORT):
+    """An autocommit psycopg2 connection to a test database (of the suite's
+    cluster unless `port` names another)."""
+    conn = psycopg2.connect(f"host=127.0.0.1 port={port} user=sentia password=sentia dbname={dbname}")
     conn.autocommit = True
     return conn
 

@@ -13,8 +13,9 @@ Twilio and, through its status callbacks, a delivered notification; a
 redelivered webhook changes nothing; bad input gets the right reply and no
 partial order; kill -9 of the worker in the middle of 1 000 orders, then a
 new worker: every message has exactly one order and exactly one reply;
-Postgres unreachable for 10 s under load: every job completes, none dead,
-none lost; 429 then 201: sent once; a refused number: the notify job is dead
+Postgres stopped for 10 s under load (the server shut down and started
+again) and, separately, unreachable for 10 s (a proxy cutting every
+connection): every job completes, none dead, none lost; 429 then 201: sent once; a refused number: the notify job is dead
 in queue `notify` with Twilio's code and message (sentia-queue peek notify
 --state dead) while its inbound job in `webhooks` completed; SIGTERM under
 load: exit 0 within the shutdown timeout, nothing lost, nothing that had
@@ -37,6 +38,7 @@ import urllib.request
 import pytest
 
 from conftest import PG_PORT, base_env, binary, free_port, pg, run, wait_until
+from pgcluster import PrivatePostgres
 from whatsapp_support import (AUTH_TOKEN, DEFAULT_CATALOG, WHATSAPP_FROM, FakeTwilio, Queues, fake_module,
                               inbound_payload, seed_catalog, start_worker, worker_env)
 
@@ -128,9 +130,11 @@ class TcpProxy:
 class System:
     """API + worker(s) + fake Twilio for one test."""
 
-    def __init__(self, prefix, database, services, redis, fake, database_url=None, **api_env):
+    def __init__(self, prefix, database, services, redis, fake, database_url=None, pg_port=PG_PORT,
+                 **api_env):
         self.prefix, self.database, self.services, self.redis, self.fake = \
             prefix, database, services, redis, fake
+        self.pg_port = pg_port  # where sql() looks: the workers' server
         self.api_port = free_port()
         self.public = f"http://127.0.0.1:{self.api_port}"
         self.database_url = database_url
@@ -182,7 +186,7 @@ class System:
             return list(ex.map(one, range(len(bodies))))
 
     def sql(self, query, *args):
-        conn = pg(self.database)
+        conn = pg(self.database, self.pg_port)
         try:
             with conn.cursor() as cur:
                 cur.execute(query, args)
@@ -375,6 +379,43 @@ def test_postgres_unreachable_for_10s_under_load(prefix, database, services, red
     msgs = [r.get("msg") for r in system.workers[0].logs()]
     assert "postgres down" in msgs and "postgres up" in msgs
     assert system.queues.stats("webhooks")["deferred"] > 0
+    assert system.queues.stats("webhooks").get("retried", 0) == 0
+    assert system.queues.stats("notify").get("retried", 0) == 0
+    assert system.scalar("SELECT allocated FROM inventory WHERE sku = 'BULK-1'") == 300
+    system.stop()
+
+
+@pytest.fixture
+def private_postgres():
+    cluster = PrivatePostgres()
+    yield cluster
+    cluster.destroy()
+
+
+def test_postgres_stopped_for_10s_under_load(prefix, services, redis, fake, private_postgres):
+    """The server itself shut down (pg_ctl stop -m fast: running
+    transactions terminated with 57P01, then connections refused) and
+    started again 10 s later, while orders keep coming."""
+    cluster = private_postgres
+    seed_catalog("sentia", DEFAULT_CATALOG + [("BULK-1", "Bulk item", "1.00", "GBP", True, 1_000_000)],
+                 port=cluster.port)
+    system = System(prefix, "sentia", services, redis, fake, database_url=cluster.url,
+                    pg_port=cluster.port)
+    system.start_worker()
+    bodies = ["ORDER 1 BULK-1"] * 300
+    poster = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(system.post_many, bodies)
+    wait_until(lambda: system.scalar("SELECT count(*) FROM orders") >= 50, timeout=60, what="50 orders")
+    cluster.stop()
+    time.sleep(10)
+    cluster.start()
+    sids = poster.result(timeout=120)
+    wait_until(lambda: all_sent(system, 300), timeout=240, interval=0.5, what="300 replies sent")
+    assert_exactly_once(system, sids)
+    assert system.dead("webhooks") == 0 and system.dead("notify") == 0
+    msgs = [r.get("msg") for r in system.workers[0].logs()]
+    assert "postgres down" in msgs and "postgres up" in msgs
+    assert system.queues.stats("webhooks")["deferred"] > 0
+    # a terminated session is the server's fault, not the job's: no attempt spent
     assert system.queues.stats("webhooks").get("retried", 0) == 0
     assert system.queues.stats("notify").get("retried", 0) == 0
     assert system.scalar("SELECT allocated FROM inventory WHERE sku = 'BULK-1'") == 300

@@ -25,7 +25,7 @@ import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import ROOT, base_env, free_port, pg, run, wait_until
+from conftest import PG_PORT, ROOT, base_env, free_port, pg, run, wait_until
 
 FAKE_PATH = os.path.join(ROOT, "tests", "fakes", "twilio.py")
 PYTHON = "/usr/bin/python3"
@@ -176,9 +176,9 @@ def inbound_payload(body, sid=None, from_=CUSTOMER, profile="Jane Doe", **extra)
     return p
 
 
-def seed_catalog(dbname, products, location="main"):
+def seed_catalog(dbname, products, location="main", port=PG_PORT):
     """products: (sku, name, unit_price, currency, active, on_hand) tuples."""
-    conn = pg(dbname)
+    conn = pg(dbname, port)
     with conn.cursor() as cur:
         for sku, name, price, currency, active, on_hand in products:
             cur.execute("INSERT INTO products (sku, name, unit_price, currency, active) "
