@@ -9,6 +9,8 @@
 #      (bench/ingest_twilio.lua signs per request through LuaJIT's FFI and
 #      libcrypto), 64 connections for 10 s;
 # and prints req/s, p50, p99, non-2xx, jobs stored (LLEN of the ready list),
+# CPU time per request of the API and of Redis (steadier than req/s on a
+# shared machine),
 # the API's resident memory (peak), and ingest as a share of LPUSH.
 # Knobs: DURATION (s, 10), CONNS (64), WRK_THREADS (2), API_THREADS (cores),
 # LOG_LEVEL (info: the access log is on, as in production), API_BIN.
@@ -29,6 +31,10 @@ done
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 field() { sed -nE "s/.*[ ]$1=([^ ]+).*/\1/p" <<<"$2"; }
+# CPU time (user + system) a process has used, in microseconds.
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1e6 / hz }' "/proc/$1/stat"; }
+# cpu_per_req BEFORE AFTER REQUESTS: microseconds of CPU per request.
+cpu_per_req() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) / n }'; }
 
 WORK=$(mktemp -d /tmp/sentia-ingest.XXXXXX)
 RP=$(free_port)
@@ -64,16 +70,20 @@ echo "$LPUSH"
 LPUSH_RPS=$(sed -nE 's/^LPUSH: ([0-9.]+) requests per second.*/\1/p' <<<"$LPUSH")
 redis-cli -p "$RP" del mylist >/dev/null
 
+REDIS_PID=$(cat "$WORK/redis.pid")
 echo "== wrk GET /health, $CONNS connections, ${DURATION}s"
+API_CPU0=$(cpu_us "$API_PID")
 HEALTH=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/health.lua \
   "http://127.0.0.1:$AP/health" | grep '^RESULT')
 echo "$HEALTH"
+API_CPU1=$(cpu_us "$API_PID"); REDIS_CPU1=$(cpu_us "$REDIS_PID")
 
 echo "== wrk POST /api/v1/whatsapp/webhook (signed, unique MessageSid), $CONNS connections, ${DURATION}s"
 INGEST=$(SIGN_URL="http://127.0.0.1:$AP/api/v1/whatsapp/webhook" TWILIO_TOKEN="$TOKEN" RUN_TAG="$$" \
   wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/ingest_twilio.lua \
   "http://127.0.0.1:$AP/api/v1/whatsapp/webhook" | grep '^RESULT')
 echo "$INGEST"
+API_CPU2=$(cpu_us "$API_PID"); REDIS_CPU2=$(cpu_us "$REDIS_PID")
 JOBS=$(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready")
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$API_PID/status")
 
@@ -89,5 +99,9 @@ printf '%-34s %s req/s, p50 %s ms, p99 %s ms\n' "webhook ingest" "$RPS" \
   "$(field p50_ms "$INGEST")" "$(field p99_ms "$INGEST")"
 printf '%-34s %s of %s (non-2xx %s, socket errors %s)\n' "jobs stored / requests" "$JOBS" "$REQS" \
   "$NON2XX" "$(field socket_errors "$INGEST")"
+printf '%-34s %s µs /health, %s µs ingest; Redis %s µs ingest\n' "CPU per request: API" \
+  "$(cpu_per_req "$API_CPU0" "$API_CPU1" "$(field requests "$HEALTH")")" \
+  "$(cpu_per_req "$API_CPU1" "$API_CPU2" "$REQS")" \
+  "$(cpu_per_req "$REDIS_CPU1" "$REDIS_CPU2" "$REQS")"
 printf '%-34s %s\n' "ingest / LPUSH" "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
 printf '%-34s %s MiB\n' "sentia-api peak RSS" "$(awk -v k="$RSS_KB" 'BEGIN { printf "%.1f", k / 1024 }')"
