@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/git_commit.h"
+#include "lib/git_commit.h"
 #include "api/metrics.h"
 #include "api/pending.h"
 #include "api/request.h"
@@ -250,7 +250,7 @@ static void health_status_doc(h2o_req_t *req, struct api_thread *t)
         c->shopify_secret ? "configured" : "not_configured", "xero",
         c->xero_key ? "configured" : "not_configured");
     json_t *doc = json_pack("{sssssssssfsIsb}", "service", "sentia-api", "version",
-                            SENTIA_VERSION, "commit", API_GIT_COMMIT, "environment",
+                            SENTIA_VERSION, "commit", SENTIA_GIT_COMMIT, "environment",
                             c->env_name, "uptime_s", api_server_uptime_s(t->server),
                             "started_ms", (json_int_t)t->server->started_wall_ms,
                             "maintenance", c->maintenance);

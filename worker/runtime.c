@@ -25,6 +25,7 @@
 
 #include "lib/clock.h"
 #include "lib/crypto.h"
+#include "lib/git_commit.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "queue/queue.h"

@@ -46,6 +46,14 @@ def binary(name):
     raise FileNotFoundError(f"{name} not built in {BUILD}")
 
 
+def git_head():
+    """The commit the binaries were built from (what they report), or None
+    outside a git checkout."""
+    cp = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"],
+                        capture_output=True, text=True)
+    return cp.stdout.strip() if cp.returncode == 0 else None
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from apiutil import INBOUND, inbound_params, ready_jobs, start_api
-from conftest import base_env, free_port, run
+from conftest import base_env, free_port, git_head, run
 
 
 @pytest.fixture
@@ -196,6 +196,7 @@ def test_api_status(api):
     assert status == 200
     assert doc["service"] == "sentia-api" and doc["environment"] == "test"
     assert doc["version"] and doc["commit"] and doc["uptime_s"] >= 0
+    assert doc["commit"] == (git_head() or "unknown")  # this build's, never a stale one
     assert doc["components"]["redis"]["status"] == "up"
     assert doc["components"]["webhooks"] == {"twilio": "configured", "shopify": "configured",
                                              "xero": "configured"}

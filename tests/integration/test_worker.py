@@ -26,8 +26,8 @@ import uuid
 
 import pytest
 
-from conftest import (PG_PORT, REDIS_URL, TEST_DIR, base_env, database_url, free_port, run,
-                      wait_until)
+from conftest import (PG_PORT, REDIS_URL, TEST_DIR, base_env, database_url, free_port, git_head,
+                      run, wait_until)
 
 
 # ---- helpers -----------------------------------------------------------------
@@ -112,6 +112,7 @@ def test_drains_each_builtin_type(prefix, redis, database, services):
     assert sum(int(js.get(f"sys.sleep|le:{b}", 0)) for b in ("0.1", "0.25", "0.5")) == 10
     wait_until(lambda: registry(redis, prefix, w.worker_id).get("postgres") == "up",
                what="registry postgres=up")
+    assert registry(redis, prefix, w.worker_id)["version"].endswith(" " + (git_head() or "unknown"))
     w.stop()
     assert redis.zscore(f"{prefix}:workers", w.worker_id) is None
     assert registry(redis, prefix, w.worker_id) == {}
