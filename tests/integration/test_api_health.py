@@ -5,11 +5,16 @@ stopped), and /metrics parsed by a small exposition parser and checked
 against what the test did.
 """
 import json
+import re
 import time
 
 import pytest
 
 from apiutil import (INBOUND, PrivateRedis, inbound_params, metric, parse_metrics, start_api)
+
+# A latency as sent: milliseconds with at most 3 decimals (it is measured in
+# µs), never the 17 digits of a double printed in full.
+LATENCY_MS = re.compile(rb'"latency_ms":[0-9]+(\.[0-9]{1,3})?[,}]')
 
 
 @pytest.fixture
@@ -36,12 +41,14 @@ def test_liveness_and_readiness(api):
     for path in ("/health/ready", "/ready"):
         status, doc = api.json(path)
         assert status == 200 and doc["status"] == "ready" and doc["redis"] == "up"
+        assert LATENCY_MS.search(api.get(path)[2]), "latency_ms: µs resolution, no float noise"
 
 
 def test_detailed_healthy_then_degraded(api, redis, prefix):
     status, doc = api.json("/health/detailed")
     assert status == 200 and doc["status"] == "healthy", doc
     assert doc["components"]["redis"]["status"] == "up"
+    assert LATENCY_MS.search(api.get("/health/detailed")[2])
     assert doc["components"]["queues"]["webhooks"]["ready"] == 0
     assert doc["components"]["postgres"]["status"] == "unknown"
     # A ready job and no live worker for its queue → degraded.
