@@ -29,7 +29,6 @@ access token stops working).
 """
 import argparse
 import base64
-import json
 import random
 import sys
 import threading

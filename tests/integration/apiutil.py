@@ -6,15 +6,11 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
 import re
-import shutil
 import socket
-import subprocess
-import time
 import urllib.parse
 
-from conftest import TEST_DIR, base_env, free_port, wait_until
+from conftest import base_env, free_port, wait_until
 
 TWILIO_TOKEN = "test_auth_token"
 SHOPIFY_SECRET = "test_secret_key"
@@ -177,37 +173,3 @@ def metric(ms, name, **labels):
     return ms.get((name, frozenset(labels.items())), 0.0)
 
 
-class PrivateRedis:
-    """A redis-server of the test's own on a free port (never the shared one)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.dir = os.path.join(TEST_DIR, f"redis-{self.port}")
-        os.makedirs(self.dir, exist_ok=True)
-        self.proc = None
-        self.start()
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--enable-debug-command", "local", "--dir", self.dir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: _connectable(self.port), what="private redis")
-
-    def client(self):
-        import redis as redis_lib
-        return redis_lib.Redis(host="127.0.0.1", port=self.port, decode_responses=True)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        wait_until(lambda: not _connectable(self.port), what="private redis down")
-
-    def close(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)

@@ -9,7 +9,6 @@
 import json
 import os
 import subprocess
-import time
 import urllib.request
 
 from conftest import ROOT, base_env, run, wait_until

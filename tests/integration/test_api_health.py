@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from apiutil import (INBOUND, PrivateRedis, inbound_params, metric, parse_metrics, start_api)
+from apiutil import INBOUND, inbound_params, metric, start_api
+from servers import PrivateRedis
 
 # A latency as sent: milliseconds with at most 3 decimals (it is measured in
 # µs), never the 17 digits of a double printed in full.

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from apiutil import INBOUND, inbound_params, ready_jobs, start_api
-from conftest import base_env, free_port, git_head, run
+from conftest import base_env, git_head, run
 
 
 @pytest.fixture

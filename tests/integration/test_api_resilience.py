@@ -7,7 +7,6 @@ harmless), graceful shutdown under load (no 200 missing from Redis), and
 """
 import concurrent.futures
 import json
-import os
 import random
 import signal
 import socket
@@ -16,10 +15,9 @@ import threading
 import time
 import urllib.parse
 
-import pytest
-
-from apiutil import (FORM, INBOUND, TWILIO_TOKEN, PrivateRedis, inbound_params, ready_jobs,
+from apiutil import (FORM, INBOUND, TWILIO_TOKEN, inbound_params, ready_jobs,
                      start_api, twilio_signature)
+from servers import PrivateRedis
 
 
 class Load:
@@ -177,7 +175,6 @@ def fuzz_cases(api, n, seed):
         elif kind == 4:  # broken chunked encoding
             yield b"POST " + p + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + body
         elif kind == 5:  # signed body with invalid UTF-8 (signature right, content not)
-            params = dict(urllib.parse.parse_qsl(signed_body.decode("latin-1")))
             yield (b"POST " + INBOUND.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM.encode() +
                    b"\r\nX-Twilio-Signature: " + b"A" * 28 + b"\r\nContent-Length: %d\r\n\r\n" % len(signed_body) +
                    signed_body)

@@ -6,7 +6,6 @@ closing the client with transfers running.
 """
 import base64
 import json
-import socketserver
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

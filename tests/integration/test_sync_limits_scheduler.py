@@ -13,8 +13,6 @@ import json
 import time
 import types
 
-import pytest
-
 from apiutil import start_api
 from conftest import base_env, run, wait_until
 from sync_support import (SHOPIFY_TOKEN, XERO_CLIENT_ID, XERO_CLIENT_SECRET, XERO_TENANT, Fake,

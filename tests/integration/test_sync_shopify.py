@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import pg, wait_until
+from conftest import pg
 from sync_support import (SHOPIFY_TOKEN, Fake, dead_jobs, enqueue, provider_env, queue_stats,
                           sync_status, sync_worker, wait_finished, wait_status)
 

@@ -22,7 +22,7 @@ import pytest
 
 from apiutil import start_api
 from conftest import pg, wait_until
-from sync_support import (CREDENTIALS_KEY, SHOPIFY_TOKEN, UNLEASHED_ID, UNLEASHED_KEY,
+from sync_support import (SHOPIFY_TOKEN, UNLEASHED_ID, UNLEASHED_KEY,
                           XERO_CLIENT_ID, XERO_CLIENT_SECRET, XERO_TENANT, Fake, dead_jobs,
                           enqueue, provider_env, sync_status, sync_worker, wait_finished,
                           wait_status)

@@ -28,8 +28,6 @@ secrets and answers GET /health; the worker reads WORKER_QUEUES and the
 variables of jobs_whatsapp_config_vars and registers in <prefix>:workers.
 """
 import concurrent.futures
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -38,7 +36,7 @@ import urllib.request
 import pytest
 
 from conftest import PG_PORT, base_env, binary, free_port, pg, run, wait_until
-from pgcluster import PrivatePostgres
+from servers import PrivatePostgres, TcpProxy
 from whatsapp_support import (AUTH_TOKEN, DEFAULT_CATALOG, WHATSAPP_FROM, FakeTwilio, Queues, fake_module,
                               inbound_payload, seed_catalog, start_worker, worker_env)
 
@@ -56,75 +54,6 @@ BAD_NUMBER = "whatsapp:+15005550009"
 
 
 # ---- the system under test ----------------------------------------------------------
-
-
-class TcpProxy:
-    """127.0.0.1:<port> → upstream; pause() closes the listener and every
-    connection (the database is gone), resume() listens on the same port."""
-
-    def __init__(self, upstream_port):
-        self.upstream = ("127.0.0.1", upstream_port)
-        self.port = free_port()
-        self.conns = []
-        self.lock = threading.Lock()
-        self.listener = None
-        self.resume()
-
-    def resume(self):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", self.port))
-        s.listen(256)
-        self.listener = s
-        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
-
-    def pause(self):
-        try:  # wakes the blocked accept() and stops listening at once (Linux)
-            self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.listener.close()
-        with self.lock:
-            conns, self.conns = self.conns, []
-        for c in conns:
-            for sock in c:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                sock.close()
-
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.upstream)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.conns.append((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class System:
@@ -359,18 +288,20 @@ def test_kill_9_in_the_middle_of_1000_orders(system, fake):
     system.stop()
 
 
-def test_postgres_unreachable_for_10s_under_load(prefix, database, services, redis, fake):
-    seed_catalog(database, DEFAULT_CATALOG + [("BULK-1", "Bulk item", "1.00", "GBP", True, 1_000_000)])
-    proxy = TcpProxy(PG_PORT)
-    system = System(prefix, database, services, redis, fake,
-                    database_url=f"postgresql://sentia:sentia@127.0.0.1:{proxy.port}/{database}")
+BULK_CATALOG = DEFAULT_CATALOG + [("BULK-1", "Bulk item", "1.00", "GBP", True, 1_000_000)]
+
+
+def orders_survive_outage(system, take_down, bring_up):
+    """300 orders posted while Postgres goes away for 10 s (take_down() once
+    50 are placed, bring_up() 10 s later): every order and reply exactly
+    once, none dead, and no job spent an attempt on the outage."""
     system.start_worker()
     bodies = ["ORDER 1 BULK-1"] * 300
     poster = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(system.post_many, bodies)
     wait_until(lambda: system.scalar("SELECT count(*) FROM orders") >= 50, timeout=60, what="50 orders")
-    proxy.pause()
+    take_down()
     time.sleep(10)
-    proxy.resume()
+    bring_up()
     sids = poster.result(timeout=120)
     wait_until(lambda: all_sent(system, 300), timeout=240, interval=0.5, what="300 replies sent")
     assert_exactly_once(system, sids)
@@ -385,6 +316,15 @@ def test_postgres_unreachable_for_10s_under_load(prefix, database, services, red
     system.stop()
 
 
+def test_postgres_unreachable_for_10s_under_load(prefix, database, services, redis, fake):
+    """Every connection cut and new ones refused (a partition)."""
+    seed_catalog(database, BULK_CATALOG)
+    proxy = TcpProxy(PG_PORT)
+    system = System(prefix, database, services, redis, fake,
+                    database_url=f"postgresql://sentia:sentia@127.0.0.1:{proxy.port}/{database}")
+    orders_survive_outage(system, proxy.down, proxy.up)
+
+
 @pytest.fixture
 def private_postgres():
     cluster = PrivatePostgres()
@@ -395,31 +335,12 @@ def private_postgres():
 def test_postgres_stopped_for_10s_under_load(prefix, services, redis, fake, private_postgres):
     """The server itself shut down (pg_ctl stop -m fast: running
     transactions terminated with 57P01, then connections refused) and
-    started again 10 s later, while orders keep coming."""
+    started again."""
     cluster = private_postgres
-    seed_catalog("sentia", DEFAULT_CATALOG + [("BULK-1", "Bulk item", "1.00", "GBP", True, 1_000_000)],
-                 port=cluster.port)
+    seed_catalog("sentia", BULK_CATALOG, port=cluster.port)
     system = System(prefix, "sentia", services, redis, fake, database_url=cluster.url,
                     pg_port=cluster.port)
-    system.start_worker()
-    bodies = ["ORDER 1 BULK-1"] * 300
-    poster = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(system.post_many, bodies)
-    wait_until(lambda: system.scalar("SELECT count(*) FROM orders") >= 50, timeout=60, what="50 orders")
-    cluster.stop()
-    time.sleep(10)
-    cluster.start()
-    sids = poster.result(timeout=120)
-    wait_until(lambda: all_sent(system, 300), timeout=240, interval=0.5, what="300 replies sent")
-    assert_exactly_once(system, sids)
-    assert system.dead("webhooks") == 0 and system.dead("notify") == 0
-    msgs = [r.get("msg") for r in system.workers[0].logs()]
-    assert "postgres down" in msgs and "postgres up" in msgs
-    assert system.queues.stats("webhooks")["deferred"] > 0
-    # a terminated session is the server's fault, not the job's: no attempt spent
-    assert system.queues.stats("webhooks").get("retried", 0) == 0
-    assert system.queues.stats("notify").get("retried", 0) == 0
-    assert system.scalar("SELECT allocated FROM inventory WHERE sku = 'BULK-1'") == 300
-    system.stop()
+    orders_survive_outage(system, cluster.stop, cluster.start)
 
 
 def test_429_then_201_is_sent_once(system, fake):

@@ -15,19 +15,15 @@ Jobs are identified through the worker's debug log ("job started" /
 counters.
 """
 import json
-import os
-import shutil
-import signal
 import socket
-import subprocess
-import threading
 import time
 import uuid
 
 import pytest
 
-from conftest import (PG_PORT, REDIS_URL, TEST_DIR, base_env, database_url, free_port, git_head,
+from conftest import (PG_PORT, base_env, git_head,
                       run, wait_until)
+from servers import PrivateRedis, TcpProxy
 
 
 # ---- helpers -----------------------------------------------------------------
@@ -269,78 +265,8 @@ def test_two_workers_never_run_a_job_twice(prefix, redis, services):
 
 # ---- outages -------------------------------------------------------------------
 
-class Proxy:
-    """A TCP proxy the test can take down (refuse + drop connections) and back up."""
-
-    def __init__(self, target_port):
-        self.target = ("127.0.0.1", target_port)
-        self.port = free_port()
-        self.lock = threading.Lock()
-        self.conns = []
-        self.listener = None
-        self.up()
-
-    def up(self):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", self.port))
-        s.listen(64)
-        self.listener = s
-        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
-
-    def down(self):
-        try:  # wakes the thread blocked in accept(); close() alone would not
-            self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.listener.close()
-        with self.lock:
-            for c in self.conns:
-                try:
-                    c.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                c.close()
-            self.conns = []
-
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.conns += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def close(self):
-        self.down()
-
-
 def test_postgres_outage_defers_jobs_and_loses_none(prefix, redis, database, services):
-    proxy = Proxy(PG_PORT)
+    proxy = TcpProxy(PG_PORT)
     try:
         url = f"postgresql://sentia:sentia@127.0.0.1:{proxy.port}/{database}"
         w = start_worker(services, prefix, "webhooks:8", DATABASE_URL=url, PG_POOL_SIZE=2)
@@ -367,35 +293,6 @@ def test_postgres_outage_defers_jobs_and_loses_none(prefix, redis, database, ser
         assert msgs.count("postgres down") == 1 and msgs.count("postgres up") == 2
     finally:
         proxy.close()
-
-
-class PrivateRedis:
-    """A redis-server of the test's own (AOF on, every write synced)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.dir = os.path.join(TEST_DIR, "redis-" + uuid.uuid4().hex[:6])
-        os.makedirs(self.dir)
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.start()
-
-    def start(self):
-        subprocess.run(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                        "--dir", self.dir, "--daemonize", "yes", "--appendonly", "yes",
-                        "--appendfsync", "always", "--save", "", "--maxmemory-policy",
-                        "noeviction", "--logfile", os.path.join(self.dir, "redis.log"),
-                        "--pidfile", os.path.join(self.dir, "redis.pid")], check=True)
-        wait_until(lambda: subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                                          capture_output=True).returncode == 0, what="redis up")
-
-    def stop(self):
-        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown"], capture_output=True)
-        wait_until(lambda: subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                                          capture_output=True).returncode != 0, what="redis down")
-
-    def close(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def test_redis_outage_keeps_results_and_loses_nothing(prefix, services):
