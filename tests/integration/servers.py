@@ -48,7 +48,12 @@ class PrivateRedis:
              "--appendonly", "yes", "--appendfsync", "always", "--save", "",
              "--maxmemory-policy", "noeviction", "--enable-debug-command", "local"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: connectable(self.port), what="private redis")
+        wait_until(self._ready, what="private redis")
+
+    def _ready(self):
+        """PONG: listening and done loading its append-only file."""
+        cp = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True)
+        return cp.stdout.strip() == "PONG"
 
     def client(self):
         import redis as redis_lib
