@@ -126,9 +126,7 @@ void crypto_random_id(char out[CRYPTO_ID_HEX_LEN + 1])
     crypto_hex_encode(raw, sizeof raw, out);
 }
 
-/* ---- AES-256-GCM -------------------------------------------------------- */
-
-static int crypto_hex_value(char c)
+int crypto_hex_value(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -144,13 +142,16 @@ long crypto_hex_decode(const char *in, size_t len, uint8_t *out)
     if (len % 2 != 0)
         return -1;
     for (size_t i = 0; i < len / 2; i++) {
-        int hi = crypto_hex_value(in[2 * i]), lo = crypto_hex_value(in[2 * i + 1]);
+        int hi = crypto_hex_value((unsigned char)in[2 * i]);
+        int lo = crypto_hex_value((unsigned char)in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     return (long)(len / 2);
 }
+
+/* ---- AES-256-GCM -------------------------------------------------------- */
 
 int crypto_aead_key_parse(const char *text, uint8_t key[CRYPTO_AEAD_KEY_LEN])
 {

@@ -36,6 +36,8 @@ size_t crypto_base64_encode(const void *in, size_t len, char *out);
 long crypto_base64_decode(const char *in, size_t len, uint8_t *out);
 /* Lower-case hex of n bytes into out (2n + 1 bytes with the NUL). */
 void crypto_hex_encode(const void *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1 if c is not one. */
+int crypto_hex_value(int c);
 /* Decodes len hex digits (either case) into out (len / 2 bytes). Returns
  * the byte count, or -1 for an odd length or a non-hex digit. */
 long crypto_hex_decode(const char *in, size_t len, uint8_t *out);

@@ -9,18 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/crypto.h"
 #include "lib/mem.h"
-
-static int form_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decodes s[0..len) in place; returns the decoded length, or -1. */
 static long form_decode(char *s, size_t len)
@@ -28,8 +18,8 @@ static long form_decode(char *s, size_t len)
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%') {
-            int hi = i + 2 < len ? form_hex((unsigned char)s[i + 1]) : -1;
-            int lo = hi < 0 ? -1 : form_hex((unsigned char)s[i + 2]);
+            int hi = i + 2 < len ? crypto_hex_value((unsigned char)s[i + 1]) : -1;
+            int lo = hi < 0 ? -1 : crypto_hex_value((unsigned char)s[i + 2]);
             if (lo < 0)
                 return -1;
             s[o++] = (char)(hi * 16 + lo);
