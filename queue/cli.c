@@ -20,6 +20,7 @@ static const char cli_help[] =
     "\n"
     "  stats [QUEUE]                        every queue: ready, delayed, active, dead,\n"
     "                                       paused, oldest age, counters\n"
+    "  depth [QUEUE]                        the same as stats\n"
     "  peek QUEUE [--state ready|delayed|active|dead] [-n N]\n"
     "  show QUEUE JOB_ID                    one job's envelope and state\n"
     "  enqueue QUEUE TYPE [PAYLOAD_JSON] [--delay S] [--key K] [--count N]\n"
@@ -210,6 +211,7 @@ static const struct {
     int (*run)(struct cli *);
 } cli_commands[] = {
     {"stats", "", cli_stats},
+    {"depth", "", cli_stats}, /* what operators of other queues type first */
     {"peek", "state,n", cli_peek},
     {"show", "", cli_show},
     {"workers", "", cli_workers},

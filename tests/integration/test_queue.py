@@ -76,6 +76,11 @@ def test_enqueue_and_duplicate_key(prefix, redis):
     assert env["id"] == job_id and env["dedup_key"] == "SM1"
     assert env["payload"] == {"MessageSid": "SM1"}
     assert 0 < redis.ttl(f"{prefix}:{{webhooks}}:dedup:SM1") <= 86400
+    # `depth` is `stats` under the name operators type first
+    depth = q(prefix, "depth").stdout.splitlines()
+    assert depth[0] == q(prefix, "stats").stdout.splitlines()[0]
+    assert any(line.split()[0] == "webhooks" for line in depth[1:])
+    assert qjson(prefix, "depth", "webhooks")["queues"][0]["ready"] == 1
 
 
 def test_raced_duplicates_enqueue_once(prefix, redis):
