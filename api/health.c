@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/git_commit.h"
 #include "api/metrics.h"
 #include "api/pending.h"
 #include "api/request.h"
@@ -16,6 +15,7 @@
 #include "api/snapshot.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/git_commit.h"
 #include "lib/mem.h"
 
 /* A scrape of 64 queues × a few dozen job types stays far below this. */
