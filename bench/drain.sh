@@ -40,7 +40,7 @@ ORDERS=${ORDERS:-20000}
 
 bench_require queue/sentia-queue worker/sentia-worker worker/sentia-migrate
 bench_redis
-WORK=$(mktemp -d "$BENCH_ROOT/.local/bench-drain.XXXXXX")
+WORK=$(mktemp -d -p "$BENCH_ROOT/.local" --suffix=.bench-drain)
 BENCH_DIRS+=("$WORK")
 export REDIS_URL=$BENCH_REDIS_URL QUEUE_PREFIX=bench APP_ENV=development
 export PII_REDACTION_ENABLED=false

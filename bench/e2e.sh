@@ -43,7 +43,7 @@ bench_redis
 bench_postgres
 bench_commerce
 bench_fake_twilio
-WORK=$(mktemp -d "$BENCH_ROOT/.local/bench-e2e.XXXXXX")
+WORK=$(mktemp -d -p "$BENCH_ROOT/.local" --suffix=.bench-e2e)
 BENCH_DIRS+=("$WORK")
 API_PORT=$(bench_free_port)
 PUBLIC="http://127.0.0.1:$API_PORT"

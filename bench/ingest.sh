@@ -36,7 +36,7 @@ cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1e6 / 
 # cpu_per_req BEFORE AFTER REQUESTS: microseconds of CPU per request.
 cpu_per_req() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) / n }'; }
 
-WORK=$(mktemp -d /tmp/sentia-ingest.XXXXXX)
+WORK=$(mktemp -d -p /tmp --suffix=.sentia-ingest)
 RP=$(free_port)
 AP=$(free_port)
 API_PID=""

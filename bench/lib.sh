@@ -1,6 +1,6 @@
 # bench/lib.sh: shared helpers for bench/*.sh (sourced, not run).
 # Every benchmark starts its own servers on free loopback ports under
-# .local/bench-*, measures, prints figures, and cleans up on exit.
+# .local/tmp.*.bench-*, measures, prints figures, and cleans up on exit.
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_BUILD=${SENTIA_BENCH_BUILD:-$BENCH_ROOT/build}
@@ -29,7 +29,7 @@ trap bench_cleanup EXIT
 bench_redis() {
   local dir
   mkdir -p "$BENCH_ROOT/.local"
-  dir=$(mktemp -d "$BENCH_ROOT/.local/bench-redis.XXXXXX")
+  dir=$(mktemp -d -p "$BENCH_ROOT/.local" --suffix=.bench-redis)
   BENCH_DIRS+=("$dir")
   BENCH_REDIS_PORT=$(bench_free_port)
   redis-server --port "$BENCH_REDIS_PORT" --bind 127.0.0.1 --dir "$dir" \
@@ -60,12 +60,12 @@ bench_postgres() {
   local dir pw bin
   bin=$(bench_pg_bin)
   mkdir -p "$BENCH_ROOT/.local"
-  dir=$(mktemp -d "$BENCH_ROOT/.local/bench-pg.XXXXXX")
+  dir=$(mktemp -d -p "$BENCH_ROOT/.local" --suffix=.bench-pg)
   BENCH_DIRS+=("$dir")
   if [ "$(id -u)" -eq 0 ]; then
     # postgres must reach the data directory; below a private home it cannot
     if ! runuser -u postgres -- test -x "$BENCH_ROOT/.local"; then
-      dir=$(mktemp -d /tmp/sentia-bench-pg.XXXXXX)
+      dir=$(mktemp -d -p /tmp --suffix=.sentia-bench-pg)
       BENCH_DIRS+=("$dir")
     fi
     chown postgres "$dir"
@@ -92,7 +92,7 @@ BENCH_TWILIO_TOKEN=bench-twilio-token
 # off (nothing would receive them); sets BENCH_TWILIO_URL.
 bench_fake_twilio() {
   local out i
-  out=$(mktemp "$BENCH_ROOT/.local/bench-twilio.XXXXXX")
+  out=$(mktemp -p "$BENCH_ROOT/.local" --suffix=.bench-twilio)
   BENCH_DIRS+=("$out")
   /usr/bin/python3 "$BENCH_ROOT/tests/fakes/twilio.py" --port 0 --callbacks "" \
     --account-sid "$BENCH_TWILIO_SID" --auth-token "$BENCH_TWILIO_TOKEN" >"$out" 2>&1 &

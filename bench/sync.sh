@@ -24,7 +24,7 @@ TENANT=bench-tenant
 bench_redis
 # The sync figure measures Sentia, not the disk: commits do not wait for fsync.
 BENCH_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" bench_postgres
-WORK=$(mktemp -d /tmp/sentia-bench-sync.XXXXXX)
+WORK=$(mktemp -d -p /tmp --suffix=.sentia-bench-sync)
 BENCH_DIRS+=("$WORK")
 
 # start_fake NAME ARGS…: sets FAKE_PORT (not in a subshell: bench_cleanup

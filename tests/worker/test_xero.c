@@ -76,7 +76,7 @@ TEST(invoice_rows)
     CHECK_STR(json_string_value(json_object_get(r, "contact_id")), "c-1");
     CHECK(json_is_null(json_object_get(r, "due_on")));
     json_decref(rows);
-    const char bad[] = "{\"Invoices\":[{\"InvoiceID\":\"inv-1\",\"Type\":\"ACCXXX\",\"Status\":\"PAID\","
+    const char bad[] = "{\"Invoices\":[{\"InvoiceID\":\"inv-1\",\"Type\":\"ACCBAD\",\"Status\":\"PAID\","
                        "\"CurrencyCode\":\"EUR\",\"Total\":1,\"UpdatedDateUTC\":\"/Date(1)/\"}]}";
     CHECK(xero_page_rows(XERO_INVOICES, bad, sizeof bad - 1, 100, &count, why, sizeof why) == NULL);
     CHECK_STR(why, "invoice 0: Type is not ACCREC or ACCPAY");
