@@ -22,6 +22,8 @@ static const struct config_var api_vars[] = {
     {"TWILIO_AUTH_TOKEN", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
     {"SHOPIFY_WEBHOOK_SECRET", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
     {"XERO_WEBHOOK_KEY", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
+    /* Optional bearer that opens /metrics and /health/detailed to a scraper. */
+    {"METRICS_TOKEN", CONFIG_STR, NULL, 0, 0, 0, NULL, true},
     /* Webhook bodies are a few KiB; Shopify's largest orders stay far below 1 MiB. */
     {"MAX_BODY_BYTES", CONFIG_INT, "1048576", 0, 1024, 64 * 1024 * 1024, NULL, false},
     /* Providers send ~10-20 headers; h2o itself refuses more than 100. */

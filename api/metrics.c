@@ -9,17 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/hooks/sources.h"
 #include "api/server.h"
 #include "api/snapshot.h"
 #include "lib/buf.h"
 #include "lib/mem.h"
 #include "queue/queue.h"
-
-const char *const metrics_source_names[METRICS_SOURCE_COUNT] = {"twilio", "shopify", "xero"};
-const char *const metrics_reason_names[METRICS_REASON_COUNT] = {
-    "missing_signature", "invalid_signature", "not_configured", "unsupported_media_type",
-    "invalid_body",      "missing_field",     "invalid_topic",
-};
 
 /* Upper bounds of the HTTP latency buckets, µs and label; +Inf last. */
 static const uint64_t metrics_http_le_us[METRICS_HTTP_BUCKETS - 1] = {
@@ -42,7 +37,7 @@ static inline uint64_t metrics_get(const metrics_counter *c)
     return atomic_load_explicit((metrics_counter *)c, memory_order_relaxed);
 }
 
-void metrics_observe_http(struct metrics_thread *m, enum api_route route, int status,
+void metrics_observe_http(struct metrics_thread *m, unsigned route, int status,
                           uint64_t duration_us)
 {
     if (status < METRICS_STATUS_MIN || status >= METRICS_STATUS_MIN + METRICS_STATUS_SLOTS)
@@ -50,14 +45,17 @@ void metrics_observe_http(struct metrics_thread *m, enum api_route route, int st
     size_t b = 0;
     while (b < METRICS_HTTP_BUCKETS - 1 && duration_us > metrics_http_le_us[b])
         b++;
+    if (route >= API_ROUTE_LABELS)
+        route = API_ROUTE_OTHER;
     metrics_add(&m->requests[route][status - METRICS_STATUS_MIN], 1);
     metrics_add(&m->buckets[route][b], 1);
     metrics_add(&m->sum_us[route], duration_us);
 }
 
-void metrics_reject(struct metrics_thread *m, enum metrics_source src,
-                    enum metrics_reason reason)
+void metrics_reject(struct metrics_thread *m, unsigned src, enum webhook_reason reason)
 {
+    if (src >= API_SOURCES_MAX)
+        return;
     metrics_add(&m->rejections[src][reason], 1);
 }
 
@@ -91,39 +89,53 @@ int64_t metrics_rss_bytes(void)
 
 /* ---- HTTP series -------------------------------------------------------- */
 
+/* True when label id r names a series: the first row of its pattern, or "other". */
+static bool metrics_label_used(const struct api_server *s, unsigned r)
+{
+    const struct api_route *row = api_router_row(s->router, r);
+    return r == API_ROUTE_OTHER || (row != NULL && row->label == r);
+}
+
 static void metrics_render_requests(struct buf *out, const struct api_server *s)
 {
     buf_puts(out, "# HELP sentia_http_requests_total HTTP requests answered, by route and status.\n"
                   "# TYPE sentia_http_requests_total counter\n");
-    for (int r = 0; r < API_ROUTE_COUNT; r++)
+    for (unsigned r = 0; r < API_ROUTE_LABELS; r++) {
+        if (!metrics_label_used(s, r))
+            continue;
         for (int st = 0; st < METRICS_STATUS_SLOTS; st++) {
             uint64_t n = 0;
             for (unsigned t = 0; t < s->nthreads; t++)
                 n += metrics_get(&s->threads[t].metrics.requests[r][st]);
             if (n > 0)
                 buf_printf(out, "sentia_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                           api_routes[r].path, st + METRICS_STATUS_MIN, (unsigned long long)n);
+                           api_router_label_text(s->router, r), st + METRICS_STATUS_MIN,
+                           (unsigned long long)n);
         }
+    }
 }
 
 static void metrics_render_latency(struct buf *out, const struct api_server *s)
 {
     buf_puts(out, "# HELP sentia_http_request_duration_seconds Time from request start to "
                   "response end.\n# TYPE sentia_http_request_duration_seconds histogram\n");
-    for (int r = 0; r < API_ROUTE_COUNT; r++) {
+    for (unsigned r = 0; r < API_ROUTE_LABELS; r++) {
         uint64_t cum = 0, sum_us = 0;
+        const char *label = api_router_label_text(s->router, r);
+        if (!metrics_label_used(s, r))
+            continue;
         for (unsigned t = 0; t < s->nthreads; t++)
             sum_us += metrics_get(&s->threads[t].metrics.sum_us[r]);
         for (int b = 0; b < METRICS_HTTP_BUCKETS; b++) {
             for (unsigned t = 0; t < s->nthreads; t++)
                 cum += metrics_get(&s->threads[t].metrics.buckets[r][b]);
             buf_printf(out, "sentia_http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n",
-                       api_routes[r].path, metrics_http_le[b], (unsigned long long)cum);
+                       label, metrics_http_le[b], (unsigned long long)cum);
         }
         buf_printf(out, "sentia_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
-                   api_routes[r].path, (double)sum_us / 1e6);
+                   label, (double)sum_us / 1e6);
         buf_printf(out, "sentia_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-                   api_routes[r].path, (unsigned long long)cum);
+                   label, (unsigned long long)cum);
     }
 }
 
@@ -131,13 +143,13 @@ static void metrics_render_rejections(struct buf *out, const struct api_server *
 {
     buf_puts(out, "# HELP sentia_webhook_rejections_total Webhooks refused, by source and reason.\n"
                   "# TYPE sentia_webhook_rejections_total counter\n");
-    for (int src = 0; src < METRICS_SOURCE_COUNT; src++)
-        for (int r = 0; r < METRICS_REASON_COUNT; r++) {
+    for (size_t src = 0; src < hook_source_count() && src < API_SOURCES_MAX; src++)
+        for (int r = 0; r < WEBHOOK_REASON_COUNT; r++) {
             uint64_t n = 0;
             for (unsigned t = 0; t < s->nthreads; t++)
                 n += metrics_get(&s->threads[t].metrics.rejections[src][r]);
             buf_printf(out, "sentia_webhook_rejections_total{source=\"%s\",reason=\"%s\"} %llu\n",
-                       metrics_source_names[src], metrics_reason_names[r],
+                       hook_sources[src].name, webhook_reason_names[r],
                        (unsigned long long)n);
         }
 }

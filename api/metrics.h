@@ -13,7 +13,8 @@
  * queue_events_total{queue,event}, queue_paused, workers_live,
  * job_duration_seconds{queue,type} histogram, jobs_total{queue,type,outcome},
  * redis_up, process_resident_memory_bytes, process_uptime_seconds.
- * Route labels are templates from api/router.h, so cardinality is bounded.
+ * Route labels are patterns from api/router.h (rows sharing a pattern share
+ * a label), so cardinality is bounded; sources come from api/hooks/sources.h.
  */
 #ifndef SENTIA_API_METRICS_H
 #define SENTIA_API_METRICS_H
@@ -21,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "api/hooks/webhook.h"
 #include "api/router.h"
 
 enum {
@@ -29,42 +31,21 @@ enum {
     METRICS_HTTP_BUCKETS = 13,  /* latency buckets, +Inf last */
 };
 
-enum metrics_source {
-    METRICS_SOURCE_TWILIO,
-    METRICS_SOURCE_SHOPIFY,
-    METRICS_SOURCE_XERO,
-    METRICS_SOURCE_COUNT,
-};
-
-enum metrics_reason {
-    METRICS_REASON_MISSING_SIGNATURE,
-    METRICS_REASON_INVALID_SIGNATURE,
-    METRICS_REASON_NOT_CONFIGURED,
-    METRICS_REASON_UNSUPPORTED_MEDIA_TYPE,
-    METRICS_REASON_INVALID_BODY,
-    METRICS_REASON_MISSING_FIELD,
-    METRICS_REASON_INVALID_TOPIC,
-    METRICS_REASON_COUNT,
-};
-
-extern const char *const metrics_source_names[METRICS_SOURCE_COUNT];
-extern const char *const metrics_reason_names[METRICS_REASON_COUNT];
-
 typedef _Atomic uint64_t metrics_counter;
 
 struct metrics_thread {
-    metrics_counter requests[API_ROUTE_COUNT][METRICS_STATUS_SLOTS];
-    metrics_counter buckets[API_ROUTE_COUNT][METRICS_HTTP_BUCKETS]; /* non-cumulative */
-    metrics_counter sum_us[API_ROUTE_COUNT];
-    metrics_counter rejections[METRICS_SOURCE_COUNT][METRICS_REASON_COUNT];
+    metrics_counter requests[API_ROUTE_LABELS][METRICS_STATUS_SLOTS];
+    metrics_counter buckets[API_ROUTE_LABELS][METRICS_HTTP_BUCKETS]; /* non-cumulative */
+    metrics_counter sum_us[API_ROUTE_LABELS];
+    metrics_counter rejections[API_SOURCES_MAX][WEBHOOK_REASON_COUNT];
 };
 
-/* Counts one answered request (called by the thread that owns m). */
-void metrics_observe_http(struct metrics_thread *m, enum api_route route,
+/* Counts one answered request under a route label id (api_router_label). */
+void metrics_observe_http(struct metrics_thread *m, unsigned label,
                           int status, uint64_t duration_us);
-/* Counts one refused webhook (called by the thread that owns m). */
-void metrics_reject(struct metrics_thread *m, enum metrics_source src,
-                    enum metrics_reason reason);
+/* Counts one refused webhook of source index src (api/hooks/sources.h). */
+void metrics_reject(struct metrics_thread *m, unsigned src,
+                    enum webhook_reason reason);
 
 struct api_server;
 struct snapshot;

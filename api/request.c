@@ -6,9 +6,11 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "api/config.h"
 #include "api/server.h"
 #include "lib/buf.h"
 #include "lib/crypto.h"
@@ -132,6 +134,15 @@ void api_respond(h2o_req_t *req, int status, const char *content_type,
         h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
                        content_type, strlen(content_type), 1);
     h2o_send_inline(req, body, len);
+}
+
+void api_respond_json(h2o_req_t *req, int status, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    json_decref(doc);
+    h2o_iovec_t body = h2o_strdup(&req->pool, text ? text : "null", SIZE_MAX);
+    free(text);
+    api_respond(req, status, "application/json", body.base, body.len);
 }
 
 /* Builds the error document into a pool string. */

@@ -1,48 +1,226 @@
 /*
- * api/router.c: the route table and its lookup (see router.h). Twelve
- * fixed paths: a linear scan with a length check first is as fast as a hash.
+ * api/router.c: the route table and its matcher (see router.h).
+ *
+ * Matching is a scan of at most API_ROUTES_MAX rows, each compared segment
+ * by segment with an early exit on the first differing byte: for today's
+ * tables that is as fast as a hash and keeps the order rule simple.
  */
 #include "api/router.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-const struct api_route_info api_routes[API_ROUTE_COUNT] = {
-    [API_ROUTE_HEALTH] = {"/health", API_ROUTE_F_HEALTH},
-    [API_ROUTE_HEALTH_LIVE] = {"/health/live", API_ROUTE_F_HEALTH},
-    [API_ROUTE_HEALTH_READY] = {"/health/ready", API_ROUTE_F_HEALTH},
-    [API_ROUTE_READY] = {"/ready", API_ROUTE_F_HEALTH},
-    [API_ROUTE_HEALTH_DETAILED] = {"/health/detailed", API_ROUTE_F_HEALTH},
-    [API_ROUTE_METRICS] = {"/metrics", API_ROUTE_F_HEALTH},
-    [API_ROUTE_STATUS] = {"/api/status", 0},
-    [API_ROUTE_INTEGRATIONS] = {"/api/integrations/status", 0},
-    [API_ROUTE_TWILIO_INBOUND] = {"/api/v1/whatsapp/webhook",
-                                  API_ROUTE_F_WEBHOOK | API_ROUTE_F_POST},
-    [API_ROUTE_TWILIO_STATUS] = {"/api/v1/whatsapp/status",
-                                 API_ROUTE_F_WEBHOOK | API_ROUTE_F_POST},
-    [API_ROUTE_SHOPIFY] = {"/api/v1/webhooks/shopify",
-                           API_ROUTE_F_WEBHOOK | API_ROUTE_F_POST},
-    [API_ROUTE_XERO] = {"/api/v1/webhooks/xero", API_ROUTE_F_WEBHOOK | API_ROUTE_F_POST},
-    [API_ROUTE_OTHER] = {"other", 0},
+#include "api/hooks/sources.h"
+#include "api/routes/health.h"
+#include "api/routes/integrations.h"
+#include "api/routes/me.h"
+#include "api/routes/metrics.h"
+#include "api/routes/status.h"
+#include "lib/mem.h"
+
+/* ---- the table ---------------------------------------------------------- */
+
+/* Every route but the webhooks (those come from api/hooks/sources.c). */
+static const struct api_route api_table[] = {
+    {API_GET, "/health", API_CLASS_PROBE, health_ok, -1, 0, 0},
+    {API_GET, "/health/live", API_CLASS_PROBE, health_live, -1, 0, 0},
+    {API_GET, "/health/liveness", API_CLASS_PROBE, health_live, -1, 0, 0},
+    {API_GET, "/health/ready", API_CLASS_PROBE, health_ready, -1, 0, 0},
+    {API_GET, "/health/readiness", API_CLASS_PROBE, health_ready, -1, 0, 0},
+    {API_GET, "/ready", API_CLASS_PROBE, health_ready, -1, 0, 0},
+    {API_GET, "/health/detailed", API_CLASS_METRICS, health_detailed, -1, 0, 0},
+    {API_GET, "/metrics", API_CLASS_METRICS, metrics_route_scrape, -1, 0, 0},
+    {API_GET, "/api/status", API_CLASS_PUBLIC, status_get, -1, 0, 0},
+    {API_GET, "/api/integrations/status", API_CLASS_PUBLIC, integrations_get, -1, 0, 0},
+    {API_GET, "/api/v1/me", API_CLASS_VIEWER, me_get, -1, 0, 0},
 };
 
-enum api_route api_route_find(const char *path, size_t len)
+struct api_router {
+    struct api_route rows[API_ROUTES_MAX];
+    size_t n;
+};
+
+/* ---- checks ------------------------------------------------------------- */
+
+bool api_router_pattern_valid(const char *p)
 {
-    for (int r = 0; r < API_ROUTE_OTHER; r++) {
-        const char *p = api_routes[r].path;
-        if (strlen(p) == len && memcmp(p, path, len) == 0)
-            return (enum api_route)r;
+    size_t params = 0;
+    if (p == NULL || p[0] != '/')
+        return false;
+    for (const char *s = p + 1; *s;) {
+        size_t n = strcspn(s, "/");
+        if (n == 0 && s[0] == '/')
+            return false; /* empty segment */
+        if (s[0] == '{') {
+            if (n < 3 || s[n - 1] != '}' || n - 2 > API_PARAM_NAME_MAX || ++params > API_PARAMS_MAX)
+                return false;
+            for (size_t i = 1; i + 1 < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+                    return false;
+        } else if (strcspn(s, "{}") < n) {
+            return false;
+        }
+        s += n + (s[n] == '/');
     }
+    return true;
+}
+
+/* Adds a row (id and label set); -1 with *error when it does not fit. */
+static int api_router_add(struct api_router *r, const struct api_route *row, const char **error)
+{
+    if (r->n == API_ROUTES_MAX) {
+        *error = "more than API_ROUTES_MAX routes";
+        return -1;
+    }
+    if (!api_router_pattern_valid(row->pattern) || row->handler == NULL || row->methods == 0) {
+        *error = "a route has a malformed pattern, no handler or no method";
+        return -1;
+    }
+    struct api_route *out = &r->rows[r->n];
+    *out = *row;
+    out->id = out->label = (unsigned)r->n;
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->rows[i].pattern, row->pattern) != 0)
+            continue;
+        if (r->rows[i].methods & row->methods) {
+            *error = "two routes share a method and a pattern";
+            return -1;
+        }
+        if (out->label == out->id)
+            out->label = r->rows[i].label;
+    }
+    r->n++;
+    return 0;
+}
+
+int api_router_create(struct api_router **out, const char **error)
+{
+    struct api_router *r = mem_calloc(1, sizeof *r);
+    for (size_t i = 0; i < sizeof api_table / sizeof *api_table; i++)
+        if (api_router_add(r, &api_table[i], error) != 0)
+            goto fail;
+    if (hook_source_count() > API_SOURCES_MAX) {
+        *error = "more than API_SOURCES_MAX webhook sources";
+        goto fail;
+    }
+    for (size_t s = 0; s < hook_source_count(); s++)
+        for (size_t p = 0; p < HOOK_PATHS_MAX && hook_sources[s].paths[p].path; p++) {
+            struct api_route row = {API_POST, hook_sources[s].paths[p].path, API_CLASS_WEBHOOK,
+                                    hook_sources[s].paths[p].handler, (int)s, 0, 0};
+            if (api_router_add(r, &row, error) != 0)
+                goto fail;
+        }
+    *out = r;
+    return 0;
+fail:
+    free(r);
+    return -1;
+}
+
+void api_router_free(struct api_router *r)
+{
+    free(r);
+}
+
+size_t api_router_count(const struct api_router *r)
+{
+    return r->n;
+}
+
+const struct api_route *api_router_row(const struct api_router *r, size_t id)
+{
+    return id < r->n ? &r->rows[id] : NULL;
+}
+
+/* ---- matching ----------------------------------------------------------- */
+
+bool api_router_pattern_match(const char *pat, const char *path, size_t len, struct api_match *m)
+{
+    size_t j = 0;
+    m->nparams = 0;
+    while (*pat) {
+        if (*pat != '{') {
+            if (j >= len || path[j] != *pat)
+                return false;
+            pat++;
+            j++;
+            continue;
+        }
+        const char *close = strchr(pat, '}');
+        size_t start = j;
+        while (j < len && path[j] != '/')
+            j++;
+        if (j == start)
+            return false;
+        struct api_param *p = &m->params[m->nparams++];
+        snprintf(p->name, sizeof p->name, "%.*s", (int)(close - pat - 1), pat + 1);
+        p->value = path + start;
+        p->len = j - start;
+        pat = close + 1;
+    }
+    return j == len;
+}
+
+unsigned api_method_bit(const char *method, size_t len)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } methods[] = {{"GET", API_GET},   {"HEAD", API_GET},     {"POST", API_POST},
+                   {"PUT", API_PUT},   {"PATCH", API_PATCH}, {"DELETE", API_DELETE}};
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (strlen(methods[i].name) == len && memcmp(methods[i].name, method, len) == 0)
+            return methods[i].bit;
+    return 0;
+}
+
+void api_router_match(const struct api_router *r, const char *path, size_t len,
+                      const char *method, size_t mlen, struct api_match *m)
+{
+    unsigned bit = api_method_bit(method, mlen);
+    struct api_match probe;
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct api_route *row = &r->rows[i];
+        if (!api_router_pattern_match(row->pattern, path, len, &probe))
+            continue;
+        m->allowed |= row->methods;
+        if (m->first == NULL)
+            m->first = row;
+        if (m->route == NULL && (row->methods & bit)) {
+            memcpy(m->params, probe.params, sizeof probe.params);
+            m->nparams = probe.nparams;
+            m->route = row;
+        }
+    }
+}
+
+unsigned api_router_label(const struct api_router *r, const char *path, size_t len)
+{
+    struct api_match probe;
+    for (size_t i = 0; i < r->n; i++)
+        if (api_router_pattern_match(r->rows[i].pattern, path, len, &probe))
+            return r->rows[i].label;
     return API_ROUTE_OTHER;
 }
 
-static bool api_method_is(const char *m, size_t len, const char *want)
+const char *api_router_label_text(const struct api_router *r, unsigned label)
 {
-    return strlen(want) == len && memcmp(m, want, len) == 0;
+    return label < r->n ? r->rows[label].pattern : "other";
 }
 
-bool api_route_method_ok(enum api_route r, const char *method, size_t len)
+void api_methods_text(unsigned methods, char *out, size_t size)
 {
-    if (api_routes[r].flags & API_ROUTE_F_POST)
-        return api_method_is(method, len, "POST");
-    return api_method_is(method, len, "GET") || api_method_is(method, len, "HEAD");
+    static const struct {
+        unsigned bit;
+        const char *text;
+    } order[] = {{API_GET, "GET, HEAD, "}, {API_POST, "POST, "}, {API_PUT, "PUT, "},
+                 {API_PATCH, "PATCH, "},  {API_DELETE, "DELETE, "}};
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        if (methods & order[i].bit)
+            n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s", order[i].text);
+    snprintf(out + (n < size ? n : size - 1), n < size ? size - n : 1, "OPTIONS");
 }

@@ -1,6 +1,7 @@
 /*
- * api/server.c: configuration, h2o set-up, threads, the request entry point,
- * the access log, and graceful shutdown (see server.h).
+ * api/server.c: h2o set-up, threads, the request entry point (route match,
+ * then the gates of api/gate.h), the access log, and graceful shutdown (see
+ * server.h).
  *
  * Shutdown phases of a thread (driven by its shutdown_timer):
  *   RUNNING --wakeup--> DRAINING: listener closed, h2o asked to shut down;
@@ -23,17 +24,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "api/health.h"
-#include "api/integrations.h"
+#include "api/gate.h"
+#include "api/hooks/webhook.h"
 #include "api/limits.h"
 #include "api/request.h"
-#include "api/shopify.h"
-#include "api/twilio.h"
-#include "api/webhook.h"
-#include "api/xero.h"
-#include "lib/buf.h"
+#include "api/router.h"
 #include "lib/clock.h"
-#include "lib/config.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/redis.h"
@@ -43,7 +39,6 @@
 enum {
     API_CONNECTIONS_MAX = 8192,  /* per thread: beyond, new sockets are closed */
     API_SHUTDOWN_TICK_MS = 50,
-    API_CONFIG_ERRORS_MAX = 4096,
 };
 
 enum api_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING, PHASE_REDIS, PHASE_DONE };
@@ -54,130 +49,6 @@ struct api_conn {
     struct api_conn *prev, *next;
 };
 
-/* ---- configuration ------------------------------------------------------ */
-
-/* Splits a comma list into a NULL-terminated array of trimmed copies. */
-static char **api_split_list(const char *text)
-{
-    size_t n = 1;
-    for (const char *p = text ? text : ""; *p; p++)
-        n += *p == ',';
-    char **out = mem_calloc(n + 1, sizeof *out);
-    size_t k = 0;
-    for (const char *p = text ? text : ""; *p;) {
-        size_t len = strcspn(p, ",");
-        const char *a = p, *b = p + len;
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
-        if (b > a)
-            out[k++] = mem_strndup(a, (size_t)(b - a));
-        p += len + (p[len] == ',');
-    }
-    return out;
-}
-
-static void api_free_list(char **list)
-{
-    for (size_t i = 0; list && list[i]; i++)
-        free(list[i]);
-    free(list);
-}
-
-/* An origin is scheme://host[:port], nothing after. */
-static bool api_origin_valid(const char *o)
-{
-    const char *rest = strncmp(o, "https://", 8) == 0  ? o + 8
-                       : strncmp(o, "http://", 7) == 0 ? o + 7
-                                                       : NULL;
-    return rest != NULL && *rest != '\0' && strpbrk(rest, "/?#@ ") == NULL;
-}
-
-static bool api_ip_valid(const char *ip)
-{
-    unsigned char tmp[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, ip, tmp) == 1 || inet_pton(AF_INET6, ip, tmp) == 1;
-}
-
-/* NULL when the variable is unset or empty (a secret that is not there). */
-static const char *api_secret(const struct config *cfg, const char *name)
-{
-    const char *v = config_str(cfg, name);
-    return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-static void api_config_checks(const struct api_config *c, struct buf *err)
-{
-    if (!queue_prefix_valid(c->prefix))
-        buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of [A-Za-z0-9_.:-]", err->len ? "; " : "");
-    if (c->public_base_url && c->twilio_bases[0] == NULL)
-        buf_printf(err, "%sPUBLIC_BASE_URL must be http(s)://host[:port][/path]",
-                   err->len ? "; " : "");
-    for (size_t i = 0; c->cors_origins[i]; i++)
-        if (!api_origin_valid(c->cors_origins[i]))
-            buf_printf(err, "%sCORS_ORIGINS entry \"%.80s\" is not scheme://host[:port]",
-                       err->len ? "; " : "", c->cors_origins[i]);
-    for (size_t i = 0; c->maintenance_ips[i]; i++)
-        if (!api_ip_valid(c->maintenance_ips[i]))
-            buf_printf(err, "%sMAINTENANCE_ALLOWED_IPS entry \"%.80s\" is not an IP address",
-                       err->len ? "; " : "", c->maintenance_ips[i]);
-}
-
-int api_config_read(const struct config *cfg, struct api_config *c, char **errors)
-{
-    memset(c, 0, sizeof *c);
-    c->env_name = config_env_name(cfg);
-    c->redis_url = config_str(cfg, "REDIS_URL");
-    c->prefix = config_str(cfg, "QUEUE_PREFIX");
-    c->port = (int)config_int(cfg, "PORT");
-    long long threads = config_int(cfg, "API_THREADS");
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    c->threads = (unsigned)(threads > 0 ? threads : cores > 0 ? cores : 1);
-    if (c->threads > API_THREADS_MAX)
-        c->threads = API_THREADS_MAX;
-    c->public_base_url = api_secret(cfg, "PUBLIC_BASE_URL");
-    if (c->public_base_url)
-        twilio_base_variants(c->public_base_url, c->twilio_bases);
-    c->twilio_token = api_secret(cfg, "TWILIO_AUTH_TOKEN");
-    c->shopify_secret = api_secret(cfg, "SHOPIFY_WEBHOOK_SECRET");
-    c->xero_key = api_secret(cfg, "XERO_WEBHOOK_KEY");
-    c->max_body_bytes = (size_t)config_int(cfg, "MAX_BODY_BYTES");
-    c->max_headers = (size_t)config_int(cfg, "MAX_HEADERS");
-    c->max_header_bytes = (size_t)config_int(cfg, "MAX_HEADER_BYTES");
-    c->request_timeout_ms = (int)config_int(cfg, "REQUEST_TIMEOUT_MS");
-    c->redis_timeout_ms = (int)config_int(cfg, "REDIS_TIMEOUT_MS");
-    c->rate_per_min = (int)config_int(cfg, "RATE_LIMIT_PER_IP");
-    c->rate_burst = (int)config_int(cfg, "RATE_LIMIT_BURST");
-    c->trust_proxy_hops = (int)config_int(cfg, "TRUST_PROXY_HOPS");
-    c->hsts = config_bool(cfg, "ENABLE_HSTS");
-    c->cors_origins = api_split_list(config_str(cfg, "CORS_ORIGINS"));
-    c->maintenance = config_bool(cfg, "MAINTENANCE_MODE");
-    c->maintenance_message = config_str(cfg, "MAINTENANCE_MESSAGE");
-    c->maintenance_ips = api_split_list(config_str(cfg, "MAINTENANCE_ALLOWED_IPS"));
-    c->stale_job_ms = config_int(cfg, "STALE_JOB_MS");
-    struct buf err;
-    buf_init(&err, API_CONFIG_ERRORS_MAX);
-    api_config_checks(c, &err);
-    if (err.len == 0) {
-        buf_dispose(&err);
-        return 0;
-    }
-    *errors = mem_printf("invalid configuration (APP_ENV=%s): %s", c->env_name, buf_str(&err));
-    buf_dispose(&err);
-    api_config_dispose(c);
-    return -1;
-}
-
-void api_config_dispose(struct api_config *c)
-{
-    api_free_list(c->cors_origins);
-    api_free_list(c->maintenance_ips);
-    free(c->twilio_bases[0]);
-    free(c->twilio_bases[1]);
-    memset(c, 0, sizeof *c);
-}
-
 double api_server_uptime_s(const struct api_server *s)
 {
     return (double)(clock_mono_ms() - s->started_mono_ms) / 1000.0;
@@ -185,139 +56,17 @@ double api_server_uptime_s(const struct api_server *s)
 
 /* ---- the request entry point -------------------------------------------- */
 
-static bool api_headers_ok(const h2o_req_t *req, const struct api_config *c)
-{
-    if (req->headers.size > c->max_headers)
-        return false;
-    size_t bytes = 0;
-    for (size_t i = 0; i < req->headers.size; i++)
-        bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
-    return bytes <= c->max_header_bytes;
-}
-
-/* OPTIONS: a CORS preflight for an allowed origin gets 204, others 403. */
-static void api_preflight(h2o_req_t *req, const struct api_config *c, enum api_route route)
-{
-    h2o_iovec_t origin = api_header(req, "origin");
-    if (origin.base != NULL && !api_origin_allowed(c->cors_origins, origin.base, origin.len)) {
-        api_respond_error(req, 403, "cors_denied", "origin not allowed");
-        return;
-    }
-    const char *methods = (api_routes[route].flags & API_ROUTE_F_POST) ? "POST, OPTIONS"
-                                                                        : "GET, HEAD, OPTIONS";
-    api_add_header(req, "allow", methods);
-    if (origin.base != NULL) {
-        api_add_header(req, "access-control-allow-methods", methods);
-        api_add_header(req, "access-control-allow-headers", "Content-Type, X-Request-Id");
-        api_add_header(req, "access-control-max-age", "600");
-    }
-    api_respond(req, 204, NULL, "", 0);
-}
-
-static bool api_ip_listed(char *const *ips, const char *ip)
-{
-    for (size_t i = 0; ips && ips[i]; i++)
-        if (strcmp(ips[i], ip) == 0)
-            return true;
-    return false;
-}
-
-/* The gates every request passes; false after answering it. */
-static bool api_admit_or_respond(h2o_req_t *req, struct api_thread *t, enum api_route route)
-{
-    const struct api_config *c = &t->server->cfg;
-    unsigned flags = api_routes[route].flags;
-    bool gated_maintenance = c->maintenance && !(flags & (API_ROUTE_F_HEALTH | API_ROUTE_F_WEBHOOK));
-    bool gated_rate = c->rate_per_min > 0 && !(flags & API_ROUTE_F_HEALTH);
-    char ip[API_IP_MAX] = "";
-    if (!api_headers_ok(req, c)) {
-        api_respond_error(req, 431, "headers_too_large",
-                          "too many request headers, or too many header bytes");
-        return false;
-    }
-    if (gated_maintenance || gated_rate) /* the address costs a syscall: only when used */
-        api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
-    if (gated_maintenance && !api_ip_listed(c->maintenance_ips, ip)) {
-        api_respond_retry(req, 503, "maintenance", c->maintenance_message, 60);
-        return false;
-    }
-    int retry = 1;
-    bool webhook = flags & API_ROUTE_F_WEBHOOK;
-    if (gated_rate && !(webhook ? api_limiter_peek : api_limiter_take)(
-                          t->server->limiter, ip, clock_mono_ms(), &retry)) {
-        api_respond_retry(req, 429, "rate_limited", "too many requests from this address",
-                          retry);
-        return false;
-    }
-    if (req->entity.len > c->max_body_bytes) {
-        api_respond_error(req, 413, "body_too_large", "request body exceeds MAX_BODY_BYTES");
-        return false;
-    }
-    return true;
-}
-
-void api_rate_penalize(h2o_req_t *req)
-{
-    struct api_thread *t = api_thread_of(req);
-    const struct api_config *c = &t->server->cfg;
-    char ip[API_IP_MAX] = "";
-    int retry;
-    if (c->rate_per_min <= 0)
-        return;
-    api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
-    api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry);
-}
-
-static void api_dispatch(h2o_req_t *req, enum api_route route)
-{
-    switch (route) {
-    case API_ROUTE_TWILIO_INBOUND:
-        twilio_handle(req, false);
-        break;
-    case API_ROUTE_TWILIO_STATUS:
-        twilio_handle(req, true);
-        break;
-    case API_ROUTE_SHOPIFY:
-        shopify_handle(req);
-        break;
-    case API_ROUTE_XERO:
-        xero_handle(req);
-        break;
-    case API_ROUTE_INTEGRATIONS:
-        integrations_handle(req);
-        break;
-    case API_ROUTE_OTHER:
-        api_respond_error(req, 404, "not_found", "no such route");
-        break;
-    default:
-        health_handle(req, route);
-        break;
-    }
-}
-
 static int api_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct api_thread *t = api_thread_of(req);
+    struct api_match m;
     (void)self;
     t->inflight++; /* until the access logger sees the request disposed */
     gettimeofday(&req->processed_at.at, NULL); /* precise start for durations */
     api_request_begin(req);
-    enum api_route route = api_route_find(req->path_normalized.base, req->path_normalized.len);
-    if (!api_admit_or_respond(req, t, route))
-        return 0;
-    if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")) &&
-        route != API_ROUTE_OTHER) {
-        api_preflight(req, &t->server->cfg, route);
-        return 0;
-    }
-    if (route != API_ROUTE_OTHER && !api_route_method_ok(route, req->method.base, req->method.len)) {
-        api_add_header(req, "allow", (api_routes[route].flags & API_ROUTE_F_POST)
-                                         ? "POST, OPTIONS"
-                                         : "GET, HEAD, OPTIONS");
-        api_respond_error(req, 405, "method_not_allowed", "method not allowed on this route");
-        return 0;
-    }
-    api_dispatch(req, route);
+    api_router_match(t->server->router, req->path_normalized.base, req->path_normalized.len,
+                     req->method.base, req->method.len, &m);
+    api_gate_run(req, &m);
     return 0;
 }
 
@@ -343,9 +92,10 @@ static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
     struct api_thread *t = (struct api_thread *)req->conn->ctx;
     if (((struct api_logger *)self)->counts_inflight)
         t->inflight--;
-    enum api_route route = req->path_normalized.base
-                               ? api_route_find(req->path_normalized.base, req->path_normalized.len)
-                               : API_ROUTE_OTHER;
+    const struct api_router *router = t->server->router;
+    unsigned route = req->path_normalized.base
+                         ? api_router_label(router, req->path_normalized.base, req->path_normalized.len)
+                         : API_ROUTE_OTHER;
     int status = req->res.status ? req->res.status : 499; /* 499: gone before an answer */
     uint64_t us = api_elapsed_us(req);
     metrics_observe_http(&t->metrics, route, status, us);
@@ -355,7 +105,7 @@ static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
     snprintf(method, sizeof method, "%.*s", (int)(req->input.method.len < 15 ? req->input.method.len : 15),
              req->input.method.base ? req->input.method.base : "");
     log_info(LOG_FIELDS(LF_STR("request_id", api_request_id(req)), LF_STR("method", method),
-                        LF_STR("route", api_routes[route].path), LF_INT("status", status),
+                        LF_STR("route", api_router_label_text(router, route)), LF_INT("status", status),
                         LF_INT("duration_us", (long long)us)),
              "request");
 }
@@ -446,6 +196,7 @@ static void api_thread_finish(struct api_thread *t)
     uv_close((uv_handle_t *)&t->shutdown_timer, NULL);
     uv_close((uv_handle_t *)&t->wakeup, NULL);
     api_pending_list_close(&t->pending);
+    api_pending_list_close(&t->auth_pending);
     /* h2o's HTTP/2 shutdown leaves a 1 s "resend GOAWAY" entry on the
      * context; every connection is closed by now, so it has nothing to do. */
     h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
@@ -540,6 +291,7 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
     uv_timer_init(&t->loop, &t->shutdown_timer);
     t->shutdown_timer.data = t;
     api_pending_list_init(&t->pending, &t->loop, (uint64_t)s->cfg.redis_timeout_ms);
+    api_pending_list_init(&t->auth_pending, &t->loop, API_AUTH_TIMEOUT_MS);
     if ((t->listen_fd = api_listen_socket(s->cfg.port)) < 0) {
         log_error(LOG_FIELDS(LF_INT("port", s->cfg.port), LF_STR("error", strerror(errno))),
                   "cannot listen");
@@ -610,6 +362,13 @@ int api_server_create(const struct api_config *cfg, struct api_server **out)
     atomic_init(&s->stopping, false);
     s->limiter = cfg->rate_per_min > 0 ? api_limiter_create(cfg->rate_per_min, cfg->rate_burst)
                                        : NULL;
+    const char *why = NULL;
+    if (api_router_create(&s->router, &why) != 0) {
+        log_error(LOG_FIELDS(LF_STR("error", why)), "invalid route table");
+        api_limiter_free(s->limiter);
+        free(s);
+        return -1;
+    }
     api_globalconf_init(s);
     s->threads = mem_calloc(cfg->threads, sizeof *s->threads);
     for (unsigned i = 0; i < cfg->threads; i++) {
@@ -696,5 +455,11 @@ void api_server_free(struct api_server *s)
     free(s->threads);
     h2o_config_dispose(&s->globalconf);
     api_limiter_free(s->limiter);
+    api_router_free(s->router);
     free(s);
+}
+
+void api_server_set_authenticator(struct api_server *s, const struct api_authenticator *a)
+{
+    s->authenticator = a;
 }

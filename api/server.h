@@ -6,8 +6,10 @@
  * and N struct api_thread. Each thread has its own uv loop, h2o context,
  * SO_REUSEPORT listener, Redis connection and deadline list, so a request
  * never crosses threads and the request path takes no lock (the rate
- * limiter's striped locks aside). Handlers find their thread from
- * req->conn->ctx: the h2o context is the thread struct's first member.
+ * limiter's striped locks aside). The server finds a request's thread
+ * from req->conn->ctx (the h2o context is the thread struct's first
+ * member); route handlers and webhook hooks never include this header, they
+ * reach the thread's services through api/ctx.h.
  *
  * Shutdown (SIGTERM/SIGINT, DESIGN.md §5): the main thread wakes every
  * thread; each closes its listener, asks h2o for a graceful shutdown (GOAWAY
@@ -29,45 +31,18 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "api/config.h"
 #include "api/metrics.h"
 #include "api/pending.h"
 
 enum {
-    API_THREADS_MAX = 64,
     API_SHUTDOWN_DEADLINE_MS = 10000, /* in-flight requests get this long */
     API_LISTEN_BACKLOG = 1024,
 };
 
-struct config;
 struct api_limiter;
-
-/* Every setting, read once at start-up (docs/API.md lists the variables). */
-struct api_config {
-    const char *env_name;       /* development | test | production */
-    const char *redis_url;
-    const char *prefix;         /* QUEUE_PREFIX */
-    int port;
-    unsigned threads;
-    const char *public_base_url; /* without trailing '/'; NULL if unset */
-    const char *twilio_token;   /* NULL: Twilio routes answer not_configured */
-    char *twilio_bases[2];      /* owned: base URL without / with port */
-    const char *shopify_secret;
-    const char *xero_key;
-    size_t max_body_bytes;
-    size_t max_headers;
-    size_t max_header_bytes;
-    int request_timeout_ms;
-    int redis_timeout_ms;
-    int rate_per_min; /* 0 = no rate limit */
-    int rate_burst;
-    int trust_proxy_hops;
-    bool hsts;
-    char **cors_origins; /* NULL-terminated */
-    bool maintenance;
-    const char *maintenance_message;
-    char **maintenance_ips; /* NULL-terminated, numeric addresses */
-    int64_t stale_job_ms;
-};
+struct api_router;
+struct api_authenticator;
 
 struct api_conn;
 
@@ -83,7 +58,8 @@ struct api_thread {
     uv_async_t wakeup;
     uv_timer_t shutdown_timer;
     struct redis_client *redis;
-    struct api_pending_list pending;
+    struct api_pending_list pending;      /* records waiting on Redis */
+    struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;
     struct api_conn *conns; /* list of accepted sockets */
     size_t nconns;
@@ -98,6 +74,8 @@ struct api_server {
     h2o_globalconf_t globalconf;
     h2o_hostconf_t *hostconf;
     struct api_limiter *limiter;
+    struct api_router *router;
+    const struct api_authenticator *authenticator; /* NULL: role routes answer 401 */
     struct api_thread *threads;
     unsigned nthreads;
     uint64_t started_mono_ms;
@@ -111,14 +89,6 @@ static inline struct api_thread *api_thread_of(h2o_req_t *req)
     return (struct api_thread *)req->conn->ctx;
 }
 
-/*
- * Reads and checks the configuration into *out (strings borrowed from cfg).
- * Returns 0, or -1 with *errors (one message listing every problem,
- * caller frees).
- */
-int api_config_read(const struct config *cfg, struct api_config *out, char **errors);
-void api_config_dispose(struct api_config *c);
-
 /* Binds the listeners and prepares h2o; 0, or -1 after logging why. */
 int api_server_create(const struct api_config *cfg, struct api_server **out);
 /* Runs until SIGTERM/SIGINT and a graceful shutdown; returns the exit code. */
@@ -129,9 +99,9 @@ void api_server_free(struct api_server *s);
 double api_server_uptime_s(const struct api_server *s);
 
 /*
- * A webhook from req's address failed verification: spend one of its rate
- * tokens (webhook routes spend none otherwise; see api/limits.h).
+ * Installs the authenticator of the gates (api/gate.h) before
+ * api_server_run(); a borrowed pointer that must outlive the server.
  */
-void api_rate_penalize(h2o_req_t *req);
+void api_server_set_authenticator(struct api_server *s, const struct api_authenticator *a);
 
 #endif

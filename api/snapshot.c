@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/pending.h"
-#include "api/server.h"
-#include "api/webhook.h"
+#include "api/ctx.h"
+#include "api/hooks/webhook.h"
+#include "lib/redis.h"
 #include "lib/clock.h"
 #include "lib/mem.h"
 
@@ -28,7 +28,8 @@ enum snapshot_kind {
 
 struct snapshot_run {
     struct api_pending pending;
-    struct api_thread *t;
+    struct redis_client *redis; /* the thread's */
+    const char *prefix;
     snapshot_cb cb;
     bool with_jobstats;
     bool done;
@@ -196,7 +197,7 @@ static void snapshot_send(struct snapshot_run *run, enum snapshot_kind kind, siz
     struct snapshot_ref *ref = mem_alloc(sizeof *ref);
     *ref = (struct snapshot_ref){run, kind, index};
     run->outstanding++;
-    if (queue_op_run_async(run->t->redis, op, snapshot_on_reply, ref) != 0) {
+    if (queue_op_run_async(run->redis, op, snapshot_on_reply, ref) != 0) {
         run->outstanding--;
         run->failed = true;
         free(ref);
@@ -221,7 +222,7 @@ static void snapshot_command(struct queue_op *op, const char *cmd, const char *k
 static void snapshot_round2(struct snapshot_run *run)
 {
     struct snapshot *s = &run->snap;
-    const char *prefix = run->t->server->cfg.prefix;
+    const char *prefix = run->prefix;
     struct queue_op op;
     for (size_t i = 0; i < s->nqueues; i++) {
         queue_op_stats(&op, prefix, s->queues[i].name);
@@ -244,24 +245,24 @@ static void snapshot_round2(struct snapshot_run *run)
     }
 }
 
-void snapshot_collect(h2o_req_t *req, struct api_thread *t, bool with_jobstats,
-                      snapshot_cb cb)
+void snapshot_collect(h2o_req_t *req, bool with_jobstats, snapshot_cb cb)
 {
     struct snapshot_run *run = mem_calloc(1, sizeof *run);
-    run->t = t;
+    run->redis = api_ctx_redis(req);
+    run->prefix = api_ctx_config(req)->prefix;
     run->cb = cb;
     run->with_jobstats = with_jobstats;
     run->snap.queues = mem_calloc(SNAPSHOT_QUEUES_MAX, sizeof *run->snap.queues);
     run->snap.workers = mem_calloc(SNAPSHOT_WORKERS_MAX, sizeof *run->snap.workers);
     snapshot_add_queue(&run->snap, WEBHOOK_QUEUE); /* ours, even before first use */
-    api_pending_begin(&run->pending, &t->pending, req, snapshot_expired);
-    if (t->redis == NULL || !redis_client_connected(t->redis)) {
+    api_pending_begin(&run->pending, api_ctx_pending(req), req, snapshot_expired);
+    if (!api_ctx_redis_up(req)) {
         run->failed = true;
         snapshot_deliver(run);
         snapshot_free(run);
         return;
     }
-    const char *prefix = t->server->cfg.prefix;
+    const char *prefix = run->prefix;
     char *queues = mem_printf("%s:queues", prefix);
     char *workers = mem_printf("%s:workers", prefix);
     struct queue_op op;

@@ -54,11 +54,12 @@ struct snapshot {
     size_t nworkers;
 };
 
-struct api_thread;
 typedef void (*snapshot_cb)(h2o_req_t *req, const struct snapshot *s);
 
-/* Starts a snapshot for req; with_jobstats adds the per-type histograms. */
-void snapshot_collect(h2o_req_t *req, struct api_thread *t, bool with_jobstats,
-                      snapshot_cb cb);
+/*
+ * Starts a snapshot on req's thread (its Redis client and deadline list);
+ * with_jobstats adds the per-type histograms.
+ */
+void snapshot_collect(h2o_req_t *req, bool with_jobstats, snapshot_cb cb);
 
 #endif

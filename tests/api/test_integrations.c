@@ -3,7 +3,7 @@
  * GET /api/integrations/status — freshness, the 30-minute promise, never
  * synced, not configured, unknown.
  */
-#include "api/integrations.h"
+#include "api/routes/integrations.h"
 
 #include "tests/test.h"
 

@@ -3,7 +3,7 @@
  * Retry-After, independent addresses, slow rates refilling under constant
  * traffic — and the health rules on hand-made snapshots.
  */
-#include "api/health.h"
+#include "api/routes/health.h"
 #include "api/limits.h"
 #include "api/snapshot.h"
 #include "tests/test.h"

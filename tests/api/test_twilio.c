@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "api/twilio.h"
+#include "api/hooks/twilio.h"
 #include "tests/test.h"
 
 static struct form vector_params(void)

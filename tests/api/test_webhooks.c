@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 #include "api/request.h"
-#include "api/shopify.h"
-#include "api/xero.h"
+#include "api/hooks/shopify.h"
+#include "api/hooks/xero.h"
 #include "tests/test.h"
 
 TEST(shopify_vector)

@@ -15,6 +15,8 @@ from conftest import base_env, free_port, wait_until
 TWILIO_TOKEN = "test_auth_token"
 SHOPIFY_SECRET = "test_secret_key"
 XERO_KEY = "test_webhook_key"
+METRICS_TOKEN = "test-metrics-token-0123456789"
+METRICS_AUTH = {"Authorization": "Bearer " + METRICS_TOKEN}
 INBOUND = "/api/v1/whatsapp/webhook"
 STATUS = "/api/v1/whatsapp/status"
 SHOPIFY = "/api/v1/webhooks/shopify"
@@ -46,8 +48,8 @@ class Api:
     def get(self, path, headers=None):
         return self.request("GET", path, headers=headers)
 
-    def json(self, path):
-        status, _, body = self.get(path)
+    def json(self, path, headers=None):
+        status, _, body = self.get(path, headers=headers)
         return status, json.loads(body)
 
     def post_twilio(self, params, path=INBOUND, token=TWILIO_TOKEN, url=None, sig=None, headers=None):
@@ -80,7 +82,7 @@ class Api:
         return self.request("POST", XERO, body, h)
 
     def metrics(self):
-        status, headers, body = self.get("/metrics")
+        status, headers, body = self.get("/metrics", headers=METRICS_AUTH)
         assert status == 200, body
         assert headers["content-type"].startswith("text/plain; version=0.0.4")
         return parse_metrics(body.decode())
@@ -106,12 +108,12 @@ def inbound_params(sid, body="hello"):
 
 
 def start_api(services, prefix, redis_url=None, wait_redis=True, **extra):
-    """Starts sentia-api on a free port with all three webhooks configured."""
+    """Starts sentia-api on a free port with all three webhooks and METRICS_TOKEN configured."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(PORT=port, API_THREADS=2, PUBLIC_BASE_URL=base, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
                SHOPIFY_WEBHOOK_SECRET=SHOPIFY_SECRET, XERO_WEBHOOK_KEY=XERO_KEY,
-               RATE_LIMIT_PER_IP=0)
+               RATE_LIMIT_PER_IP=0, METRICS_TOKEN=METRICS_TOKEN)
     env.update(extra)
     env = base_env(prefix=prefix, **env)
     if redis_url:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from apiutil import INBOUND, inbound_params, metric, start_api
+from apiutil import INBOUND, METRICS_AUTH, inbound_params, metric, start_api
 from servers import PrivateRedis
 
 # A latency as sent: milliseconds with at most 3 decimals (it is measured in
@@ -46,32 +46,32 @@ def test_liveness_and_readiness(api):
 
 
 def test_detailed_healthy_then_degraded(api, redis, prefix):
-    status, doc = api.json("/health/detailed")
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
     assert status == 200 and doc["status"] == "healthy", doc
     assert doc["components"]["redis"]["status"] == "up"
-    assert LATENCY_MS.search(api.get("/health/detailed")[2])
+    assert LATENCY_MS.search(api.get("/health/detailed", METRICS_AUTH)[2])
     assert doc["components"]["queues"]["webhooks"]["ready"] == 0
     assert doc["components"]["postgres"]["status"] == "unknown"
     # A ready job and no live worker for its queue → degraded.
     assert api.post_twilio(inbound_params("SM" + "h" * 32))[0] == 200
-    status, doc = api.json("/health/detailed")
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
     assert status == 200 and doc["status"] == "degraded"
     assert any("no live worker" in r for r in doc["reasons"])
     # A live worker serving it → healthy again.
     fake_worker(redis, prefix, "w-1")
-    status, doc = api.json("/health/detailed")
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
     assert doc["status"] == "healthy", doc
     assert doc["components"]["workers"]["live"] == 1
     assert doc["components"]["queues"]["webhooks"]["live_workers"] == 1
     assert doc["components"]["postgres"]["status"] == "up"
     # A worker reporting Postgres down → degraded.
     fake_worker(redis, prefix, "w-2", postgres="down")
-    status, doc = api.json("/health/detailed")
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
     assert status == 200 and doc["status"] == "degraded"
     assert doc["components"]["postgres"]["status"] == "down"
     # A worker whose registry hash expired is not live.
     redis.delete(f"{prefix}:worker:w-2", f"{prefix}:worker:w-1")
-    status, doc = api.json("/health/detailed")
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
     assert doc["components"]["workers"]["live"] == 0 and doc["status"] == "degraded"
 
 
@@ -82,7 +82,7 @@ def test_detailed_stale_job_degrades(services, prefix, redis):
            "created_ms": int(time.time() * 1000) - 5000, "dedup_key": None, "request_id": None,
            "payload": {}}
     redis.lpush(f"{prefix}:{{webhooks}}:ready", json.dumps(old))
-    status, doc = api.json("/health/detailed")
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
     assert status == 200 and doc["status"] == "degraded"
     assert any("STALE_JOB_MS" in r for r in doc["reasons"])
     assert doc["components"]["queues"]["webhooks"]["oldest_ready_age_ms"] >= 5000
@@ -93,11 +93,11 @@ def test_unhealthy_and_not_ready_when_redis_down(services, prefix):
     r = PrivateRedis()
     try:
         api = start_api(services, prefix, redis_url=r.url, REDIS_TIMEOUT_MS=300)
-        assert api.json("/health/detailed")[1]["status"] == "healthy"
+        assert api.json("/health/detailed", METRICS_AUTH)[1]["status"] == "healthy"
         r.stop()
         time.sleep(0.3)
         t0 = time.time()
-        status, h, body = api.get("/health/detailed")
+        status, h, body = api.get("/health/detailed", METRICS_AUTH)
         assert status == 503 and json.loads(body)["status"] == "unhealthy"
         assert "retry-after" in h
         status, h, body = api.get("/health/ready")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from apiutil import INBOUND, inbound_params, ready_jobs, start_api
+from apiutil import INBOUND, METRICS_AUTH, inbound_params, ready_jobs, start_api
 from conftest import base_env, git_head, run
 
 
@@ -78,7 +78,7 @@ def test_maintenance_mode(services, prefix, redis):
         "code": "maintenance", "message": "back at 5", "request_id": h["x-request-id"]}
     assert "retry-after" in h
     assert api.get("/health")[0] == 200 and api.get("/health/ready")[0] == 200
-    assert api.get("/metrics")[0] == 200
+    assert api.get("/metrics", METRICS_AUTH)[0] == 200
     # Webhooks are never refused for maintenance: the sender's event is kept.
     assert api.post_twilio(inbound_params("SM" + "m" * 32))[0] == 200
     assert len(ready_jobs(redis, prefix)) == 1

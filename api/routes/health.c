@@ -1,25 +1,17 @@
 /*
- * api/health.c: probes, the detailed health document, /api/status, and the
- * scrape entry of /metrics (see health.h).
+ * api/routes/health.c: the probes and the detailed health document (see
+ * health.h).
  */
-#include "api/health.h"
+#include "api/routes/health.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/metrics.h"
-#include "api/pending.h"
-#include "api/request.h"
-#include "api/server.h"
 #include "api/snapshot.h"
-#include "lib/buf.h"
 #include "lib/clock.h"
-#include "lib/git_commit.h"
 #include "lib/mem.h"
-
-/* A scrape of 64 queues × a few dozen job types stays far below this. */
-enum { HEALTH_METRICS_MAX = 4 * 1024 * 1024 };
+#include "lib/redis.h"
 
 /* ---- rules -------------------------------------------------------------- */
 
@@ -89,18 +81,6 @@ enum health_status health_evaluate(const struct snapshot *s, int64_t stale_job_m
 
 /* ---- documents ---------------------------------------------------------- */
 
-/* Sends a JSON document (takes the reference) with status. Reals print with
- * 9 significant digits: latencies measured in µs stay exact ("0.123" ms, not
- * 17 digits of binary noise), uptime keeps its seconds for 30 years. */
-static void health_send_json(h2o_req_t *req, int status, json_t *doc)
-{
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(9));
-    json_decref(doc);
-    h2o_iovec_t body = h2o_strdup(&req->pool, text, strlen(text));
-    free(text);
-    api_respond(req, status, "application/json", body.base, body.len);
-}
-
 static json_t *health_queue_json(const struct snapshot *s, const struct snapshot_queue *q)
 {
     size_t live = 0;
@@ -151,9 +131,8 @@ static json_t *health_workers_json(const struct snapshot *s)
 
 static void health_detailed_done(h2o_req_t *req, const struct snapshot *s)
 {
-    struct api_thread *t = api_thread_of(req);
     json_t *reasons = json_array();
-    enum health_status st = health_evaluate(s, t->server->cfg.stale_job_ms, reasons);
+    enum health_status st = health_evaluate(s, api_ctx_config(req)->stale_job_ms, reasons);
     json_t *queues = json_object();
     for (size_t i = 0; i < s->nqueues; i++)
         if (s->queues[i].ok)
@@ -162,26 +141,14 @@ static void health_detailed_done(h2o_req_t *req, const struct snapshot *s)
     if (s->redis_ok)
         json_object_set_new(redis, "latency_ms", json_real((double)s->ping_us / 1000.0));
     json_t *doc = json_pack("{sssosssf}", "status", health_status_name(st), "reasons", reasons,
-                            "version", SENTIA_VERSION, "uptime_s",
-                            api_server_uptime_s(t->server));
+                            "version", SENTIA_VERSION, "uptime_s", api_ctx_uptime_s(req));
     json_object_set_new(doc, "components",
                         json_pack("{sosososo}", "redis", redis, "queues", queues, "workers",
                                   health_workers_json(s), "postgres",
                                   health_postgres_json(s)));
     if (st == HEALTH_UNHEALTHY)
         api_add_header(req, "retry-after", "5");
-    health_send_json(req, st == HEALTH_UNHEALTHY ? 503 : 200, doc);
-}
-
-static void health_metrics_done(h2o_req_t *req, const struct snapshot *s)
-{
-    struct api_thread *t = api_thread_of(req);
-    struct buf b;
-    buf_init(&b, HEALTH_METRICS_MAX);
-    metrics_render(&b, t->server, s);
-    h2o_iovec_t body = h2o_strdup(&req->pool, buf_str(&b), b.len);
-    buf_dispose(&b);
-    api_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", body.base, body.len);
+    api_respond_json(req, st == HEALTH_UNHEALTHY ? 503 : 200, doc);
 }
 
 /* ---- readiness ---------------------------------------------------------- */
@@ -194,7 +161,7 @@ struct health_ping {
 static void health_not_ready(h2o_req_t *req, const char *why)
 {
     api_add_header(req, "retry-after", "5");
-    health_send_json(req, 503, json_pack("{ssssssss}", "status", "not_ready", "redis", "down",
+    api_respond_json(req, 503, json_pack("{ssssssss}", "status", "not_ready", "redis", "down",
                                          "reason", why, "request_id", api_request_id(req)));
 }
 
@@ -212,7 +179,7 @@ static void health_ping_reply(void *data, const redisReply *reply, const char *e
     h2o_req_t *req = api_pending_end(&hp->pending);
     if (armed && req != NULL && error == NULL && reply != NULL) {
         double ms = (double)(clock_mono_us() - hp->sent_us) / 1000.0;
-        health_send_json(req, 200, json_pack("{sssssf}", "status", "ready", "redis", "up",
+        api_respond_json(req, 200, json_pack("{sssssf}", "status", "ready", "redis", "up",
                                              "latency_ms", ms));
     } else if (armed && req != NULL) {
         health_not_ready(req, error ? error : "no reply");
@@ -220,9 +187,10 @@ static void health_ping_reply(void *data, const redisReply *reply, const char *e
     free(hp);
 }
 
-static void health_ready(h2o_req_t *req, struct api_thread *t)
+void health_ready(struct api_call *call)
 {
-    if (t->redis == NULL || !redis_client_connected(t->redis)) {
+    h2o_req_t *req = call->req;
+    if (!api_ctx_redis_up(req)) {
         health_not_ready(req, "redis unreachable");
         return;
     }
@@ -231,8 +199,8 @@ static void health_ready(h2o_req_t *req, struct api_thread *t)
     redis_args_init(&a);
     redis_args_add(&a, "PING");
     hp->sent_us = clock_mono_us();
-    api_pending_begin(&hp->pending, &t->pending, req, health_ping_expired);
-    if (redis_client_command(t->redis, 0, health_ping_reply, hp, &a) != 0) {
+    api_pending_begin(&hp->pending, api_ctx_pending(req), req, health_ping_expired);
+    if (redis_client_command(api_ctx_redis(req), 0, health_ping_reply, hp, &a) != 0) {
         api_pending_end(&hp->pending);
         free(hp);
         health_not_ready(req, "redis unreachable");
@@ -240,51 +208,20 @@ static void health_ready(h2o_req_t *req, struct api_thread *t)
     redis_args_dispose(&a);
 }
 
-/* ---- /api/status -------------------------------------------------------- */
+/* ---- routes ------------------------------------------------------------- */
 
-static void health_status_doc(h2o_req_t *req, struct api_thread *t)
+void health_ok(struct api_call *call)
 {
-    const struct api_config *c = &t->server->cfg;
-    bool redis_up = t->redis != NULL && redis_client_connected(t->redis);
-    json_t *webhooks = json_pack(
-        "{ssssss}", "twilio",
-        c->twilio_token && c->twilio_bases[0] ? "configured" : "not_configured", "shopify",
-        c->shopify_secret ? "configured" : "not_configured", "xero",
-        c->xero_key ? "configured" : "not_configured");
-    json_t *doc = json_pack("{sssssssssfsIsb}", "service", "sentia-api", "version",
-                            SENTIA_VERSION, "commit", SENTIA_GIT_COMMIT, "environment",
-                            c->env_name, "uptime_s", api_server_uptime_s(t->server),
-                            "started_ms", (json_int_t)t->server->started_wall_ms,
-                            "maintenance", c->maintenance);
-    json_object_set_new(doc, "components",
-                        json_pack("{s{ss}so}", "redis", "status", redis_up ? "up" : "down",
-                                  "webhooks", webhooks));
-    health_send_json(req, 200, doc);
+    api_respond_json(call->req, 200, json_pack("{ss}", "status", "ok"));
 }
 
-void health_handle(h2o_req_t *req, enum api_route route)
+void health_live(struct api_call *call)
 {
-    struct api_thread *t = api_thread_of(req);
-    switch (route) {
-    case API_ROUTE_HEALTH:
-        health_send_json(req, 200, json_pack("{ss}", "status", "ok"));
-        break;
-    case API_ROUTE_HEALTH_LIVE:
-        health_send_json(req, 200, json_pack("{sssf}", "status", "alive", "uptime_s",
-                                             api_server_uptime_s(t->server)));
-        break;
-    case API_ROUTE_HEALTH_READY:
-    case API_ROUTE_READY:
-        health_ready(req, t);
-        break;
-    case API_ROUTE_HEALTH_DETAILED:
-        snapshot_collect(req, t, false, health_detailed_done);
-        break;
-    case API_ROUTE_METRICS:
-        snapshot_collect(req, t, true, health_metrics_done);
-        break;
-    default:
-        health_status_doc(req, t);
-        break;
-    }
+    api_respond_json(call->req, 200, json_pack("{sssf}", "status", "alive", "uptime_s",
+                                               api_ctx_uptime_s(call->req)));
+}
+
+void health_detailed(struct api_call *call)
+{
+    snapshot_collect(call->req, false, health_detailed_done);
 }

@@ -1,5 +1,5 @@
 /*
- * api/xero.h: Xero webhooks (external-apis.md §5.4).
+ * api/hooks/xero.h: Xero webhooks (external-apis.md §5.4).
  *
  * Verification: x-xero-signature = base64(HMAC-SHA256(webhook key, raw
  * body)), constant-time; missing or wrong → 401 (Xero's intent-to-receive
@@ -16,8 +16,9 @@
 #ifndef SENTIA_API_XERO_H
 #define SENTIA_API_XERO_H
 
-#include <h2o.h>
 #include <jansson.h>
+
+#include "api/ctx.h"
 
 enum {
     XERO_FIELD_MAX = 96, /* one dedup component: ids are 36, dates ~23 */
@@ -29,6 +30,7 @@ enum {
  */
 char *xero_dedup_key(json_t *event);
 
-void xero_handle(h2o_req_t *req);
+/* The route handler (POST). */
+void xero_handle(struct api_call *call);
 
 #endif

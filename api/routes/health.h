@@ -1,5 +1,5 @@
 /*
- * api/health.h: health routes and GET /api/status (DESIGN.md §5, §7;
+ * api/routes/health.h: the probes and /health/detailed (DESIGN.md §5, §7;
  * docs/API.md states the rules).
  *
  * /health, /health/live: no I/O, always fast. /health/ready, /ready: Redis
@@ -18,12 +18,11 @@
 #ifndef SENTIA_API_HEALTH_H
 #define SENTIA_API_HEALTH_H
 
-#include <h2o.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api/router.h"
+#include "api/ctx.h"
 
 enum health_status {
     HEALTH_HEALTHY,
@@ -41,7 +40,10 @@ enum health_status health_evaluate(const struct snapshot *s, int64_t stale_job_m
 bool health_worker_serves(const struct snapshot_worker *w, const char *queue);
 const char *health_status_name(enum health_status st);
 
-/* Answers one of the health routes, /api/status or /metrics. */
-void health_handle(h2o_req_t *req, enum api_route route);
+/* Routes: /health; /health/live[ness]; /health/ready[iness] and /ready; /health/detailed. */
+void health_ok(struct api_call *call);
+void health_live(struct api_call *call);
+void health_ready(struct api_call *call);
+void health_detailed(struct api_call *call);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * api/webhook.h: the path every webhook shares once its source verified it:
+ * api/hooks/webhook.h: the path every webhook shares once its source verified it:
  * dedup → enqueue → answer (DESIGN.md §1, §3).
  *
  * webhook_submit() turns 1..n jobs into envelopes on queue `webhooks`, runs
@@ -21,17 +21,31 @@
 #ifndef SENTIA_API_WEBHOOK_H
 #define SENTIA_API_WEBHOOK_H
 
-#include <h2o.h>
 #include <jansson.h>
 #include <stddef.h>
 
-#include "api/metrics.h"
+#include "api/ctx.h"
 
 #define WEBHOOK_QUEUE "webhooks"
 
 enum {
     WEBHOOK_JOBS_MAX = 1000, /* jobs per delivery (Xero batches events) */
 };
+
+/* Why a delivery was refused: the `reason` label of the rejection counter. */
+enum webhook_reason {
+    WEBHOOK_REASON_MISSING_SIGNATURE,
+    WEBHOOK_REASON_INVALID_SIGNATURE,
+    WEBHOOK_REASON_NOT_CONFIGURED,
+    WEBHOOK_REASON_UNSUPPORTED_MEDIA_TYPE,
+    WEBHOOK_REASON_INVALID_BODY,
+    WEBHOOK_REASON_MISSING_FIELD,
+    WEBHOOK_REASON_INVALID_TOPIC,
+    WEBHOOK_REASON_COUNT,
+};
+
+/* The reasons' names, also the JSON error codes of the refusals. */
+extern const char *const webhook_reason_names[WEBHOOK_REASON_COUNT];
 
 /* How a source wants its 200 to look. */
 enum webhook_reply {
@@ -46,24 +60,23 @@ struct webhook_job {
     json_t *payload; /* one reference, owned */
 };
 
-struct api_thread;
-
 /*
- * Enqueues jobs[0..n) and answers req as described above. Takes ownership
- * of every job's members (freed whatever happens); jobs itself stays the
- * caller's.
+ * Enqueues jobs[0..n) on the request's thread and answers the call as
+ * described above. Takes ownership of every job's members (freed whatever
+ * happens); jobs itself stays the caller's.
  */
-void webhook_submit(h2o_req_t *req, struct api_thread *t, struct webhook_job *jobs,
-                    size_t n, enum webhook_reply reply);
+void webhook_submit(struct api_call *call, struct webhook_job *jobs, size_t n,
+                    enum webhook_reply reply);
 
 /* Frees a job's members (for callers that give up before submitting). */
 void webhook_job_dispose(struct webhook_job *job);
 
 /*
- * Counts a refused delivery and answers it with the JSON error; logs the
- * source and reason (never the body or a secret) at warn.
+ * Counts a refused delivery under the call's source (its route row) and
+ * answers it with the JSON error; spends a rate token of the sender's
+ * address; logs the source and reason (never the body or a secret) at warn.
  */
-void webhook_reject(h2o_req_t *req, enum metrics_source src,
-                    enum metrics_reason reason, int status, const char *message);
+void webhook_reject(struct api_call *call, enum webhook_reason reason, int status,
+                    const char *message);
 
 #endif

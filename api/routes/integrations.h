@@ -1,5 +1,5 @@
 /*
- * api/integrations.h: GET /api/integrations/status — the data-freshness
+ * api/routes/integrations.h: GET /api/integrations/status — the data-freshness
  * promise (every configured source synced within the last 30 minutes), from
  * Redis only (DESIGN.md §1: the API never queries Postgres on a request).
  *
@@ -20,9 +20,10 @@
 #ifndef SENTIA_API_INTEGRATIONS_H
 #define SENTIA_API_INTEGRATIONS_H
 
-#include <h2o.h>
 #include <jansson.h>
 #include <stdint.h>
+
+#include "api/ctx.h"
 
 enum {
     INTEGRATIONS_PROMISE_S = 1800,   /* the dashboard's freshness promise */
@@ -36,6 +37,6 @@ enum {
 json_t *integrations_status_doc(const json_t *status, const json_t *providers, int64_t now_ms);
 
 /* Route handler (GET). */
-void integrations_handle(h2o_req_t *req);
+void integrations_get(struct api_call *call);
 
 #endif

@@ -1,13 +1,11 @@
 /*
- * api/shopify.c: Shopify webhook verification and route (see shopify.h).
+ * api/hooks/shopify.c: Shopify webhook verification and route (see shopify.h).
  */
-#include "api/shopify.h"
+#include "api/hooks/shopify.h"
 
 #include <string.h>
 
-#include "api/request.h"
-#include "api/server.h"
-#include "api/webhook.h"
+#include "api/hooks/webhook.h"
 #include "lib/crypto.h"
 #include "lib/mem.h"
 
@@ -86,43 +84,43 @@ static bool shopify_body_valid(const char *body, size_t len)
     return ok;
 }
 
-void shopify_handle(h2o_req_t *req)
+void shopify_handle(struct api_call *call)
 {
-    struct api_thread *t = api_thread_of(req);
-    const char *secret = t->server->cfg.shopify_secret;
+    h2o_req_t *req = call->req;
+    const char *secret = api_ctx_config(req)->shopify_secret;
     const char *body = req->entity.base ? req->entity.base : "";
     size_t len = req->entity.len;
     if (secret == NULL) {
-        webhook_reject(req, METRICS_SOURCE_SHOPIFY, METRICS_REASON_NOT_CONFIGURED, 503,
+        webhook_reject(call, WEBHOOK_REASON_NOT_CONFIGURED, 503,
                        "Shopify webhooks are not configured (SHOPIFY_WEBHOOK_SECRET)");
         return;
     }
     h2o_iovec_t sig = api_header(req, "x-shopify-hmac-sha256");
     if (sig.base == NULL) {
-        webhook_reject(req, METRICS_SOURCE_SHOPIFY, METRICS_REASON_MISSING_SIGNATURE, 401,
+        webhook_reject(call, WEBHOOK_REASON_MISSING_SIGNATURE, 401,
                        "X-Shopify-Hmac-Sha256 header is missing");
         return;
     }
     if (!shopify_hmac_valid(secret, body, len, sig.base, sig.len)) {
-        webhook_reject(req, METRICS_SOURCE_SHOPIFY, METRICS_REASON_INVALID_SIGNATURE, 401,
+        webhook_reject(call, WEBHOOK_REASON_INVALID_SIGNATURE, 401,
                        "HMAC validation failed");
         return;
     }
     h2o_iovec_t topic = api_header(req, "x-shopify-topic");
     if (topic.base == NULL || !shopify_topic_valid(topic.base, topic.len)) {
-        webhook_reject(req, METRICS_SOURCE_SHOPIFY, METRICS_REASON_INVALID_TOPIC, 400,
+        webhook_reject(call, WEBHOOK_REASON_INVALID_TOPIC, 400,
                        "X-Shopify-Topic must look like orders/create");
         return;
     }
     h2o_iovec_t id = api_header(req, "x-shopify-webhook-id");
     if (id.base == NULL || id.len == 0 || id.len > SHOPIFY_HEADER_MAX) {
-        webhook_reject(req, METRICS_SOURCE_SHOPIFY, METRICS_REASON_MISSING_FIELD, 400,
+        webhook_reject(call, WEBHOOK_REASON_MISSING_FIELD, 400,
                        "X-Shopify-Webhook-Id header is missing");
         return;
     }
     json_t *payload = shopify_body_valid(body, len) ? shopify_payload(req, body, len) : NULL;
     if (payload == NULL) {
-        webhook_reject(req, METRICS_SOURCE_SHOPIFY, METRICS_REASON_INVALID_BODY, 400,
+        webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400,
                        "body is not a JSON object, or a header is malformed");
         return;
     }
@@ -131,5 +129,5 @@ void shopify_handle(h2o_req_t *req)
         .dedup_key = mem_printf("shopify:%.*s", (int)id.len, id.base),
         .payload = payload,
     };
-    webhook_submit(req, t, &job, 1, WEBHOOK_REPLY_JSON);
+    webhook_submit(call, &job, 1, WEBHOOK_REPLY_JSON);
 }

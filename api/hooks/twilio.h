@@ -1,5 +1,5 @@
 /*
- * api/twilio.h: Twilio webhooks — inbound WhatsApp/SMS messages and status
+ * api/hooks/twilio.h: Twilio webhooks — inbound WhatsApp/SMS messages and status
  * callbacks (external-apis.md §1, §2).
  *
  * Verification (X-Twilio-Signature): base64(HMAC-SHA1(auth token, URL +
@@ -19,10 +19,10 @@
 #ifndef SENTIA_API_TWILIO_H
 #define SENTIA_API_TWILIO_H
 
-#include <h2o.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/ctx.h"
 #include "lib/form.h"
 
 enum {
@@ -48,7 +48,8 @@ bool twilio_signature_valid(const char *token, char *const *bases, size_t nbases
                             const struct form *sorted_params, const char *sig,
                             size_t sig_len);
 
-/* Route handlers: inbound message (status = false) or status callback. */
-void twilio_handle(h2o_req_t *req, bool status_callback);
+/* Route handlers: inbound message, status callback. */
+void twilio_inbound(struct api_call *call);
+void twilio_status(struct api_call *call);
 
 #endif

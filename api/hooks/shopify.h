@@ -1,5 +1,5 @@
 /*
- * api/shopify.h: Shopify webhooks (external-apis.md §3).
+ * api/hooks/shopify.h: Shopify webhooks (external-apis.md §3).
  *
  * Verification: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret, raw
  * body)), compared in constant time; missing or wrong → 401. Then the topic
@@ -15,9 +15,10 @@
 #ifndef SENTIA_API_SHOPIFY_H
 #define SENTIA_API_SHOPIFY_H
 
-#include <h2o.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "api/ctx.h"
 
 enum {
     SHOPIFY_TOPIC_MAX = 119,     /* "shopify." + topic fits JOB_TYPE_MAX */
@@ -32,6 +33,7 @@ char *shopify_job_type(const char *topic, size_t len);
 bool shopify_hmac_valid(const char *secret, const char *body, size_t len,
                         const char *sig, size_t sig_len);
 
-void shopify_handle(h2o_req_t *req);
+/* The route handler (POST). */
+void shopify_handle(struct api_call *call);
 
 #endif

@@ -1,23 +1,22 @@
 /*
- * api/webhook.c: dedup → enqueue → answer for verified webhooks (see
+ * api/hooks/webhook.c: dedup → enqueue → answer for verified webhooks (see
  * webhook.h).
  *
  * A struct webhook_wait lives from submission until the last Redis
  * callback: `outstanding` counts replies still due, `answered` says the
  * request got its answer (from the replies or from the deadline).
  */
-#include "api/webhook.h"
+#include "api/hooks/webhook.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/pending.h"
-#include "api/request.h"
-#include "api/server.h"
+#include "api/hooks/sources.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/redis.h"
 #include "queue/queue.h"
 
 static const char WEBHOOK_TWIML[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
@@ -41,19 +40,25 @@ void webhook_job_dispose(struct webhook_job *job)
     memset(job, 0, sizeof *job);
 }
 
-void webhook_reject(h2o_req_t *req, enum metrics_source src,
-                    enum metrics_reason reason, int status, const char *message)
+const char *const webhook_reason_names[WEBHOOK_REASON_COUNT] = {
+    "missing_signature", "invalid_signature", "not_configured", "unsupported_media_type",
+    "invalid_body",      "missing_field",     "invalid_topic",
+};
+
+void webhook_reject(struct api_call *call, enum webhook_reason reason, int status,
+                    const char *message)
 {
-    struct api_thread *t = api_thread_of(req);
-    metrics_reject(&t->metrics, src, reason);
-    api_rate_penalize(req);
+    h2o_req_t *req = call->req;
+    unsigned src = (unsigned)call->route->source;
+    api_ctx_count_rejection(req, src, reason);
+    api_ctx_rate_penalize(req);
     api_request_begin(req);
     log_warn(LOG_FIELDS(LF_STR("request_id", api_request_id(req)),
-                        LF_STR("source", metrics_source_names[src]),
-                        LF_STR("reason", metrics_reason_names[reason]),
+                        LF_STR("source", hook_sources[src].name),
+                        LF_STR("reason", webhook_reason_names[reason]),
                         LF_INT("status", status)),
              "webhook rejected");
-    api_respond_error(req, status, metrics_reason_names[reason], message);
+    api_respond_error(req, status, webhook_reason_names[reason], message);
 }
 
 /* ---- answering ---------------------------------------------------------- */
@@ -160,9 +165,8 @@ static void webhook_on_reply(void *data, const redisReply *reply, const char *er
  * is logged with the request and job ids, so the job's start in the worker's
  * log can be measured from it (bench/e2e.sh).
  */
-static int webhook_send(struct api_thread *t, struct webhook_wait *w,
-                        struct webhook_job *wj, size_t i, const char *request_id,
-                        int64_t received_us)
+static int webhook_send(h2o_req_t *req, struct webhook_wait *w, struct webhook_job *wj,
+                        size_t i, const char *request_id, int64_t received_us)
 {
     struct job *job = job_create(WEBHOOK_QUEUE, wj->type, wj->payload);
     wj->payload = NULL; /* the job owns it now */
@@ -177,10 +181,10 @@ static int webhook_send(struct api_thread *t, struct webhook_wait *w,
     size_t len = 0;
     char *env = job_encode(job, &len);
     struct queue_op op;
-    queue_op_enqueue(&op, t->server->cfg.prefix, job, env, len, 0, 0);
+    queue_op_enqueue(&op, api_ctx_config(req)->prefix, job, env, len, 0, 0);
     struct webhook_cb *cb = mem_alloc(sizeof *cb);
     *cb = (struct webhook_cb){w, i};
-    int rc = queue_op_run_async(t->redis, &op, webhook_on_reply, cb);
+    int rc = queue_op_run_async(api_ctx_redis(req), &op, webhook_on_reply, cb);
     if (rc != 0)
         free(cb);
     queue_op_dispose(&op);
@@ -189,10 +193,11 @@ static int webhook_send(struct api_thread *t, struct webhook_wait *w,
     return rc;
 }
 
-void webhook_submit(h2o_req_t *req, struct api_thread *t, struct webhook_job *jobs,
-                    size_t n, enum webhook_reply reply)
+void webhook_submit(struct api_call *call, struct webhook_job *jobs, size_t n,
+                    enum webhook_reply reply)
 {
-    if (t->redis == NULL || !redis_client_connected(t->redis)) {
+    h2o_req_t *req = call->req;
+    if (!api_ctx_redis_up(req)) {
         for (size_t i = 0; i < n; i++)
             webhook_job_dispose(&jobs[i]);
         api_respond_retry(req, 503, "redis_unavailable",
@@ -204,12 +209,12 @@ void webhook_submit(h2o_req_t *req, struct api_thread *t, struct webhook_job *jo
     w->n = n;
     w->ids = mem_calloc(n ? n : 1, sizeof *w->ids);
     w->outstanding = 1; /* held until every send was tried */
-    api_pending_begin(&w->pending, &t->pending, req, webhook_expired);
+    api_pending_begin(&w->pending, api_ctx_pending(req), req, webhook_expired);
     const char *rid = api_request_id(req);
     int64_t received_us = clock_wall_us();
     for (size_t i = 0; i < n; i++) {
         w->outstanding++;
-        if (webhook_send(t, w, &jobs[i], i, rid, received_us) != 0) {
+        if (webhook_send(req, w, &jobs[i], i, rid, received_us) != 0) {
             w->outstanding--;
             w->failed++;
         }

@@ -1,16 +1,14 @@
 /*
- * api/twilio.c: Twilio signature verification and the two Twilio routes
+ * api/hooks/twilio.c: Twilio signature verification and the two Twilio routes
  * (see twilio.h).
  */
-#include "api/twilio.h"
+#include "api/hooks/twilio.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/request.h"
-#include "api/server.h"
-#include "api/webhook.h"
+#include "api/hooks/webhook.h"
 #include "lib/buf.h"
 #include "lib/crypto.h"
 #include "lib/mem.h"
@@ -149,13 +147,14 @@ static const char *twilio_field(json_t *payload, const char *key, size_t max)
  * Verifies the request and builds its payload. Returns the payload, or NULL
  * after answering the request with the reason.
  */
-static json_t *twilio_verify_or_respond(h2o_req_t *req, const struct api_config *cfg)
+static json_t *twilio_verify_or_respond(struct api_call *call, const struct api_config *cfg)
 {
+    h2o_req_t *req = call->req;
     h2o_iovec_t sig = api_header(req, "x-twilio-signature");
     h2o_iovec_t pq = req->input.path;
     const char *body = req->entity.base ? req->entity.base : "";
     if (sig.base == NULL) {
-        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_MISSING_SIGNATURE, 400,
+        webhook_reject(call, WEBHOOK_REASON_MISSING_SIGNATURE, 400,
                        "X-Twilio-Signature header is missing");
         return NULL;
     }
@@ -163,28 +162,28 @@ static json_t *twilio_verify_or_respond(h2o_req_t *req, const struct api_config 
         if (!twilio_body_hash_ok(req) ||
             !twilio_signature_valid(cfg->twilio_token, cfg->twilio_bases, 2, pq.base, pq.len,
                                     NULL, sig.base, sig.len)) {
-            webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_SIGNATURE,
+            webhook_reject(call, WEBHOOK_REASON_INVALID_SIGNATURE,
                            403, "Twilio request validation failed");
             return NULL;
         }
         json_t *o = json_loadb(body, req->entity.len, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(o)) {
             json_decref(o);
-            webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_BODY, 400,
+            webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400,
                            "body is not a JSON object");
             return NULL;
         }
         return o;
     }
     if (!api_content_type_is(req, "application/x-www-form-urlencoded")) {
-        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_UNSUPPORTED_MEDIA_TYPE,
+        webhook_reject(call, WEBHOOK_REASON_UNSUPPORTED_MEDIA_TYPE,
                        415, "expected application/x-www-form-urlencoded or application/json");
         return NULL;
     }
     struct form f;
     const char *why = NULL;
     if (form_parse(body, req->entity.len, TWILIO_FIELDS_MAX, &f, &why) != 0) {
-        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_BODY, 400, why);
+        webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400, why);
         return NULL;
     }
     json_t *payload = twilio_form_payload(&f);
@@ -194,26 +193,26 @@ static json_t *twilio_verify_or_respond(h2o_req_t *req, const struct api_config 
     form_dispose(&f);
     if (!valid) {
         json_decref(payload);
-        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_SIGNATURE, 403,
+        webhook_reject(call, WEBHOOK_REASON_INVALID_SIGNATURE, 403,
                        "Twilio request validation failed");
         return NULL;
     }
     if (payload == NULL)
-        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_INVALID_BODY, 400,
+        webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400,
                        "form fields are not valid UTF-8");
     return payload;
 }
 
-void twilio_handle(h2o_req_t *req, bool status_callback)
+/* Both Twilio routes: verify, check the fields, enqueue. */
+static void twilio_handle(struct api_call *call, bool status_callback)
 {
-    struct api_thread *t = api_thread_of(req);
-    const struct api_config *cfg = &t->server->cfg;
+    const struct api_config *cfg = api_ctx_config(call->req);
     if (cfg->twilio_token == NULL || cfg->twilio_bases[0] == NULL) {
-        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_NOT_CONFIGURED, 503,
+        webhook_reject(call, WEBHOOK_REASON_NOT_CONFIGURED, 503,
                        "Twilio webhooks are not configured (TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL)");
         return;
     }
-    json_t *payload = twilio_verify_or_respond(req, cfg);
+    json_t *payload = twilio_verify_or_respond(call, cfg);
     if (payload == NULL)
         return;
     const char *sid = twilio_field(payload, "MessageSid", TWILIO_SID_MAX);
@@ -222,7 +221,7 @@ void twilio_handle(h2o_req_t *req, bool status_callback)
                          : "";
     if (sid == NULL || st == NULL) {
         json_decref(payload);
-        webhook_reject(req, METRICS_SOURCE_TWILIO, METRICS_REASON_MISSING_FIELD, 400,
+        webhook_reject(call, WEBHOOK_REASON_MISSING_FIELD, 400,
                        status_callback ? "MessageSid and MessageStatus are required"
                                        : "MessageSid is required");
         return;
@@ -233,5 +232,15 @@ void twilio_handle(h2o_req_t *req, bool status_callback)
                                      : mem_printf("twilio:%s", sid),
         .payload = payload,
     };
-    webhook_submit(req, t, &job, 1, WEBHOOK_REPLY_TWIML);
+    webhook_submit(call, &job, 1, WEBHOOK_REPLY_TWIML);
+}
+
+void twilio_inbound(struct api_call *call)
+{
+    twilio_handle(call, false);
+}
+
+void twilio_status(struct api_call *call)
+{
+    twilio_handle(call, true);
 }

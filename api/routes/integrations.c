@@ -1,14 +1,11 @@
 /*
- * api/integrations.c: GET /api/integrations/status (see integrations.h).
+ * api/routes/integrations.c: GET /api/integrations/status (see integrations.h).
  */
-#include "api/integrations.h"
+#include "api/routes/integrations.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/pending.h"
-#include "api/request.h"
-#include "api/server.h"
 #include "lib/clock.h"
 #include "lib/redis.h"
 #include "lib/mem.h"
@@ -126,12 +123,8 @@ static void integrations_finish(struct integrations_wait *w)
     if (req != NULL && w->failed) {
         integrations_unavailable(req);
     } else if (req != NULL) {
-        json_t *doc = integrations_status_doc(w->hashes[0], w->hashes[1], clock_wall_ms());
-        char *text = json_dumps(doc, JSON_COMPACT);
-        json_decref(doc);
-        h2o_iovec_t body = h2o_strdup(&req->pool, text, strlen(text));
-        free(text);
-        api_respond(req, 200, "application/json", body.base, body.len);
+        api_respond_json(req, 200,
+                         integrations_status_doc(w->hashes[0], w->hashes[1], clock_wall_ms()));
     }
 }
 
@@ -174,11 +167,12 @@ static void integrations_on_providers(void *data, const redisReply *r, const cha
     integrations_reply(data, 1, r, error);
 }
 
-void integrations_handle(h2o_req_t *req)
+void integrations_get(struct api_call *call)
 {
-    struct api_thread *t = api_thread_of(req);
-    const char *prefix = t->server->cfg.prefix;
-    if (t->redis == NULL || !redis_client_connected(t->redis)) {
+    h2o_req_t *req = call->req;
+    struct redis_client *redis = api_ctx_redis(req);
+    const char *prefix = api_ctx_config(req)->prefix;
+    if (!api_ctx_redis_up(req)) {
         integrations_unavailable(req);
         return;
     }
@@ -190,11 +184,11 @@ void integrations_handle(h2o_req_t *req)
     redis_args_add_fmt(&a, "%s:sync:status", prefix);
     redis_args_add(&b, "HGETALL");
     redis_args_add_fmt(&b, "%s:sync:providers", prefix);
-    api_pending_begin(&w->pending, &t->pending, req, integrations_expired);
+    api_pending_begin(&w->pending, api_ctx_pending(req), req, integrations_expired);
     w->replies = 2;
-    if (redis_client_command(t->redis, 0, integrations_on_status, w, &a) != 0)
+    if (redis_client_command(redis, 0, integrations_on_status, w, &a) != 0)
         integrations_reply(w, 0, NULL, "not connected");
-    else if (redis_client_command(t->redis, 0, integrations_on_providers, w, &b) != 0)
+    else if (redis_client_command(redis, 0, integrations_on_providers, w, &b) != 0)
         integrations_reply(w, 1, NULL, "not connected");
     redis_args_dispose(&a);
     redis_args_dispose(&b);

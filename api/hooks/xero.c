@@ -1,15 +1,13 @@
 /*
- * api/xero.c: Xero webhook verification and route (see xero.h).
+ * api/hooks/xero.c: Xero webhook verification and route (see xero.h).
  */
-#include "api/xero.h"
+#include "api/hooks/xero.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/request.h"
-#include "api/server.h"
-#include "api/shopify.h"
-#include "api/webhook.h"
+#include "api/hooks/shopify.h"
+#include "api/hooks/webhook.h"
 #include "lib/mem.h"
 
 /* A dedup component: a short string without control characters (dates hold ':'). */
@@ -62,26 +60,26 @@ static long xero_jobs(json_t *doc, struct webhook_job *jobs)
     return (long)json_array_size(events);
 }
 
-void xero_handle(h2o_req_t *req)
+void xero_handle(struct api_call *call)
 {
-    struct api_thread *t = api_thread_of(req);
-    const char *key = t->server->cfg.xero_key;
+    h2o_req_t *req = call->req;
+    const char *key = api_ctx_config(req)->xero_key;
     const char *body = req->entity.base ? req->entity.base : "";
     size_t len = req->entity.len;
     if (key == NULL) {
-        webhook_reject(req, METRICS_SOURCE_XERO, METRICS_REASON_NOT_CONFIGURED, 503,
+        webhook_reject(call, WEBHOOK_REASON_NOT_CONFIGURED, 503,
                        "Xero webhooks are not configured (XERO_WEBHOOK_KEY)");
         return;
     }
     h2o_iovec_t sig = api_header(req, "x-xero-signature");
     if (sig.base == NULL) {
-        webhook_reject(req, METRICS_SOURCE_XERO, METRICS_REASON_MISSING_SIGNATURE, 401,
+        webhook_reject(call, WEBHOOK_REASON_MISSING_SIGNATURE, 401,
                        "x-xero-signature header is missing");
         return;
     }
     /* Same construction as Shopify: base64(HMAC-SHA256(key, body)). */
     if (!shopify_hmac_valid(key, body, len, sig.base, sig.len)) {
-        webhook_reject(req, METRICS_SOURCE_XERO, METRICS_REASON_INVALID_SIGNATURE, 401,
+        webhook_reject(call, WEBHOOK_REASON_INVALID_SIGNATURE, 401,
                        "signature validation failed");
         return;
     }
@@ -90,7 +88,7 @@ void xero_handle(h2o_req_t *req)
     size_t n = json_array_size(events);
     if (!json_is_object(doc) || !json_is_array(events) || n > WEBHOOK_JOBS_MAX) {
         json_decref(doc);
-        webhook_reject(req, METRICS_SOURCE_XERO, METRICS_REASON_INVALID_BODY, 400,
+        webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400,
                        "body must be an object with an events array (at most 1000)");
         return;
     }
@@ -103,10 +101,10 @@ void xero_handle(h2o_req_t *req)
     long got = xero_jobs(doc, jobs);
     json_decref(doc);
     if (got < 0)
-        webhook_reject(req, METRICS_SOURCE_XERO, METRICS_REASON_MISSING_FIELD, 400,
+        webhook_reject(call, WEBHOOK_REASON_MISSING_FIELD, 400,
                        "every event needs tenantId, eventCategory, resourceId, "
                        "eventDateUtc and eventType");
     else
-        webhook_submit(req, t, jobs, (size_t)got, WEBHOOK_REPLY_EMPTY);
+        webhook_submit(call, jobs, (size_t)got, WEBHOOK_REPLY_EMPTY);
     free(jobs);
 }

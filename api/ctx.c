@@ -1,0 +1,95 @@
+/*
+ * api/ctx.c: the call record and the thread services behind api/ctx.h.
+ * This file is where handlers' view of the server meets the server itself.
+ */
+#include "api/ctx.h"
+
+#include <string.h>
+
+#include "api/hooks/webhook.h"
+#include "api/limits.h"
+#include "api/metrics.h"
+#include "api/server.h"
+#include "lib/clock.h"
+#include "lib/redis.h"
+
+struct api_call *api_call_create(h2o_req_t *req, const struct api_match *m)
+{
+    struct api_call *c = h2o_mem_alloc_pool(&req->pool, sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->req = req;
+    c->route = m->route;
+    c->nparams = m->nparams;
+    for (size_t i = 0; i < m->nparams; i++) {
+        c->params[i].name = h2o_strdup(&req->pool, m->params[i].name, SIZE_MAX).base;
+        c->params[i].value = h2o_strdup(&req->pool, m->params[i].value, m->params[i].len).base;
+    }
+    return c;
+}
+
+const char *api_call_param(const struct api_call *c, const char *name)
+{
+    for (size_t i = 0; i < c->nparams; i++)
+        if (strcmp(c->params[i].name, name) == 0)
+            return c->params[i].value;
+    return NULL;
+}
+
+const struct api_config *api_ctx_config(h2o_req_t *req)
+{
+    return &api_thread_of(req)->server->cfg;
+}
+
+struct redis_client *api_ctx_redis(h2o_req_t *req)
+{
+    return api_thread_of(req)->redis;
+}
+
+bool api_ctx_redis_up(h2o_req_t *req)
+{
+    struct api_thread *t = api_thread_of(req);
+    return t->redis != NULL && redis_client_connected(t->redis);
+}
+
+struct api_pending_list *api_ctx_pending(h2o_req_t *req)
+{
+    return &api_thread_of(req)->pending;
+}
+
+uv_loop_t *api_ctx_loop(h2o_req_t *req)
+{
+    return &api_thread_of(req)->loop;
+}
+
+void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason)
+{
+    if (reason < WEBHOOK_REASON_COUNT)
+        metrics_reject(&api_thread_of(req)->metrics, src, (enum webhook_reason)reason);
+}
+
+const struct api_server *api_ctx_server(h2o_req_t *req)
+{
+    return api_thread_of(req)->server;
+}
+
+double api_ctx_uptime_s(h2o_req_t *req)
+{
+    return api_server_uptime_s(api_thread_of(req)->server);
+}
+
+int64_t api_ctx_started_wall_ms(h2o_req_t *req)
+{
+    return api_thread_of(req)->server->started_wall_ms;
+}
+
+void api_ctx_rate_penalize(h2o_req_t *req)
+{
+    struct api_thread *t = api_thread_of(req);
+    const struct api_config *c = &t->server->cfg;
+    char ip[API_IP_MAX] = "";
+    int retry;
+    if (c->rate_per_min <= 0)
+        return;
+    api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
+    api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry);
+}

@@ -1,0 +1,13 @@
+/*
+ * api/routes/me.h: GET /api/v1/me — who the caller is, as the gates
+ * established it: {"subject","session","role","auth"} (auth: clerk |
+ * api_key). Class viewer: any authenticated caller with a role.
+ */
+#ifndef SENTIA_API_ROUTES_ME_H
+#define SENTIA_API_ROUTES_ME_H
+
+#include "api/ctx.h"
+
+void me_get(struct api_call *call);
+
+#endif
