@@ -39,7 +39,7 @@ def test_probes_are_open_and_aliases_answer(api):
     assert json.loads(api.get("/health/readiness")[2])["status"] == "ready"
 
 
-@pytest.mark.parametrize("path", METRICS_ROUTES)
+@pytest.mark.parametrize("path", METRICS_ROUTES, ids=["metrics", "detailed"])
 def test_metrics_routes_need_the_token(api, path):
     assert_401(*api.get(path))
     assert_401(*api.get(path, {"Authorization": "Bearer " + METRICS_TOKEN + "x"}))

@@ -134,9 +134,11 @@ def test_body_limit_413(services, prefix, redis):
     assert "x-request-id" in h and h["x-content-type-options"] == "nosniff"
     # Chunked bodies are counted as they arrive.
     s = socket.create_connection(("127.0.0.1", api.port))
-    s.sendall(b"POST /api/v1/webhooks/xero HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-    for _ in range(4):
-        s.sendall(b"400\r\n" + b"y" * 1024 + b"\r\n")
+    # Three 1 KiB chunks and no last chunk: h2o must refuse while the body is still arriving.
+    # (Nothing is written after the limit: a write after the server's close could reset the
+    # connection and lose the answer.)
+    s.sendall(b"POST /api/v1/webhooks/xero HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+              (b"400\r\n" + b"y" * 1024 + b"\r\n") * 3)
     s.settimeout(5)
     resp = s.recv(4096)
     s.close()
