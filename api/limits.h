@@ -8,10 +8,12 @@
  * mutex and fixed table: two requests contend only when their addresses hash
  * to the same shard at the same instant.
  *
- * Webhook routes spend tokens only on failed verifications (see
- * api_rate_penalize): a provider's verified deliveries are never refused —
- * Twilio does not retry a 429, so limiting it would lose messages — while an
- * address sending bad signatures is cut off once its bucket is empty.
+ * Webhook routes spend tokens only on failed verifications, metrics routes
+ * only on refused credentials (api_ctx_rate_penalize, api/ctx.h): a
+ * provider's verified deliveries are never refused — Twilio does not retry
+ * a 429, so limiting it would lose messages — nor is a scraper holding the
+ * token, while an address sending bad signatures or guessing tokens is cut
+ * off once its bucket is empty.
  *
  * Memory is bounded (API_LIMITER_SHARDS × API_LIMITER_SLOTS buckets). When a
  * shard's probe window is full the least recently seen bucket is recycled:
