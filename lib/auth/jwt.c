@@ -80,8 +80,8 @@ static const struct auth_error *jwt_structure(struct auth_jwt *t, size_t len,
     size_t slen = len - dot[1] - 1;
     t->sig = mem_alloc(AUTH_B64URL_DECODED_MAX(slen) + 1);
     long n = auth_b64url_decode(t->text + dot[1] + 1, slen, t->sig);
-    if (n <= 0)
-        JWT_REFUSE(&AUTH_ERR_TOKEN_INVALID, "signature is empty or not base64url");
+    if (n < 0)
+        JWT_REFUSE(&AUTH_ERR_TOKEN_INVALID, "signature is not base64url");
     t->sig_len = (size_t)n;
     t->signed_part = t->text;
     t->signed_len = dot[1];
@@ -133,6 +133,10 @@ const struct auth_error *auth_jwt_parse(const char *token, size_t len, struct au
     const struct auth_error *e = jwt_structure(t, len, reason);
     if (e == NULL)
         e = jwt_header(t, reason);
+    if (e == NULL && t->sig_len == 0) { /* after the header: alg none is named as such */
+        e = &AUTH_ERR_TOKEN_INVALID;
+        snprintf(reason, AUTH_REASON_MAX, "empty signature");
+    }
     if (e != NULL) {
         auth_jwt_free(t);
         return e;
