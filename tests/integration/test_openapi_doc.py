@@ -106,12 +106,6 @@ def _walk(node, parts=()):
             yield from _walk(v, parts + (i,))
 
 
-def _is_dashboard(path):
-    return path.startswith("/api/v1/") and not path.startswith(
-        ("/api/v1/whatsapp/", "/api/v1/webhooks/")) and path != "/api/v1/openapi.json" \
-        or path == "/api/integrations/status"
-
-
 # ---- the document as a whole ------------------------------------------------------
 
 
