@@ -9,6 +9,7 @@ returns a jsonschema validator of that answer's JSON body, so a test can
 check a real response against the document.
 """
 import copy
+import json
 import os
 import re
 
@@ -119,6 +120,13 @@ def test_parses_as_openapi_31():
         assert name in doc["components"]["securitySchemes"]
     cookie = doc["components"]["securitySchemes"]["clerkSession"]
     assert (cookie["type"], cookie["in"], cookie["name"]) == ("apiKey", "cookie", "__session")
+
+
+def test_converts_to_json_unchanged():
+    """GET /api/v1/openapi.json serves this data as JSON: no YAML-only values
+    (dates, integer keys) may hide in it."""
+    doc = load_doc()
+    assert json.loads(json.dumps(doc)) == doc
 
 
 def test_every_ref_resolves():
