@@ -10,12 +10,13 @@ pass may wait for another one's worst pass) + the scheduler's lease hand-
 over (SCHEDULER_LEASE_MS, 15 s, when the replica holding it dies).
 That sum must stay within 30 min for every resource.
 """
+import json
 import os
 import re
 
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, base_env, run
 
 PROMISE_S = 30 * 60
 SCHEDULER_LEASE_S = 15
@@ -106,6 +107,20 @@ def test_the_check_catches_the_old_schedule():
     assert set(bad) == {"shopify.sync_products", "xero.sync_contacts", "unleashed.sync_products"}
     assert bad["xero.sync_contacts"] == 3600 + 60 + 60 + 15
     assert broken_promises("shopify.sync_orders@5m")["xero.sync_invoices"] is None
+
+
+def test_the_scheduler_accepts_the_schedule(prefix):
+    # The worker's own parser (sentia-queue shares it) reads every entry.
+    cp = run("sentia-queue", "--json", "schedules", "--schedule", schedule_text(),
+             env=base_env(prefix=prefix))
+    assert cp.returncode == 0, cp.stderr
+    doc = json.loads(cp.stdout)
+    entries = doc["schedules"] if isinstance(doc, dict) else doc
+    types = {e["type"] for e in entries}
+    assert set(WORST_PASS_S) <= types
+    # The intervals this file checks are the ones the scheduler will use.
+    periods = {e["type"]: e["period_ms"] // 1000 for e in entries if e["type"] in WORST_PASS_S}
+    assert periods == {k: v for k, v in intervals(schedule_text()).items() if k in WORST_PASS_S}
 
 
 def test_daily_jobs_stay_scheduled():
