@@ -30,6 +30,7 @@ static const char cli_help[] =
     "  pause QUEUE | resume QUEUE\n"
     "  workers                              live worker processes\n"
     "  schedules [--schedule SPEC]          periodic jobs (SCHEDULE), last and next run\n"
+    "  scale-advice [SECONDS]               worker count the queues need (SCALE_* policy)\n"
     "\n"
     "REDIS_URL and QUEUE_PREFIX come from the environment unless given.\n"
     "Exit codes: 0 ok, 1 not found, 2 usage, 3 Redis unreachable.\n";
@@ -221,6 +222,7 @@ static const struct {
     {"pause", "", cli_pause},
     {"resume", "", cli_resume},
     {"schedules", "schedule", cli_schedules},
+    {"scale-advice", "", cli_scale_advice},
 };
 
 static int cli_connect(struct cli *c)

@@ -76,5 +76,6 @@ int cli_purge(struct cli *c);
 int cli_pause(struct cli *c);
 int cli_resume(struct cli *c);
 int cli_schedules(struct cli *c); /* cli_schedules.c */
+int cli_scale_advice(struct cli *c); /* cli_scale.c */
 
 #endif
