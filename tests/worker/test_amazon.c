@@ -62,7 +62,10 @@ TEST(token_answers)
     CHECK_STR(t.access_token, "Atza|IwEBIA");
     CHECK_INT(t.expires_in_s, 3600);
     CHECK(!refused);
+    CHECK_INT(amazon_token_good_until(&t, 1000000), 1000000 + 3600000 - 60000);
     amazon_token_dispose(&t);
+    struct amazon_token brief = {NULL, 30};
+    CHECK_INT(amazon_token_good_until(&brief, 1000000), 1000000);
     const char grant[] = "{\"error\":\"invalid_grant\",\"error_description\":\"The request has "
                          "an invalid grant parameter : refresh_token\"}";
     CHECK_INT(amazon_token_parse(400, grant, sizeof grant - 1, &t, &refused, why, sizeof why), -1);

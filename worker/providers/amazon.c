@@ -175,6 +175,12 @@ int amazon_token_parse(long status, const char *body, size_t len, struct amazon_
     return rc;
 }
 
+int64_t amazon_token_good_until(const struct amazon_token *t, int64_t issued_ms)
+{
+    int64_t until = issued_ms + t->expires_in_s * 1000 - AMAZON_TOKEN_EARLY_MS;
+    return until > issued_ms ? until : issued_ms;
+}
+
 void amazon_token_dispose(struct amazon_token *t)
 {
     free(t->access_token);
@@ -247,30 +253,35 @@ static void amazon_error_text(const char *body, size_t len, char *out, size_t si
     json_decref(doc);
 }
 
+/* The verdict of a status (429's wait is the caller's). */
+static enum amazon_verdict amazon_verdict_of(long status)
+{
+    if (status >= 200 && status < 300)
+        return AMAZON_OK;
+    if (status == 429)
+        return AMAZON_WAIT;
+    if (status == 401 || status == 403)
+        return AMAZON_UNAUTHORISED;
+    if (status == 0 || status == 408 || status >= 500)
+        return AMAZON_RETRY;
+    return AMAZON_REJECTED;
+}
+
 void amazon_judge(enum amazon_operation op, long status, const char *rate_limit,
                   const char *body, size_t len, struct amazon_outcome *out)
 {
     char detail[AMAZON_WHY_MAX];
     memset(out, 0, sizeof *out);
     out->status = status;
+    out->verdict = amazon_verdict_of(status);
+    if (out->verdict == AMAZON_OK)
+        return;
+    if (out->verdict == AMAZON_WAIT && (out->wait_ms = amazon_rate_wait_ms(rate_limit)) < 0)
+        out->wait_ms = (int64_t)(1000.0 / amazon_default_rate(op) + 0.999);
     amazon_error_text(body, len, detail, sizeof detail);
-    if (status >= 200 && status < 300)
-        out->verdict = AMAZON_OK;
-    else if (status == 429) {
-        out->verdict = AMAZON_WAIT;
-        out->wait_ms = amazon_rate_wait_ms(rate_limit);
-        if (out->wait_ms < 0)
-            out->wait_ms = (int64_t)(1000.0 / amazon_default_rate(op) + 0.999);
-    } else if (status == 401 || status == 403)
-        out->verdict = AMAZON_UNAUTHORISED;
-    else if (status == 0 || status == 408 || status >= 500)
-        out->verdict = AMAZON_RETRY;
-    else
-        out->verdict = AMAZON_REJECTED;
-    if (out->verdict != AMAZON_OK)
-        snprintf(out->message, sizeof out->message, "%s answered HTTP %ld%s%s",
-                 op == AMAZON_GET_ORDERS ? "getOrders" : "getOrderItems", status,
-                 detail[0] ? ": " : "", detail);
+    snprintf(out->message, sizeof out->message, "%s answered HTTP %ld%s%s",
+             op == AMAZON_GET_ORDERS ? "getOrders" : "getOrderItems", status,
+             detail[0] ? ": " : "", detail);
 }
 
 /* ---- dates ---------------------------------------------------------------------------------- */

@@ -127,6 +127,10 @@ char *amazon_token_form(const char *refresh_token, const char *client_id,
  */
 int amazon_token_parse(long status, const char *body, size_t len, struct amazon_token *out,
                        bool *invalid_grant, char *why, size_t why_size);
+/* When a token obtained at issued_ms (epoch ms, taken before the request)
+ * must be replaced: issued_ms + expires_in − AMAZON_TOKEN_EARLY_MS (the
+ * SDK's cache rule), never before issued_ms. */
+int64_t amazon_token_good_until(const struct amazon_token *t, int64_t issued_ms);
 void amazon_token_dispose(struct amazon_token *t);
 
 /* LastUpdatedAfter for a high-water mark: cursor_ms − AMAZON_OVERLAP_MS,
