@@ -317,7 +317,7 @@ BEGIN
                              unit_price, line_total, external_line_id, external_product_id)
     SELECT u.id, li.line_no, coalesce(li.sku, ''), coalesce(li.name, li.sku, 'item'),
            ceil(li.quantity)::integer, li.quantity, p.unit_price,
-           coalesce(greatest(li.line_total, 0), round(li.quantity * p.unit_price, 2)),
+           greatest(coalesce(li.line_total, round(li.quantity * p.unit_price, 2)), 0),
            li.external_line_id, coalesce(li.external_product_id, li.asin)
       FROM unnest(ids, accts, exts) AS u(id, account, external_id)
       JOIN (SELECT DISTINCT ON (coalesce(account, 'default'), external_id)

@@ -110,7 +110,9 @@ def test_same_external_id_in_two_stores_stays_two_orders(database):
           [shopify_order("820982911946154508", "99.00", "2026-08-02T10:00:00Z", "us", "USD")])
     assert q(conn, "SELECT account, currency, total::text FROM orders ORDER BY account") == [
         ("uk", "GBP", "10.00"), ("us", "USD", "99.00")]
-    assert one(conn, "SELECT count(*) FROM order_lines") == 2
+    # a line priced per unit (Shopify, Unleashed) is totalled from its quantity
+    assert q(conn, "SELECT quantity, unit_price::text, line_total::text FROM order_lines") == [
+        (2, "5.00", "10.00"), (2, "5.00", "10.00")]
     with pytest.raises(psycopg2.errors.UniqueViolation):
         q(conn, "INSERT INTO orders (source, account, external_id, currency, total)"
                 " VALUES ('shopify', 'uk', '820982911946154508', 'GBP', 1)")
