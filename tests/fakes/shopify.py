@@ -37,6 +37,7 @@ GET /_fake/served (records returned per resource).
 import argparse
 import base64
 import json
+import os
 import random
 import sys
 import threading
@@ -239,7 +240,9 @@ class Handler(fakebase.DataHandler):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--token", required=True)
+    # the secret may come from $FAKE_SHOPIFY_TOKEN instead: a command line is public
+    ap.add_argument("--token", default=os.environ.get("FAKE_SHOPIFY_TOKEN"),
+                    required="FAKE_SHOPIFY_TOKEN" not in os.environ)
     ap.add_argument("--orders", type=int, default=5000)
     ap.add_argument("--products", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)

@@ -21,6 +21,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import os
 import random
 import sys
 import threading
@@ -145,7 +146,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--api-id", required=True)
-    ap.add_argument("--api-key", required=True)
+    # the secret may come from $FAKE_UNLEASHED_API_KEY instead: a command line is public
+    ap.add_argument("--api-key", default=os.environ.get("FAKE_UNLEASHED_API_KEY"),
+                    required="FAKE_UNLEASHED_API_KEY" not in os.environ)
     ap.add_argument("--products", type=int, default=30)
     ap.add_argument("--orders", type=int, default=40)
     ap.add_argument("--seed", type=int, default=3)

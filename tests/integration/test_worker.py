@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from conftest import (PG_PORT, base_env, git_head,
+from conftest import (PG_PORT, base_env, database_url, git_head,
                       run, wait_until)
 from servers import PrivateRedis, TcpProxy
 
@@ -268,7 +268,7 @@ def test_two_workers_never_run_a_job_twice(prefix, redis, services):
 def test_postgres_outage_defers_jobs_and_loses_none(prefix, redis, database, services):
     proxy = TcpProxy(PG_PORT)
     try:
-        url = f"postgresql://sentia:sentia@127.0.0.1:{proxy.port}/{database}"
+        url = database_url(database, proxy.port)
         w = start_worker(services, prefix, "webhooks:8", DATABASE_URL=url, PG_POOL_SIZE=2)
         enqueue(prefix, "webhooks", "sys.db_ping", count=50)
         completed(prefix, "webhooks", 50)
