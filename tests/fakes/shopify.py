@@ -5,7 +5,8 @@ tests. Python stdlib only.
     python3 tests/fakes/shopify.py --token T [--port 0] [--orders 5000]
         [--products 40] [--seed 1] [--version 2025-07]
 
-Prints "ready <port>". API under /admin/api/<version>/:
+Prints "ready <port>" ($FAKE_SHOPIFY_TOKEN may replace --token). API under
+/admin/api/<version>/:
   orders.json    status=any|open|cancelled, limit (≤250, default 50),
                  updated_at_min, order=updated_at asc, page_info
   products.json  limit, updated_at_min, page_info

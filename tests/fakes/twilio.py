@@ -6,7 +6,8 @@ speaking the wire format of shared/external-apis.md §1–2. Python stdlib only.
         [--callbacks queued,sent,delivered] [--callback-delay-ms 20]
         [--bad-number whatsapp:+15005550001 …]
 
-Prints "ready <port>" once listening; stops on SIGTERM/SIGINT.
+Prints "ready <port>" once listening; stops on SIGTERM/SIGINT. The auth token
+may come from $FAKE_TWILIO_AUTH_TOKEN instead (a command line is public).
 
 Messages API
   POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form: To, From, Body,

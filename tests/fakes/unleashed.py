@@ -5,7 +5,8 @@ only.
     python3 tests/fakes/unleashed.py --api-id ID --api-key KEY [--port 0]
         [--products 30] [--orders 40]
 
-Prints "ready <port>". Paged resources, the page number in the path:
+Prints "ready <port>" ($FAKE_UNLEASHED_API_KEY may replace --api-key). Paged
+resources, the page number in the path:
   GET /StockOnHand/{page}, /Products/{page}, /PurchaseOrders/{page},
       /SalesOrders/{page}  (?pageSize=1..1000, default 200; modifiedSince=
       YYYY-MM-DD[THH:MM:SS])

@@ -7,7 +7,7 @@ stdlib only.
         [--refresh-token rt-initial] [--invoices 300] [--contacts 50]
         [--grace-ms 1800000] [--expires-in 1800] [--port 0]
 
-Prints "ready <port>".
+Prints "ready <port>" ($FAKE_XERO_CLIENT_SECRET may replace --client-secret).
   POST /connect/token  Basic client_id:client_secret, form
        grant_type=refresh_token&refresh_token=R. R must be the current
        refresh token, or the one before it within the grace window (Xero's

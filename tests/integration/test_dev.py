@@ -125,6 +125,28 @@ def test_directory_of_another_account_refused(checkout):
         assert os.stat(data).st_uid == 65534
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the older layout handed .local/pg to postgres as root")
+def test_older_layout_taken_back(checkout):
+    """.local/pg owned by postgres (an older ./dev) becomes ours again; its
+    data directory stays postgres's; data/ and run/ are postgres's, 0700."""
+    top, root, victim = checkout
+    pg_dir = os.path.join(root, ".local", "pg")
+    os.makedirs(os.path.join(pg_dir, "data"), 0o700)
+    os.chmod(os.path.join(root, ".local"), 0o711)
+    import pwd
+    uid = pwd.getpwnam("postgres").pw_uid
+    for p in (pg_dir, os.path.join(pg_dir, "data")):
+        os.chown(p, uid, -1)
+    cp = dev_function(root, 'server_dirs "$LOCAL/pg" postgres')
+    assert cp.returncode == 0, cp.stderr
+    assert "took" in cp.stderr and os.stat(pg_dir).st_uid == 0
+    assert stat.S_IMODE(os.stat(pg_dir).st_mode) == 0o711
+    for sub in ("data", "run"):
+        st = os.stat(os.path.join(pg_dir, sub))
+        assert st.st_uid == uid, sub
+    assert stat.S_IMODE(os.stat(os.path.join(pg_dir, "run")).st_mode) == 0o700
+
+
 def test_teardown_deletes_only_what_it_verified(checkout):
     """remove_tree refuses a test directory swapped for a link: the tree it
     points to stays."""
