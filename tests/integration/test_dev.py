@@ -24,7 +24,7 @@ import pytest
 import redis as redis_lib
 
 from conftest import (BUILD, PG_PASSWORD, PG_PORT, REDIS_PASSWORD, REDIS_PORT, ROOT, TEST_DIR, database_url,
-                      free_port, pg, wait_until)
+                      free_port, pg, sanitizer_report, wait_until)
 
 DEV = os.path.join(ROOT, "dev")
 PYTHON = "/usr/bin/python3"
@@ -338,6 +338,7 @@ def test_dev_run_answers_a_whatsapp_order():
             raise
     out = open(err_path).read()
     assert "dev: stopped" in out, out[-2000:]
+    assert sanitizer_report(out) is None, out[-4000:]
     for k in ("SENTIA_API_PORT", "SENTIA_REDIS_PORT", "SENTIA_PG_PORT"):
         assert not connectable(int(env[k])), k
     assert not os.path.exists(os.path.join(local, "run.env"))
