@@ -145,7 +145,7 @@ def test_unknown_type_goes_dead_at_once(prefix, services):
 
 def test_malformed_envelopes_go_dead_with_their_bytes(prefix, redis, services):
     r = redis.connection_pool.connection_kwargs
-    raw_redis = __import__("redis").Redis(host=r["host"], port=r["port"])
+    raw_redis = __import__("redis").Redis(host=r["host"], port=r["port"], password=r.get("password"))
     push_raw(raw_redis, prefix, "webhooks", b"not json at all")
     push_raw(raw_redis, prefix, "webhooks", b'{"id":"x","type":"t"}')
     push_raw(raw_redis, prefix, "webhooks", b"\xff\xfe binary")
