@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast.h"
-#include "lib/forecast_stats.h"
+#include "lib/forecast/forecast.h"
+#include "lib/forecast/stats.h"
 #include "lib/mem.h"
 
 /* Locations one SKU may be stocked at: far more than any warehouse list. */

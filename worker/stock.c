@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#include "lib/forecast_stats.h"
+#include "lib/forecast/stats.h"
 
 /* A suggested order within this of a whole unit is that unit, so that a
  * requirement of exactly 12 units computed as 12.000000000001 stays 12. */

@@ -39,7 +39,7 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 def binary(name):
     """Path of a built program, e.g. binary('sentia-queue')."""
-    for sub in ("queue", "api", "worker", "lib", "tests", "."):
+    for sub in ("queue", "api", "worker", "lib", "lib/forecast", "lib/migrate", "tests", "."):
         p = os.path.join(BUILD, sub, name)
         if os.path.isfile(p) and os.access(p, os.X_OK):
             return p

@@ -37,7 +37,7 @@
 #include <uv.h>
 
 #include "lib/clock.h"
-#include "lib/forecast_stats.h"
+#include "lib/forecast/stats.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "worker/demand.h"

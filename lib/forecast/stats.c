@@ -2,7 +2,7 @@
  * lib/forecast_stats.c: numerical helpers for the forecasting modules (see
  * forecast_stats.h). Nothing here allocates or keeps state.
  */
-#include "lib/forecast_stats.h"
+#include "lib/forecast/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

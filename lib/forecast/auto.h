@@ -11,7 +11,7 @@
 #ifndef SENTIA_FORECAST_AUTO_H
 #define SENTIA_FORECAST_AUTO_H
 
-#include "lib/forecast_job.h"
+#include "lib/forecast/job.h"
 
 /* Chooses and runs the method(s) for job, writing into out. Returns 0 or
  * FORECAST_E_NOMEM. */

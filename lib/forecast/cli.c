@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast.h"
+#include "lib/forecast/forecast.h"
 
 enum { EXIT_USAGE = 2 };
 

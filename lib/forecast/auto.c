@@ -19,15 +19,15 @@
  *
  * Intermittent series: see auto_intermittent().
  */
-#include "lib/forecast_auto.h"
+#include "lib/forecast/auto.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast_intermittent.h"
-#include "lib/forecast_methods.h"
+#include "lib/forecast/intermittent.h"
+#include "lib/forecast/methods.h"
 
 enum { AUTO_MAX_ORIGINS = 3 };
 

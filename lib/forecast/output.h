@@ -13,7 +13,7 @@
 #ifndef SENTIA_FORECAST_OUTPUT_H
 #define SENTIA_FORECAST_OUTPUT_H
 
-#include "lib/forecast.h"
+#include "lib/forecast/forecast.h"
 
 struct forecast_output {
     int horizon;

@@ -2,14 +2,14 @@
  * lib/forecast_season.c: seasonality test, classical decomposition and
  * Fourier seasonal profiles (see forecast_season.h for the conventions).
  */
-#include "lib/forecast_season.h"
+#include "lib/forecast/season.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast.h"
-#include "lib/forecast_stats.h"
+#include "lib/forecast/forecast.h"
+#include "lib/forecast/stats.h"
 
 enum { SEASON_MAX_COLS = 2 * FORECAST_SEASON_MAX_HARMONICS + 1 };
 

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "lib/forecast_output.h"
+#include "lib/forecast/output.h"
 
 /* Root mean squared m-step difference of y (0 when n <= m). */
 double forecast_naive_sigma(const double *y, size_t n, int m);

@@ -16,8 +16,8 @@
 
 #include <stddef.h>
 
-#include "lib/forecast_ets.h"
-#include "lib/forecast_output.h"
+#include "lib/forecast/ets.h"
+#include "lib/forecast/output.h"
 
 struct forecast_theta_model {
     struct forecast_ets_model ses; /* ETS(A,N,N) fit */

@@ -7,16 +7,16 @@
  * made every value finite, non-negative and ordered. Nothing here keeps
  * state between calls.
  */
-#include "lib/forecast.h"
+#include "lib/forecast/forecast.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast_auto.h"
-#include "lib/forecast_job.h"
-#include "lib/forecast_methods.h"
-#include "lib/forecast_rng.h"
+#include "lib/forecast/auto.h"
+#include "lib/forecast/job.h"
+#include "lib/forecast/methods.h"
+#include "lib/forecast/rng.h"
 
 struct forecast_result {
     struct forecast_output out;

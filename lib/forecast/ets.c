@@ -3,18 +3,18 @@
  * selection and forecasting with analytic or simulated intervals. The
  * model conventions are documented in forecast_ets.h.
  */
-#include "lib/forecast_ets.h"
+#include "lib/forecast/ets.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast_ets_init.h"
-#include "lib/forecast_optim.h"
-#include "lib/forecast_rng.h"
-#include "lib/forecast_season.h"
-#include "lib/forecast_stats.h"
+#include "lib/forecast/ets_init.h"
+#include "lib/forecast/optim.h"
+#include "lib/forecast/rng.h"
+#include "lib/forecast/season.h"
+#include "lib/forecast/stats.h"
 
 /* Sample paths drawn for simulated intervals: the 2.5 % quantile then
  * rests on 50 paths, enough for a stable bound at a fraction of a

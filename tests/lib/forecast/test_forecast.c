@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast.h"
-#include "lib/forecast_rng.h"
+#include "lib/forecast/forecast.h"
+#include "lib/forecast/rng.h"
 
 #define Z80 1.2815515655446004
 

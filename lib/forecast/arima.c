@@ -7,16 +7,16 @@
  * The ARMA part is (1 - sum a_i B^i)(w_t - mu) = (1 + sum b_j B^j) e_t
  * with a and b the products of the non-seasonal and seasonal factors.
  */
-#include "lib/forecast_arima.h"
+#include "lib/forecast/arima.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast_optim.h"
-#include "lib/forecast_season.h"
-#include "lib/forecast_stats.h"
+#include "lib/forecast/optim.h"
+#include "lib/forecast/season.h"
+#include "lib/forecast/stats.h"
 
 /* Longest expanded AR or MA polynomial: p + m P. */
 enum { ARIMA_MAX_LAG = FORECAST_ARIMA_MAX_PQ + FORECAST_ARIMA_MAX_PERIOD };

@@ -2,17 +2,17 @@
  * lib/forecast_methods.c: the explicit forecasting methods on a job, with
  * seasonal adjustment and short-series fallbacks (see forecast_methods.h).
  */
-#include "lib/forecast_methods.h"
+#include "lib/forecast/methods.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast_arima.h"
-#include "lib/forecast_ets.h"
-#include "lib/forecast_naive.h"
-#include "lib/forecast_season.h"
-#include "lib/forecast_theta.h"
+#include "lib/forecast/arima.h"
+#include "lib/forecast/ets.h"
+#include "lib/forecast/naive.h"
+#include "lib/forecast/season.h"
+#include "lib/forecast/theta.h"
 
 /* A seasonal adjustment in use: idx == NULL means none (adj is then y). */
 struct methods_season {

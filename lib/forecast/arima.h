@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lib/forecast_output.h"
+#include "lib/forecast/output.h"
 
 #define FORECAST_ARIMA_MAX_PQ 3
 #define FORECAST_ARIMA_MAX_PERIOD 24

@@ -5,14 +5,14 @@
  * updates), both with projection onto box bounds. See forecast_optim.h for
  * the contract.
  */
-#include "lib/forecast_optim.h"
+#include "lib/forecast/optim.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast.h"
+#include "lib/forecast/forecast.h"
 
 enum { OPTIM_MAX_POINTS = FORECAST_OPTIM_MAX_DIM + 1 };
 

@@ -2,13 +2,13 @@
  * lib/forecast_output.c: the forecast buffer shared by all methods (see
  * forecast_output.h for its invariants and ownership).
  */
-#include "lib/forecast_output.h"
+#include "lib/forecast/output.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast_stats.h"
+#include "lib/forecast/stats.h"
 
 enum { OUTPUT_ARRAYS = 1 + 2 * FORECAST_NLEVELS };
 

@@ -10,16 +10,16 @@
 #include <math.h>
 #include <string.h>
 
-#include "lib/forecast_arima.h"
-#include "lib/forecast_ets.h"
-#include "lib/forecast_ets_init.h"
-#include "lib/forecast_intermittent.h"
-#include "lib/forecast_naive.h"
-#include "lib/forecast_optim.h"
-#include "lib/forecast_rng.h"
-#include "lib/forecast_season.h"
-#include "lib/forecast_stats.h"
-#include "lib/forecast_theta.h"
+#include "lib/forecast/arima.h"
+#include "lib/forecast/ets.h"
+#include "lib/forecast/ets_init.h"
+#include "lib/forecast/intermittent.h"
+#include "lib/forecast/naive.h"
+#include "lib/forecast/optim.h"
+#include "lib/forecast/rng.h"
+#include "lib/forecast/season.h"
+#include "lib/forecast/stats.h"
+#include "lib/forecast/theta.h"
 
 static const double levels[FORECAST_NLEVELS] = {80.0, 95.0};
 

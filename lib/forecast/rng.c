@@ -2,7 +2,7 @@
  * lib/forecast_rng.c: xoshiro256** (Blackman & Vigna) seeded by splitmix64,
  * plus a normal deviate. See forecast_rng.h for the invariants.
  */
-#include "lib/forecast_rng.h"
+#include "lib/forecast/rng.h"
 
 #include <math.h>
 #include <string.h>

@@ -2,12 +2,12 @@
  * lib/forecast_theta.c: the Theta method as SES with drift (see
  * forecast_theta.h for the equations).
  */
-#include "lib/forecast_theta.h"
+#include "lib/forecast/theta.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "lib/forecast_stats.h"
+#include "lib/forecast/stats.h"
 
 int forecast_theta_fit(const double *y, size_t n,
                        struct forecast_theta_model *out)

@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/forecast.h"
-#include "lib/forecast_arima.h"
-#include "lib/forecast_ets.h"
-#include "lib/forecast_output.h"
+#include "lib/forecast/forecast.h"
+#include "lib/forecast/arima.h"
+#include "lib/forecast/ets.h"
+#include "lib/forecast/output.h"
 
 #define FORECAST_JOB_EXPLAIN_MAX 2048
 #define FORECAST_JOB_MODEL_MAX 64

@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/forecast_output.h"
+#include "lib/forecast/output.h"
 
 #define FORECAST_ETS_MAX_PERIOD 24
 

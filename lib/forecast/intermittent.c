@@ -3,13 +3,13 @@
  * smoothing constants and mixture-distribution intervals (see
  * forecast_intermittent.h for the equations and conventions).
  */
-#include "lib/forecast_intermittent.h"
+#include "lib/forecast/intermittent.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "lib/forecast_stats.h"
+#include "lib/forecast/stats.h"
 
 static const double intermittent_grid[] = {0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5};
 enum { INTERMITTENT_GRID = sizeof intermittent_grid / sizeof *intermittent_grid };

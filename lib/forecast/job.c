@@ -2,7 +2,7 @@
  * lib/forecast_job.c: explanation and label writing for a forecast job
  * (see forecast_job.h).
  */
-#include "lib/forecast_job.h"
+#include "lib/forecast/job.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -21,8 +21,8 @@
 #ifndef SENTIA_FORECAST_METHODS_H
 #define SENTIA_FORECAST_METHODS_H
 
-#include "lib/forecast_intermittent.h"
-#include "lib/forecast_job.h"
+#include "lib/forecast/intermittent.h"
+#include "lib/forecast/job.h"
 
 /* Naive: the last value, random-walk intervals. */
 int forecast_methods_naive(struct forecast_job *job,

@@ -9,7 +9,7 @@
  * (the same updates as the states themselves, with the residual replaced
  * by -d_t).
  */
-#include "lib/forecast_ets_init.h"
+#include "lib/forecast/ets_init.h"
 
 #include <math.h>
 #include <string.h>

@@ -27,7 +27,7 @@
 
 #include <stddef.h>
 
-#include "lib/forecast_output.h"
+#include "lib/forecast/output.h"
 
 /* Syntetos-Boylan-Croston cut-offs. */
 #define FORECAST_INTERMITTENT_ADI_CUT 1.32

@@ -2,7 +2,7 @@
  * lib/forecast_naive.c: naive and seasonal naive forecasts (see
  * forecast_naive.h).
  */
-#include "lib/forecast_naive.h"
+#include "lib/forecast/naive.h"
 
 #include <math.h>
 #include <stdlib.h>
