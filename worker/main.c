@@ -1,6 +1,6 @@
 /*
  * worker/main.c: sentia-worker's entry point — configuration, process-wide
- * set-up (libcurl, SIGPIPE), then the runtime (worker/runtime.c) until it has
+ * set-up (libcurl, SIGPIPE), then the runtime (worker/core/runtime.c) until it has
  * shut down.
  *
  * Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the services
@@ -18,12 +18,12 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/process.h"
-#include "worker/jobs/forecast.h"
+#include "worker/jobs/planning.h"
 #include "worker/jobs/jobs.h"
 #include "worker/jobs/whatsapp.h"
-#include "worker/scheduler.h"
-#include "worker/sync.h"
-#include "worker/runtime.h"
+#include "worker/core/scheduler.h"
+#include "worker/kit/sync.h"
+#include "worker/core/runtime.h"
 
 enum {
     WORKER_EXIT_CONFIG = 78,

@@ -1,6 +1,6 @@
 /*
  * worker/jobs/jobs.h: the handler table of every job family (one file per
- * family in worker/jobs/, see worker/handler.h). worker/registry.c lists
+ * family in worker/jobs/, see worker/core/handler.h). worker/core/registry.c lists
  * them; each table ends with an entry whose type is NULL. The provider
  * families also export their configuration tables and a "what is missing"
  * check (NULL when the provider is configured), which the scheduler
@@ -10,7 +10,7 @@
 #define SENTIA_WORKER_JOBS_JOBS_H
 
 #include "lib/config.h"
-#include "worker/handler.h"
+#include "worker/core/handler.h"
 
 extern const struct job_handler jobs_sys_handlers[]; /* sys.noop, sys.sleep, sys.db_ping */
 extern const struct job_handler jobs_whatsapp_handlers[]; /* whatsapp.inbound, whatsapp.status */

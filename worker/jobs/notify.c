@@ -7,7 +7,7 @@
  *              first sight (status pending) and marked claimed by this job;
  *              a row the provider already has is "done" (success, nothing
  *              sent), one another live run is sending is "busy" (retry later);
- *   2. send    POST Messages.json (worker/twilio.c builds it) with the key
+ *   2. send    POST Messages.json (worker/providers/twilio.c builds it) with the key
  *              as I-Twilio-Idempotency-Token;
  *   3. record  accepted → notification_sent() (sid, status) → success;
  *              transient → notification_failed(retry) → retry / defer;
@@ -36,8 +36,8 @@
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "worker/twilio.h"
-#include "worker/wa_text.h"
+#include "worker/providers/twilio.h"
+#include "worker/whatsapp/wa_text.h"
 
 static const char claim_sql[] =
     "SELECT outcome, id, status, to_address, body, attempts"

@@ -1,5 +1,5 @@
 /*
- * tests/lib/test_forecast.c: the public forecasting API (lib/forecast.h):
+ * tests/lib/test_forecast.c: the public forecasting API (lib/forecast/forecast.h):
  * every error path, degenerate input (single value, constant, all zero,
  * too short for a model), hand-checked results through the API, the
  * automatic choice on clearly trending / seasonal / intermittent inputs,
