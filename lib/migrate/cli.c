@@ -23,6 +23,7 @@
 #include "lib/mem.h"
 #include "lib/pg.h"
 #include "lib/process.h"
+#include "lib/migrate/functions.h"
 #include "lib/migrate/migrate.h"
 
 enum { MIGRATE_EXIT_OK = 0, MIGRATE_EXIT_FAILED = 1, MIGRATE_EXIT_USAGE = 2 };
@@ -38,8 +39,11 @@ static const char migrate_help[] =
     "              transaction, under an advisory lock so that replicas starting\n"
     "              together apply each file once; refuses to run when an applied\n"
     "              file changed or disappeared\n"
+    "              then re-apply the SQL functions of functions/*.sql whose bytes\n"
+    "              changed, all in one transaction\n"
     "  status      list every migration: ok, CHANGED, MISSING FILE, pending or OUT\n"
-    "              OF ORDER; exits 1 when `up` would refuse to run\n"
+    "              OF ORDER; exits 1 when `up` would refuse to run; then every\n"
+    "              function file: ok, changed or pending\n"
     "  --dir DIR   the migrations folder (default: $MIGRATIONS_DIR, else ./migrations,\n"
     "              else migrations/ two levels above this program)\n"
     "  --json      status as one JSON object\n"
@@ -168,9 +172,10 @@ static void migrate_cli_fail(const char *err)
     fprintf(stderr, "sentia-migrate: %s\n", err);
 }
 
-/* Finds the folder and loads it. Returns 0, or -1 and *err. */
+/* Finds the folder and loads it and its functions/. Returns 0, or -1 and *err. */
 static int migrate_cli_load(const struct migrate_cli *cli, const struct config *cfg,
-                            char **dir, struct migrate_set *set, char **err)
+                            char **dir, struct migrate_set *set,
+                            struct migrate_functions *fns, char **err)
 {
     *dir = migrate_find_dir(cli, cfg);
     if (*dir == NULL) {
@@ -178,7 +183,23 @@ static int migrate_cli_load(const struct migrate_cli *cli, const struct config *
                           "(looked for ./migrations and migrations/ next to the build)");
         return -1;
     }
-    return migrate_set_load(*dir, set, err);
+    if (migrate_set_load(*dir, set, err) != 0)
+        return -1;
+    return migrate_functions_load(*dir, fns, err);
+}
+
+/* Reads where the database stands on each function file (status). */
+static int migrate_cli_read_functions(const char *url, struct migrate_functions *fns,
+                                      char **err)
+{
+    PGconn *c = NULL;
+    if (fns->n == 0)
+        return 0;
+    if (pg_connect(url, PG_CONNECT_ATTEMPTS, &c, err) != 0)
+        return -1;
+    int rc = migrate_functions_read(c, fns, err);
+    PQfinish(c);
+    return rc;
 }
 
 /* ---- status output ------------------------------------------------------ */
@@ -212,6 +233,24 @@ static void migrate_print_table(const struct migrate_plan *plan, const char *dir
     printf("\n");
 }
 
+static void migrate_print_functions(const struct migrate_functions *fns, const char *dir)
+{
+    int width = 4;
+    if (fns->n == 0)
+        return;
+    for (size_t i = 0; i < fns->n; i++) {
+        int len = (int)strlen(fns->files[i].name);
+        width = len > width ? len : width;
+    }
+    printf("\nfunctions in %s/functions\n\n", dir);
+    printf("%-*s  %-20s  %s\n", width, "NAME", "APPLIED AT", "STATE");
+    for (size_t i = 0; i < fns->n; i++) {
+        const struct migrate_function *f = &fns->files[i];
+        printf("%-*s  %-20s  %s\n", width, f->name, f->applied_at ? f->applied_at : "-",
+               migrate_function_state(f));
+    }
+}
+
 /* One migration as a JSON object (a new reference). */
 static json_t *migrate_entry_json(const struct migrate_entry *e)
 {
@@ -230,13 +269,25 @@ static json_t *migrate_entry_json(const struct migrate_entry *e)
     return o;
 }
 
-static void migrate_print_json(const struct migrate_plan *plan, const char *dir)
+/* One function file as a JSON object (a new reference). */
+static json_t *migrate_function_json(const struct migrate_function *f)
 {
-    json_t *root = json_object(), *list = json_array();
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "name", f->name, "file", f->filename,
+                     "state", migrate_function_state(f), "checksum", f->checksum,
+                     "recorded_checksum", f->recorded, "applied_at", f->applied_at);
+}
+
+static void migrate_print_json(const struct migrate_plan *plan,
+                               const struct migrate_functions *fns, const char *dir)
+{
+    json_t *root = json_object(), *list = json_array(), *flist = json_array();
     for (size_t i = 0; i < plan->n; i++)
         json_array_append_new(list, migrate_entry_json(&plan->entries[i]));
+    for (size_t i = 0; i < fns->n; i++)
+        json_array_append_new(flist, migrate_function_json(&fns->files[i]));
     json_object_set_new(root, "dir", json_string(dir));
     json_object_set_new(root, "migrations", list);
+    json_object_set_new(root, "functions", flist);
     for (int s = MIGRATE_APPLIED; s <= MIGRATE_OUT_OF_ORDER; s++)
         json_object_set_new(root, migrate_state_name((enum migrate_state)s),
                             json_integer((json_int_t)plan->count[s]));
@@ -249,17 +300,25 @@ static void migrate_print_json(const struct migrate_plan *plan, const char *dir)
 
 static int migrate_cli_status(const struct migrate_cli *cli, const struct config *cfg)
 {
+    const char *url = config_str(cfg, "DATABASE_URL");
     struct migrate_set set = {0};
+    struct migrate_functions fns = {0};
     struct migrate_plan plan = {0};
     char *dir = NULL, *err = NULL;
     int rc = MIGRATE_EXIT_FAILED;
-    if (migrate_cli_load(cli, cfg, &dir, &set, &err) != 0 ||
-        migrate_status(config_str(cfg, "DATABASE_URL"), &set, &plan, &err) != 0)
+    if (migrate_cli_load(cli, cfg, &dir, &set, &fns, &err) != 0 ||
+        migrate_status(url, &set, &plan, &err) != 0)
         goto done;
-    if (cli->json)
-        migrate_print_json(&plan, dir);
-    else
+    if (migrate_cli_read_functions(url, &fns, &err) != 0) {
+        migrate_plan_dispose(&plan);
+        goto done;
+    }
+    if (cli->json) {
+        migrate_print_json(&plan, &fns, dir);
+    } else {
         migrate_print_table(&plan, dir);
+        migrate_print_functions(&fns, dir);
+    }
     err = migrate_plan_problems(&plan);
     rc = err == NULL ? MIGRATE_EXIT_OK : MIGRATE_EXIT_FAILED;
     migrate_plan_dispose(&plan);
@@ -268,26 +327,44 @@ done:
         migrate_cli_fail(err);
     free(err);
     free(dir);
+    migrate_functions_dispose(&fns);
     migrate_set_dispose(&set);
     return rc;
+}
+
+/* migrate_up's `after`: the function files, under the same lock. */
+struct migrate_cli_fns {
+    struct migrate_functions *fns;
+    size_t applied;
+};
+
+static int migrate_cli_functions_up(PGconn *c, void *data, char **err)
+{
+    struct migrate_cli_fns *f = data;
+    return migrate_functions_up(c, f->fns, &f->applied, err);
 }
 
 static int migrate_cli_up(const struct migrate_cli *cli, const struct config *cfg)
 {
     const char *url = config_str(cfg, "DATABASE_URL");
     struct migrate_set set = {0};
+    struct migrate_functions fns = {0};
+    struct migrate_cli_fns fn_run = {&fns, 0};
+    struct migrate_after after = {migrate_cli_functions_up, &fn_run};
     char *dir = NULL, *err = NULL, *target = NULL;
     size_t applied = 0;
     int rc = MIGRATE_EXIT_FAILED;
-    if (migrate_cli_load(cli, cfg, &dir, &set, &err) != 0)
+    if (migrate_cli_load(cli, cfg, &dir, &set, &fns, &err) != 0)
         goto done;
     target = pg_describe(url);
     log_info(LOG_FIELDS(LF_STR("dir", dir), LF_INT("files", set.n),
                         LF_STR("database", target)),
              "migrating");
-    if (migrate_up(url, &set, &applied, &err) != 0)
+    if (migrate_up(url, &set, &applied, &after, &err) != 0)
         goto done;
-    log_info(LOG_FIELDS(LF_INT("applied", applied), LF_INT("files", set.n)),
+    log_info(LOG_FIELDS(LF_INT("applied", applied), LF_INT("files", set.n),
+                        LF_INT("functions_applied", fn_run.applied),
+                        LF_INT("function_files", fns.n)),
              "migrations up to date");
     rc = MIGRATE_EXIT_OK;
 done:
@@ -296,6 +373,7 @@ done:
     free(err);
     free(target);
     free(dir);
+    migrate_functions_dispose(&fns);
     migrate_set_dispose(&set);
     return rc;
 }

@@ -120,6 +120,18 @@ fail:
     return -1;
 }
 
+int migrate_read_sql(const char *path, char **sql,
+                     char checksum[MIGRATE_CHECKSUM_LEN + 1], const char **why)
+{
+    size_t len = 0;
+    uint8_t digest[CRYPTO_SHA256_LEN];
+    if (migrate_read_file(path, sql, &len, why) != 0)
+        return -1;
+    crypto_sha256(*sql, len, digest);
+    crypto_hex_encode(digest, sizeof digest, checksum);
+    return 0;
+}
+
 static void migrate_file_dispose(struct migrate_file *f)
 {
     free(f->filename);
@@ -135,20 +147,16 @@ static int migrate_file_load(struct migrate_file *f, const char *dir,
                              size_t name_off, size_t name_len, struct buf *problems)
 {
     const char *why = NULL;
-    size_t len = 0;
-    uint8_t digest[CRYPTO_SHA256_LEN];
     memset(f, 0, sizeof *f);
     f->version = version;
     f->filename = mem_strdup(filename);
     f->name = mem_strndup(filename + name_off, name_len);
     f->path = mem_printf("%s/%s", dir, filename);
-    if (migrate_read_file(f->path, &f->sql, &len, &why) != 0) {
+    if (migrate_read_sql(f->path, &f->sql, f->checksum, &why) != 0) {
         buf_printf(problems, "%s%s: %s", problems->len ? "; " : "", f->path, why);
         migrate_file_dispose(f);
         return -1;
     }
-    crypto_sha256(f->sql, len, digest);
-    crypto_hex_encode(digest, sizeof digest, f->checksum);
     return 0;
 }
 
@@ -561,7 +569,7 @@ int migrate_status(const char *url, const struct migrate_set *set,
 }
 
 int migrate_up(const char *url, const struct migrate_set *set, size_t *applied,
-               char **err)
+               const struct migrate_after *after, char **err)
 {
     PGconn *lock = NULL, *work = NULL;
     struct migrate_plan plan = {0};
@@ -587,6 +595,8 @@ int migrate_up(const char *url, const struct migrate_set *set, size_t *applied,
                          "resetting the session between migrations", err) != 0)
             goto done;
     }
+    if (after != NULL && after->run(work, after->data, err) != 0)
+        goto done;
     rc = 0;
 done:
     migrate_plan_dispose(&plan);

@@ -21,9 +21,10 @@
  * the set must outlive the plan (migrate_plan_dispose). Error strings are
  * freed by the caller.
  */
-#ifndef SENTIA_WORKER_MIGRATE_H
-#define SENTIA_WORKER_MIGRATE_H
+#ifndef SENTIA_LIB_MIGRATE_MIGRATE_H
+#define SENTIA_LIB_MIGRATE_MIGRATE_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
 
 /* Characters of a checksum: SHA-256 of the file's bytes as lower-case hex. */
@@ -129,13 +130,29 @@ char *migrate_plan_problems(const struct migrate_plan *plan);
 void migrate_plan_dispose(struct migrate_plan *plan);
 
 /*
+ * Reads the file at path (at most 4 MiB, no NUL byte) into *sql (freed by the
+ * caller) and its SHA-256 hex into checksum. Returns 0, or -1 and *why
+ * (static text).
+ */
+int migrate_read_sql(const char *path, char **sql,
+                     char checksum[MIGRATE_CHECKSUM_LEN + 1], const char **why);
+
+/* What `up` runs after the numbered files, on the applying connection and
+ * still under the lock (the SQL functions, lib/migrate/functions.h): returns
+ * 0, or -1 and *err. */
+struct migrate_after {
+    int (*run)(PGconn *c, void *data, char **err);
+    void *data;
+};
+
+/*
  * Applies every pending migration of set under the advisory lock, creating
  * schema_migrations if needed, and stops at the first failing file (which is
- * rolled back completely). *applied receives how many files were applied.
- * Returns 0, or -1 and *err naming the file, the line when the server gave a
- * position, and the server's message.
+ * rolled back completely); then runs `after` (NULL: nothing). *applied
+ * receives how many files were applied. Returns 0, or -1 and *err naming the
+ * file, the line when the server gave a position, and the server's message.
  */
 int migrate_up(const char *url, const struct migrate_set *set, size_t *applied,
-               char **err);
+               const struct migrate_after *after, char **err);
 
 #endif
