@@ -18,12 +18,12 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/process.h"
-#include "worker/jobs/planning.h"
-#include "worker/jobs/jobs.h"
-#include "worker/jobs/whatsapp.h"
-#include "worker/core/scheduler.h"
-#include "worker/kit/sync.h"
 #include "worker/core/runtime.h"
+#include "worker/core/scheduler.h"
+#include "worker/jobs/jobs.h"
+#include "worker/jobs/planning.h"
+#include "worker/kit/scripts.h"
+#include "worker/kit/sync.h"
 
 enum {
     WORKER_EXIT_CONFIG = 78,
@@ -44,11 +44,21 @@ static const struct config_var worker_config_vars[] = {
     {"REDIS_TIMEOUT_MS", CONFIG_INT, "2000", 0, 100, 60000, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
-static const struct config_var *const worker_config_tables[] = {
-    config_common_vars,        worker_config_vars,     jobs_whatsapp_config_vars,
-    jobs_forecast_config_vars, sync_config_vars,       scheduler_config_vars,
-    jobs_shopify_config_vars,  jobs_xero_config_vars,  jobs_unleashed_config_vars,
-    NULL};
+/* The tables above, the shared ones, then each job family's (worker_compose). */
+static const struct config_var *worker_config_tables[4 + JOBS_FAMILIES_MAX + 1] = {
+    config_common_vars, worker_config_vars, sync_config_vars, scheduler_config_vars};
+
+/* Adds every job family's configuration table to worker_config_tables. */
+static void worker_compose(struct worker_settings *s)
+{
+    size_t n = 4;
+    for (size_t i = 0; jobs_families[i] && i < JOBS_FAMILIES_MAX; i++)
+        if (jobs_families[i]->config != NULL)
+            worker_config_tables[n++] = jobs_families[i]->config;
+    worker_config_tables[n] = NULL;
+    s->families = jobs_families;
+    s->scripts = kit_script_list;
+}
 
 static const char *worker_getenv(const char *name, void *ctx)
 {
@@ -147,6 +157,7 @@ int main(void)
 {
     static struct worker_settings settings;
     process.service = "sentia-worker";
+    worker_compose(&settings);
     struct config *cfg = worker_configure(&settings);
     process_configure(cfg, "sentia-worker");
     worker_settings_fill(cfg, &settings);

@@ -22,7 +22,7 @@
 #include "lib/mem.h"
 #include "queue/scripts.h"
 #include "worker/core/job_run.h"
-#include "worker/core/runtime.h"
+#include "worker/core/env.h"
 
 struct consumer_batch {
     struct consumer_batch *prev, *next; /* consumer's batches in flight */
@@ -33,6 +33,7 @@ struct consumer_batch {
 
 struct consumer {
     struct worker_runtime *rt;
+    struct job_run_owner owner; /* what its runs report to */
     char queue[QUEUE_NAME_MAX + 1];
     int slots, in_flight;
     struct job_run *running;                    /* linked by prev/next */
@@ -47,6 +48,9 @@ struct consumer {
 };
 
 /* ---- small helpers ------------------------------------------------------ */
+
+static void consumer_run_started(void *data, struct job_run *run);
+static void consumer_run_finished(void *data, struct job_run *run);
 
 static void consumer_on_timer(uv_timer_t *t)
 {
@@ -132,7 +136,7 @@ static void consumer_on_result(void *data, const redisReply *r, const char *erro
         consumer_free_runs(b->runs);
     }
     free(b);
-    worker_runtime_progress(c->rt);
+    c->rt->progress(c->rt);
 }
 
 /* Builds the op for a batch: one ack call, or the fail call of one run. */
@@ -270,7 +274,7 @@ static void consumer_on_active_list(void *data, const redisReply *r, const char 
     if (orphans > 0)
         log_warn(LOG_FIELDS(LF_STR("queue", c->queue), LF_INT("jobs", orphans)),
                  "returned jobs reserved by a lost reply to the queue");
-    worker_runtime_progress(c->rt);
+    c->rt->progress(c->rt);
 }
 
 static void consumer_reconcile(struct consumer *c)
@@ -302,7 +306,7 @@ static void consumer_on_reserved(void *data, const redisReply *r, const char *er
         /* a lost reply may have moved jobs; an error reply moved nothing */
         c->reconcile_needed = r == NULL || r->type != REDIS_REPLY_ERROR;
         consumer_back_off(c, CONSUMER_RETRY_MS);
-        worker_runtime_progress(c->rt);
+        c->rt->progress(c->rt);
         return;
     }
     if (paused != c->paused)
@@ -315,10 +319,10 @@ static void consumer_on_reserved(void *data, const redisReply *r, const char *er
     }
     size_t got = r->elements - first;
     for (size_t i = first; i < r->elements && !c->stopping; i++)
-        run_start(c, r->element[i]->str, r->element[i]->len);
+        run_start(&c->owner, r->element[i]->str, r->element[i]->len);
     if ((int)got < c->requested && !c->stopping)
         consumer_wait(c); /* the queue is empty: block until a job arrives */
-    worker_runtime_progress(c->rt);
+    c->rt->progress(c->rt);
 }
 
 static void consumer_on_waited(void *data, const redisReply *r, const char *error)
@@ -329,9 +333,9 @@ static void consumer_on_waited(void *data, const redisReply *r, const char *erro
         c->reconcile_needed = r == NULL || r->type != REDIS_REPLY_ERROR;
         consumer_back_off(c, CONSUMER_RETRY_MS);
     } else if (r->type == REDIS_REPLY_STRING && !c->stopping) {
-        run_start(c, r->str, r->len); /* then the next tick tops up */
+        run_start(&c->owner, r->str, r->len); /* then the next tick tops up */
     }
-    worker_runtime_progress(c->rt);
+    c->rt->progress(c->rt);
 }
 
 /* Blocks on the consumer's own connection until a job is ready. */
@@ -378,7 +382,7 @@ static void consumer_block_state(void *data, bool up)
 {
     struct consumer *c = data;
     if (up)
-        worker_runtime_progress(c->rt);
+        c->rt->progress(c->rt);
 }
 
 struct consumer *consumer_create(struct worker_runtime *rt, const char *queue, int slots)
@@ -388,6 +392,7 @@ struct consumer *consumer_create(struct worker_runtime *rt, const char *queue, i
     const char *why = NULL;
     c->rt = rt;
     snprintf(c->queue, sizeof c->queue, "%s", queue);
+    c->owner = (struct job_run_owner){rt, c->queue, consumer_run_started, consumer_run_finished, c};
     c->slots = slots;
     uv_timer_init(rt->loop, &c->timer);
     c->timer.data = c;
@@ -416,24 +421,19 @@ int consumer_in_flight(const struct consumer *c)
     return c->in_flight;
 }
 
-struct worker_runtime *consumer_runtime(const struct consumer *c)
-{
-    return c->rt;
-}
-
 void consumer_tick(struct consumer *c)
 {
     consumer_flush(c);
     consumer_pump(c);
     if (c->stopping)
-        worker_runtime_progress(c->rt); /* the flush may have drained it */
+        c->rt->progress(c->rt); /* the flush may have drained it */
 }
 
 static void consumer_block_closed(void *data)
 {
     struct consumer *c = data;
     c->block_closed = true;
-    worker_runtime_progress(c->rt);
+    c->rt->progress(c->rt);
 }
 
 void consumer_stop(struct consumer *c)
@@ -480,8 +480,9 @@ void consumer_free(struct consumer *c)
     uv_close((uv_handle_t *)&c->timer, consumer_timer_closed);
 }
 
-void consumer_run_started(struct consumer *c, struct job_run *run)
+static void consumer_run_started(void *data, struct job_run *run)
 {
+    struct consumer *c = data;
     c->in_flight++;
     run->prev = NULL;
     run->next = c->running;
@@ -490,8 +491,9 @@ void consumer_run_started(struct consumer *c, struct job_run *run)
     c->running = run;
 }
 
-void consumer_run_finished(struct consumer *c, struct job_run *run)
+static void consumer_run_finished(void *data, struct job_run *run)
 {
+    struct consumer *c = data;
     c->in_flight--;
     if (run->prev)
         run->prev->next = run->next;

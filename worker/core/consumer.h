@@ -43,7 +43,6 @@ struct consumer *consumer_create(struct worker_runtime *rt, const char *queue, i
 const char *consumer_queue(const struct consumer *c);
 int consumer_slots(const struct consumer *c);
 int consumer_in_flight(const struct consumer *c);
-struct worker_runtime *consumer_runtime(const struct consumer *c);
 
 /* Writes pending results and reserves for free slots (check phase). */
 void consumer_tick(struct consumer *c);
@@ -56,9 +55,5 @@ size_t consumer_drop_results(struct consumer *c);
 /* True once stopped and nothing is running, unwritten or awaited. */
 bool consumer_drained(const struct consumer *c);
 void consumer_free(struct consumer *c);
-
-/* For run.c: a run began / a run finished (its result is now to be written). */
-void consumer_run_started(struct consumer *c, struct job_run *run);
-void consumer_run_finished(struct consumer *c, struct job_run *run);
 
 #endif

@@ -45,6 +45,7 @@
 
 struct job_run;
 struct config;
+struct config_var;
 
 /* What a handler may use besides its run (read-only for handlers). */
 struct worker_services {
@@ -102,7 +103,7 @@ void job_run_enqueue(struct job_run *run, struct job *job,
 
 /*
  * One Redis command on the worker's connection: a script (EVALSHA, keys
- * first in args; worker/core/scripts.h) or, with script NULL, a plain command.
+ * first in args; e.g. worker/kit/scripts.h) or, with script NULL, a plain command.
  * cb(run, reply, error, data): reply borrowed for the call; error NULL on
  * success, else why (Redis down, timeout, an error reply). Same rule.
  */
@@ -121,14 +122,22 @@ void job_run_fail_permanent(struct job_run *run, const char *fmt, ...)
 void job_run_defer(struct job_run *run, int64_t delay_ms, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* ---- registry -------------------------------------------------------------- */
+/* ---- families ------------------------------------------------------------ */
 
 /*
- * Each job family exports a NULL-terminated table (worker/jobs/<family>.c:
- * `const struct job_handler jobs_<family>_handlers[]`) that
- * worker/core/registry.c lists; an unknown type goes to dead with reason
- * "unknown_type".
+ * One job family (worker/jobs/<family>.c exports one, worker/jobs/jobs.h
+ * declares it, main.c's table lists it): its job types and, for a provider
+ * sync, what it needs configured. The runtime finds handlers through the
+ * table (worker/core/registry.h); the scheduler skips and announces the
+ * families that cannot run here.
  */
-const struct job_handler *handler_find(const char *type);
+struct job_family {
+    const char *name;                    /* "shopify": also its job types' prefix */
+    const struct job_handler *handlers;  /* terminated by an entry whose type is NULL */
+    const struct config_var *config;     /* its variables, or NULL */
+    /* NULL when the family always runs; else why it cannot run here
+     * ("SHOPIFY_SHOP, …"), NULL when it can. */
+    const char *(*missing)(const struct config *cfg);
+};
 
 #endif

@@ -26,8 +26,8 @@
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "worker/core/consumer.h"
-#include "worker/core/runtime.h"
+#include "worker/core/env.h"
+#include "worker/core/registry.h"
 
 enum run_op_kind { OP_QUERY, OP_HTTP, OP_TIMER, OP_WORK, OP_ENQUEUE, OP_REDIS };
 
@@ -194,7 +194,7 @@ static void run_finish(struct job_run *run, enum run_outcome outcome)
         run->destroy(run->state);
     run->state = NULL;
     run->destroy = NULL;
-    consumer_run_finished(run->consumer, run);
+    run->owner->finished(run->owner->data, run);
 }
 
 /* True (and logged) when a handler finishes a run a second time. */
@@ -295,7 +295,7 @@ static json_t *run_invalid_payload(const char *raw, size_t len)
 static void run_fail_malformed(struct job_run *run, const char *raw, size_t len,
                                const char *why)
 {
-    const char *queue = consumer_queue(run->consumer);
+    const char *queue = run->owner->queue;
     run->job = job_create(queue, "invalid", run_invalid_payload(raw, len));
     run->job->raw = mem_alloc(len + 1);
     memcpy(run->job->raw, raw, len);
@@ -340,19 +340,19 @@ static void run_call_handler(struct job_run *run, const struct job_handler *h)
     uv_timer_start(run->timer, run_on_timeout, (uint64_t)run->timeout_ms, 0);
 }
 
-void run_start(struct consumer *c, const char *raw, size_t len)
+void run_start(const struct job_run_owner *owner, const char *raw, size_t len)
 {
     struct job_run *run = mem_calloc(1, sizeof *run);
     const char *why = NULL;
-    run->consumer = c;
-    run->rt = consumer_runtime(c);
+    run->owner = owner;
+    run->rt = owner->rt;
     run->start_us = clock_mono_us();
-    consumer_run_started(c, run);
+    owner->started(owner->data, run);
     if (job_decode(raw, len, &run->job, &why) != 0) {
         run_fail_malformed(run, raw, len, why);
         return;
     }
-    const struct job_handler *h = handler_find(run->job->type);
+    const struct job_handler *h = registry_find(run->rt->settings->families, run->job->type);
     if (h == NULL) {
         run_finish_failure(run, "unknown_type", true, 0);
         return;

@@ -18,7 +18,9 @@
  * RUN_PG_DEFER_MS without spending an attempt, so an outage never exhausts a
  * job's attempts.
  *
- * struct job_run is visible to the consumer only; handlers see it as opaque.
+ * A run reports to its owner (the consumer) through struct job_run_owner's
+ * callbacks, so this module never includes the consumer. struct job_run is
+ * visible to the owner only; handlers see it as opaque.
  */
 #ifndef SENTIA_WORKER_RUN_H
 #define SENTIA_WORKER_RUN_H
@@ -43,13 +45,27 @@ enum run_outcome {
     RUN_ABANDON, /* shutdown: left in the active list for the hand-back */
 };
 
-struct consumer;
+struct job_run;
 struct run_op;
 struct worker_runtime;
 
+/*
+ * Who starts runs and takes them back (the consumer of one queue). Borrowed
+ * by every run it starts; it must outlive them. `started` links the run into
+ * the owner's running list; `finished` hands it back once its outcome is
+ * fixed (the owner writes the result, then calls run_free).
+ */
+struct job_run_owner {
+    struct worker_runtime *rt;
+    const char *queue;
+    void (*started)(void *data, struct job_run *run);
+    void (*finished)(void *data, struct job_run *run);
+    void *data;
+};
+
 struct job_run {
-    struct job_run *prev, *next; /* consumer's running list, then its result list */
-    struct consumer *consumer;
+    struct job_run *prev, *next; /* owner's running list, then its result list */
+    const struct job_run_owner *owner;
     struct worker_runtime *rt;
     const struct job_handler *handler; /* NULL for malformed / unknown */
     struct job *job;
@@ -71,7 +87,7 @@ struct job_run {
  * bytes are copied). The run reports itself to the consumer when it starts
  * and when it finishes.
  */
-void run_start(struct consumer *c, const char *raw, size_t len);
+void run_start(const struct job_run_owner *owner, const char *raw, size_t len);
 /* Ends a running run without a result (shutdown past its deadline). */
 void run_abandon(struct job_run *run);
 /* Frees a finished run. */

@@ -40,6 +40,7 @@ enum {
     RUNTIME_REAP_MS = 5000,
     RUNTIME_FLUSH_GRACE_MS = 5000, /* results of finished jobs get this long after the deadline */
     RUNTIME_PG_CONNECT_TIMEOUT_MS = 5000,
+    RUNTIME_SCRIPTS_MAX = 32, /* queue + core + families scripts loaded on connect */
 };
 
 enum runtime_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_FLUSHING, PHASE_HANDBACK, PHASE_CLOSING };
@@ -213,6 +214,8 @@ static void runtime_on_reap(uv_timer_t *t)
 
 /* ---- state changes ------------------------------------------------------ */
 
+static void runtime_progress(struct worker_runtime *rt);
+
 static void runtime_on_redis_state(void *data, bool up)
 {
     struct worker_runtime *rt = data;
@@ -224,7 +227,7 @@ static void runtime_on_redis_state(void *data, bool up)
         runtime_send(rt, &op);
     }
     runtime_heartbeat_now(rt);
-    worker_runtime_progress(rt);
+    runtime_progress(rt);
 }
 
 static void runtime_on_pg_state(void *data, bool up)
@@ -395,7 +398,7 @@ static void runtime_advance(struct worker_runtime *rt)
     }
 }
 
-void worker_runtime_progress(struct worker_runtime *rt)
+static void runtime_progress(struct worker_runtime *rt)
 {
     if (rt->stopping)
         runtime_advance(rt);
@@ -435,16 +438,18 @@ static void runtime_init_timer(struct worker_runtime *rt, uv_timer_t *t)
     t->data = rt;
 }
 
-/* The queue's scripts and the worker's own, loaded on every connect. */
-static const struct redis_script *runtime_scripts[QUEUE_SCRIPT_COUNT + WORKER_SCRIPT_COUNT + 1];
+/* The queue's scripts, the core's and the families', loaded on every connect. */
+static const struct redis_script *runtime_scripts[RUNTIME_SCRIPTS_MAX + 1];
 
-static void runtime_list_scripts(void)
+static void runtime_list_scripts(const struct redis_script *const *extra)
 {
     size_t n = 0;
     for (size_t i = 0; queue_script_list[i]; i++)
         runtime_scripts[n++] = queue_script_list[i];
     for (size_t i = 0; worker_script_list[i]; i++)
         runtime_scripts[n++] = worker_script_list[i];
+    for (size_t i = 0; extra && extra[i] && n < RUNTIME_SCRIPTS_MAX; i++)
+        runtime_scripts[n++] = extra[i];
     runtime_scripts[n] = NULL;
 }
 
@@ -453,7 +458,7 @@ static int runtime_open_services(struct worker_runtime *rt)
 {
     const struct worker_settings *s = rt->settings;
     const char *why = NULL;
-    runtime_list_scripts();
+    runtime_list_scripts(s->scripts);
     struct redis_client_options ro = {
         .url = s->redis_url, .name = "worker", .command_timeout_ms = s->redis_timeout_ms,
         .scripts = runtime_scripts, .on_state = runtime_on_redis_state, .state_data = rt};
@@ -527,6 +532,7 @@ int worker_runtime_run(const struct config *cfg, const struct worker_settings *s
     rt->loop = &loop;
     rt->settings = s;
     rt->priv = &priv;
+    rt->progress = runtime_progress;
     runtime_identity(rt);
     rt->services = (struct worker_services){&loop, cfg, s->prefix, rt->id};
     if (runtime_open_services(rt) != 0)

@@ -19,8 +19,8 @@
 #include "lib/mem.h"
 #include "lib/schedule.h"
 #include "queue/queue.h"
-#include "worker/jobs/jobs.h"
-#include "worker/core/runtime.h"
+#include "worker/core/env.h"
+#include "worker/core/registry.h"
 #include "worker/core/scripts.h"
 
 const struct config_var scheduler_config_vars[] = {
@@ -247,30 +247,33 @@ static void scheduler_on_lease(void *data, const redisReply *r, const char *erro
     scheduler_next_entry(s);
 }
 
-/* HSET <prefix>:sync:providers <provider> {"configured":…,"missing":…} */
+/* HSET <prefix>:sync:providers <family> {"configured":…,"missing":…} for
+ * every family that needs configuring (the provider syncs). */
 static void scheduler_announce(struct scheduler *s)
 {
-    static const char *const names[] = {"shopify", "xero", "unleashed"};
-    const char *(*const checks[])(const struct config *) = {
-        jobs_shopify_missing, jobs_xero_missing, jobs_unleashed_missing};
-    char *texts[3];
+    const struct job_family *const *fam = s->rt->settings->families;
+    json_t *texts = json_array(); /* keeps the strings the args reference */
     struct redis_args a;
     redis_args_init(&a);
     redis_args_add(&a, "HSET");
     redis_args_add_fmt(&a, "%s:sync:providers", s->rt->settings->prefix);
-    for (size_t i = 0; i < 3; i++) {
-        const char *missing = checks[i](s->rt->services.cfg);
+    for (size_t i = 0; fam && fam[i]; i++) {
+        if (fam[i]->missing == NULL)
+            continue;
+        const char *missing = fam[i]->missing(s->rt->services.cfg);
         json_t *doc = json_pack("{sbss?}", "configured", missing == NULL, "missing", missing);
-        texts[i] = json_dumps(doc, JSON_COMPACT); /* args reference strings: freed below */
-        redis_args_add(&a, names[i]);
-        redis_args_add(&a, texts[i]);
+        char *text = json_dumps(doc, JSON_COMPACT);
+        json_array_append_new(texts, json_string(text));
+        free(text);
         json_decref(doc);
+        redis_args_add(&a, fam[i]->name);
+        redis_args_add(&a, json_string_value(json_array_get(texts, json_array_size(texts) - 1)));
     }
-    if (redis_client_command(s->rt->redis, 0, scheduler_ignore, s, &a) == 0)
+    if (json_array_size(texts) > 0 &&
+        redis_client_command(s->rt->redis, 0, scheduler_ignore, s, &a) == 0)
         s->pending++;
     redis_args_dispose(&a);
-    for (size_t i = 0; i < 3; i++)
-        free(texts[i]);
+    json_decref(texts);
 }
 
 static void scheduler_on_tick(uv_timer_t *t)
@@ -310,26 +313,21 @@ int scheduler_check(const char *text, char *why, size_t why_size)
 
 /* Why the family of `type` cannot run here (its provider's missing
  * credentials), or NULL. */
-static const char *scheduler_missing(const struct config *cfg, const char *type)
+static const char *scheduler_missing(const struct worker_runtime *rt, const char *type)
 {
-    if (strncmp(type, "shopify.", 8) == 0)
-        return jobs_shopify_missing(cfg);
-    if (strncmp(type, "xero.", 5) == 0)
-        return jobs_xero_missing(cfg);
-    if (strncmp(type, "unleashed.", 10) == 0)
-        return jobs_unleashed_missing(cfg);
-    return NULL;
+    const struct job_family *f = registry_family_of(rt->settings->families, type);
+    return f && f->missing ? f->missing(rt->services.cfg) : NULL;
 }
 
 /*
  * Drops the entries whose provider is not configured on this deployment:
  * they would only fill the dead list once per period. One line each says so.
  */
-static void scheduler_drop_unconfigured(struct schedule *sc, const struct config *cfg)
+static void scheduler_drop_unconfigured(struct schedule *sc, const struct worker_runtime *rt)
 {
     size_t kept = 0;
     for (size_t i = 0; i < sc->n; i++) {
-        const char *missing = scheduler_missing(cfg, sc->entries[i].type);
+        const char *missing = scheduler_missing(rt, sc->entries[i].type);
         if (missing == NULL) {
             sc->entries[kept++] = sc->entries[i];
             continue;
@@ -349,7 +347,7 @@ struct scheduler *scheduler_start(struct worker_runtime *rt)
     s->lease_ms = (int)config_int(rt->services.cfg, "SCHEDULER_LEASE_MS");
     if (schedule_parse(config_str(rt->services.cfg, "SCHEDULE"), &s->schedule, why, sizeof why) != 0)
         s->schedule.n = 0; /* checked at start-up: cannot happen */
-    scheduler_drop_unconfigured(&s->schedule, rt->services.cfg);
+    scheduler_drop_unconfigured(&s->schedule, rt);
     for (size_t i = 0; i < SCHEDULE_ENTRIES_MAX; i++)
         s->last[i] = INT64_MIN;
     s->announced_ms = INT64_MIN / 2;

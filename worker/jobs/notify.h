@@ -20,7 +20,4 @@ enum {
     JOBS_NOTIFY_CLAIM_STALE_S = 60,
 };
 
-/* NULL-terminated handler table for worker/core/registry.c. */
-extern const struct job_handler jobs_notify_handlers[];
-
 #endif

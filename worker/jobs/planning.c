@@ -27,6 +27,7 @@
  * fc_chunk_free when the run has ended (timeout, shutdown).
  */
 #include "worker/jobs/planning.h"
+#include "worker/jobs/jobs.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -461,10 +462,16 @@ struct job *jobs_forecast_working_capital_job(int64_t now_ms)
 
 /* ---- registry ------------------------------------------------------------------------- */
 
-const struct job_handler jobs_forecast_handlers[] = {
+static const struct job_handler jobs_forecast_handlers[] = {
     {.type = "forecast.run", .run = forecast_run, .timeout_ms = JOBS_FORECAST_RUN_TIMEOUT_MS,
      .max_attempts = JOBS_FORECAST_RUN_MAX_ATTEMPTS},
     {.type = "working_capital.compute", .run = working_capital_compute,
      .timeout_ms = JOBS_WORKING_CAPITAL_TIMEOUT_MS},
     {.type = NULL},
+};
+
+const struct job_family jobs_planning = {
+    .name = "planning",
+    .handlers = jobs_forecast_handlers,
+    .config = jobs_forecast_config_vars,
 };

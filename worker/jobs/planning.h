@@ -29,9 +29,6 @@ enum {
     JOBS_WORKING_CAPITAL_DAYS = 365, /* D of DSO/DIO/DPO: a trailing year */
 };
 
-/* NULL-terminated handler table for worker/core/registry.c. */
-extern const struct job_handler jobs_forecast_handlers[];
-
 /*
  * Variables the family reads (merge into the worker's config tables):
  * FORECAST_BUCKET, FORECAST_HORIZON, FORECAST_HISTORY_WEEKS,

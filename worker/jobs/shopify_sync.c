@@ -26,10 +26,11 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/url.h"
+#include "worker/kit/pg_outcome.h"
 #include "worker/providers/shopify.h"
 #include "worker/kit/sync.h"
 
-const struct config_var jobs_shopify_config_vars[] = {
+static const struct config_var jobs_shopify_config_vars[] = {
     {"SHOPIFY_API_BASE", CONFIG_URL_HTTP, NULL, 0, 0, 0, NULL, false},
     {"SHOPIFY_ACCESS_TOKEN", CONFIG_STR, NULL, 0, 0, 0, NULL, true},
     {"SHOPIFY_CURRENCY", CONFIG_STR, "GBP", 0, 0, 0, NULL, false},
@@ -42,7 +43,7 @@ static const char apply_sql[] = "SELECT sync_apply($1, $2, $3::jsonb)";
 
 /* ---- configuration ------------------------------------------------------------ */
 
-const char *jobs_shopify_missing(const struct config *cfg)
+static const char *jobs_shopify_missing(const struct config *cfg)
 {
     if (config_str(cfg, "SHOPIFY_API_BASE") == NULL)
         return "SHOPIFY_API_BASE is not set";
@@ -200,7 +201,7 @@ static void shopify_on_applied(void *data, PGresult *res, const struct pgpool_er
     struct job_run *run = data;
     const struct job *job = job_run_job(run);
     if (err != NULL) {
-        job_run_fail(run, "%s: postgres: %s", job->type, err->message);
+        pg_outcome_fail(run, job->type, err);
         return;
     }
     log_info(LOG_FIELDS(LF_STR("job_id", job->id), LF_STR("type", job->type),
@@ -248,7 +249,7 @@ static void shopify_level_webhook(struct job_run *run) { shopify_webhook(run, SH
 
 /* ---- registry ---------------------------------------------------------------------------- */
 
-const struct job_handler jobs_shopify_handlers[] = {
+static const struct job_handler jobs_shopify_handlers[] = {
     {.type = "shopify.sync_orders", .run = shopify_sync_orders, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = "shopify.sync_products", .run = shopify_sync_products, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = "shopify.sync_inventory", .run = shopify_sync_inventory, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
@@ -260,4 +261,11 @@ const struct job_handler jobs_shopify_handlers[] = {
     {.type = "shopify.products_update", .run = shopify_product_webhook},
     {.type = "shopify.inventory_levels_update", .run = shopify_level_webhook},
     {.type = NULL},
+};
+
+const struct job_family jobs_shopify = {
+    .name = "shopify",
+    .handlers = jobs_shopify_handlers,
+    .config = jobs_shopify_config_vars,
+    .missing = jobs_shopify_missing,
 };

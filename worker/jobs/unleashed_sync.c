@@ -19,7 +19,7 @@
 #include "worker/kit/sync.h"
 #include "worker/providers/unleashed.h"
 
-const struct config_var jobs_unleashed_config_vars[] = {
+static const struct config_var jobs_unleashed_config_vars[] = {
     {"UNLEASHED_API_BASE", CONFIG_URL_HTTP, "https://api.unleashedsoftware.com", 0, 0, 0, NULL,
      false},
     {"UNLEASHED_API_ID", CONFIG_STR, NULL, 0, 0, 0, NULL, false},
@@ -30,7 +30,7 @@ const struct config_var jobs_unleashed_config_vars[] = {
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 
-const char *jobs_unleashed_missing(const struct config *cfg)
+static const char *jobs_unleashed_missing(const struct config *cfg)
 {
     if (config_str(cfg, "UNLEASHED_API_ID") == NULL)
         return "UNLEASHED_API_ID is not set";
@@ -111,10 +111,17 @@ static void unleashed_sync_products(struct job_run *run) { sync_run(run, &unleas
 static void unleashed_sync_pos(struct job_run *run) { sync_run(run, &unleashed_po_ops); }
 static void unleashed_sync_sos(struct job_run *run) { sync_run(run, &unleashed_so_ops); }
 
-const struct job_handler jobs_unleashed_handlers[] = {
+static const struct job_handler jobs_unleashed_handlers[] = {
     {.type = "unleashed.sync_stock", .run = unleashed_sync_stock, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = "unleashed.sync_products", .run = unleashed_sync_products, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = "unleashed.sync_purchase_orders", .run = unleashed_sync_pos, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = "unleashed.sync_sales_orders", .run = unleashed_sync_sos, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = NULL},
+};
+
+const struct job_family jobs_unleashed = {
+    .name = "unleashed",
+    .handlers = jobs_unleashed_handlers,
+    .config = jobs_unleashed_config_vars,
+    .missing = jobs_unleashed_missing,
 };

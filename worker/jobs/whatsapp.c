@@ -26,6 +26,7 @@
  * finishes the run never touches the state afterwards.
  */
 #include "worker/jobs/whatsapp.h"
+#include "worker/jobs/jobs.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -297,8 +298,14 @@ static void whatsapp_status(struct job_run *run)
 
 /* ---- registry ------------------------------------------------------------------------- */
 
-const struct job_handler jobs_whatsapp_handlers[] = {
+static const struct job_handler jobs_whatsapp_handlers[] = {
     {.type = "whatsapp.inbound", .run = whatsapp_inbound, .timeout_ms = JOBS_WHATSAPP_TIMEOUT_MS},
     {.type = "whatsapp.status", .run = whatsapp_status, .timeout_ms = JOBS_WHATSAPP_TIMEOUT_MS},
     {.type = NULL},
+};
+
+const struct job_family jobs_whatsapp = {
+    .name = "whatsapp",
+    .handlers = jobs_whatsapp_handlers,
+    .config = jobs_whatsapp_config_vars,
 };

@@ -19,9 +19,6 @@ enum {
     JOBS_WHATSAPP_FIELD_MAX = 256, /* From, To, WaId, ProfileName: longer is not Twilio */
 };
 
-/* NULL-terminated handler table for worker/core/registry.c. */
-extern const struct job_handler jobs_whatsapp_handlers[];
-
 /*
  * Variables the WhatsApp handlers and notify.whatsapp read (merge into the
  * worker's config tables): TWILIO_API_BASE, TWILIO_ACCOUNT_SID,

@@ -10,7 +10,7 @@
  *   1. load     the sealed box from `credentials` (AES-256-GCM under
  *               CREDENTIALS_KEY, associated data "xero/<tenant>/tokens");
  *               an access token valid for another minute is used as is;
- *   2. lock     otherwise take the refresh lock (worker/core/lua/synclock.lua on
+ *   2. lock     otherwise take the refresh lock (worker/kit/lua/synclock.lua on
  *               <prefix>:xero:refresh:{<tenant>}) so replicas refresh one at
  *               a time — a replica that finds it taken waits and reloads;
  *               with the lock held, reload (someone may just have refreshed);
@@ -36,13 +36,14 @@
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "worker/kit/pg_outcome.h"
 #include "worker/providers/provider.h"
 #include "worker/kit/ratelimit.h"
-#include "worker/core/scripts.h"
 #include "worker/kit/sync.h"
+#include "worker/kit/synclock.h"
 #include "worker/providers/xero.h"
 
-const struct config_var jobs_xero_config_vars[] = {
+static const struct config_var jobs_xero_config_vars[] = {
     {"XERO_API_BASE", CONFIG_URL_HTTP, "https://api.xero.com/api.xro/2.0", 0, 0, 0, NULL, false},
     {"XERO_IDENTITY_URL", CONFIG_URL_HTTP, "https://identity.xero.com/connect/token", 0, 0, 0,
      NULL, false},
@@ -79,7 +80,7 @@ static const char apply_sql[] = "SELECT sync_apply('xero', $1, $2::jsonb)";
 
 /* ---- configuration ------------------------------------------------------------------ */
 
-const char *jobs_xero_missing(const struct config *cfg)
+static const char *jobs_xero_missing(const struct config *cfg)
 {
     uint8_t key[CRYPTO_AEAD_KEY_LEN];
     if (config_str(cfg, "XERO_CLIENT_ID") == NULL || config_str(cfg, "XERO_CLIENT_SECRET") == NULL)
@@ -112,10 +113,8 @@ struct xero_auth {
     char *refresh_token;     /* as stored (or from the environment) */
     int64_t version;         /* of the stored box; 0 = none */
     int tries;
-    bool locked;
+    struct synclock lock;    /* the tenant's token refresh lock */
     bool renew;              /* the cached access token was refused: refresh anyway */
-    char holder[160];
-    char fence[32];
     struct xero_token fresh; /* a refresh's answer, until stored */
     char ad[160];            /* associated data */
     char why[PROVIDER_MESSAGE_MAX + 128];
@@ -136,32 +135,9 @@ static const char *xero_tenant(const struct xero_auth *a)
 
 static void xero_auth_load(struct xero_auth *a);
 
-static void xero_lock_keys(const struct xero_auth *a, struct redis_args *args)
-{
-    const char *prefix = job_run_services(a->run)->prefix;
-    redis_args_add_fmt(args, "%s:xero:refresh:{%s}", prefix, xero_tenant(a));
-    redis_args_add_fmt(args, "%s:xero:refresh_fence:{%s}", prefix, xero_tenant(a));
-}
-
-static void xero_ignore(struct job_run *run, const redisReply *r, const char *error, void *data)
-{
-    (void)run, (void)r, (void)error, (void)data;
-}
-
 static void xero_unlock(struct xero_auth *a)
 {
-    struct redis_args args;
-    if (!a->locked)
-        return;
-    a->locked = false;
-    redis_args_init(&args);
-    xero_lock_keys(a, &args);
-    redis_args_add(&args, "release");
-    redis_args_add(&args, a->holder);
-    redis_args_add(&args, "0");
-    redis_args_add(&args, a->fence);
-    job_run_redis(a->run, &worker_scripts[WORKER_SCRIPT_SYNCLOCK], 2, &args, xero_ignore, NULL);
-    redis_args_dispose(&args);
+    synclock_release(a->run, &a->lock);
 }
 
 static void xero_auth_end(struct xero_auth *a, const char *error, bool permanent,
@@ -194,7 +170,8 @@ static void xero_on_stored(void *data, PGresult *res, const struct pgpool_error 
 {
     struct xero_auth *a = data;
     if (err != NULL) {
-        xero_auth_end(a, "storing the rotated Xero tokens failed", false, NULL);
+        pg_outcome_describe("storing the rotated Xero tokens", err, a->why, sizeof a->why);
+        xero_auth_end(a, a->why, pg_outcome_permanent(err), NULL);
         return;
     }
     if (PQgetisnull(res, 0, 0)) { /* our lock had expired and another replica wrote */
@@ -296,11 +273,13 @@ static void xero_reload(struct job_run *run, void *data)
 static void xero_on_lock(struct job_run *run, const redisReply *r, const char *error, void *data)
 {
     struct xero_auth *a = data;
-    if (error != NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+    int64_t left = 0;
+    int got = synclock_acquired(&a->lock, r, error, &left);
+    if (got < 0) {
         xero_auth_end(a, "xero: refresh lock: redis unavailable", false, NULL);
         return;
     }
-    if (r->element[0]->integer != 1) {
+    if (got == 0) {
         /* …until the holder's lease must have expired */
         if (++a->tries > xero_lock_ttl_ms(a->cfg) / XERO_LOCK_POLL_MS + 1) {
             xero_auth_end(a, "xero: another replica holds the token refresh lock", false, NULL);
@@ -309,22 +288,12 @@ static void xero_on_lock(struct job_run *run, const redisReply *r, const char *e
         job_run_after(run, XERO_LOCK_POLL_MS, xero_reload, a);
         return;
     }
-    a->locked = true;
-    snprintf(a->fence, sizeof a->fence, "%.*s", (int)(r->element[1]->len < 31 ? r->element[1]->len : 31),
-             r->element[1]->str ? r->element[1]->str : "0");
     xero_auth_load(a); /* with the lock held: refresh only if still needed */
 }
 
 static void xero_take_lock(struct xero_auth *a)
 {
-    struct redis_args args;
-    redis_args_init(&args);
-    xero_lock_keys(a, &args);
-    redis_args_add(&args, "acquire");
-    redis_args_add(&args, a->holder);
-    redis_args_add_int(&args, xero_lock_ttl_ms(a->cfg));
-    job_run_redis(a->run, &worker_scripts[WORKER_SCRIPT_SYNCLOCK], 2, &args, xero_on_lock, a);
-    redis_args_dispose(&args);
+    synclock_acquire(a->run, &a->lock, xero_lock_ttl_ms(a->cfg), xero_on_lock, a);
 }
 
 /* Opens the stored box; 0, or -1 when it cannot be read under our key. */
@@ -366,8 +335,8 @@ static void xero_on_loaded(void *data, PGresult *res, const struct pgpool_error 
     struct xero_auth *a = data;
     int64_t expires = 0;
     if (err != NULL) {
-        snprintf(a->why, sizeof a->why, "xero: loading tokens: %s", err->message);
-        xero_auth_end(a, a->why, false, NULL);
+        pg_outcome_describe("xero: loading tokens", err, a->why, sizeof a->why);
+        xero_auth_end(a, a->why, pg_outcome_permanent(err), NULL);
         return;
     }
     if (PQntuples(res) == 1) {
@@ -382,7 +351,7 @@ static void xero_on_loaded(void *data, PGresult *res, const struct pgpool_error 
             return;
         }
     }
-    if (a->locked)
+    if (a->lock.locked)
         xero_refresh(a);
     else
         xero_take_lock(a);
@@ -401,7 +370,8 @@ static struct xero_auth *xero_auth_create(struct job_run *run)
     const struct worker_services *sv = job_run_services(run);
     a->run = run;
     a->cfg = sv->cfg;
-    snprintf(a->holder, sizeof a->holder, "%s/%s", sv->worker_id, job_run_job(run)->id);
+    synclock_init(&a->lock, run, "xero:refresh", "xero:refresh_fence",
+                  config_str(a->cfg, "XERO_TENANT_ID"));
     snprintf(a->ad, sizeof a->ad, "xero/%s/tokens", config_str(a->cfg, "XERO_TENANT_ID"));
     return a;
 }
@@ -534,7 +504,7 @@ static void xero_event_on_applied(void *data, PGresult *res, const struct pgpool
 {
     struct xero_event *e = data;
     if (err != NULL) {
-        job_run_fail(e->run, "xero.event: postgres: %s", err->message);
+        pg_outcome_fail(e->run, "xero.event", err);
         return;
     }
     log_info(LOG_FIELDS(LF_STR("job_id", job_run_job(e->run)->id),
@@ -686,9 +656,16 @@ static void xero_event(struct job_run *run)
 
 /* ---- registry ------------------------------------------------------------------------------------ */
 
-const struct job_handler jobs_xero_handlers[] = {
+static const struct job_handler jobs_xero_handlers[] = {
     {.type = "xero.sync_invoices", .run = xero_sync_invoices, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = "xero.sync_contacts", .run = xero_sync_contacts, .timeout_ms = SYNC_JOB_TIMEOUT_MS},
     {.type = "xero.event", .run = xero_event},
     {.type = NULL},
+};
+
+const struct job_family jobs_xero = {
+    .name = "xero",
+    .handlers = jobs_xero_handlers,
+    .config = jobs_xero_config_vars,
+    .missing = jobs_xero_missing,
 };

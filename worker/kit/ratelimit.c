@@ -1,6 +1,6 @@
 /*
  * worker/kit/ratelimit.c: the client side of the shared provider limiter (see
- * ratelimit.h and worker/core/lua/ratelimit.lua).
+ * ratelimit.h and worker/kit/lua/ratelimit.lua).
  */
 #include "worker/kit/ratelimit.h"
 
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/crypto.h"
-#include "worker/core/scripts.h"
+#include "worker/kit/scripts.h"
 
 void ratelimit_bucket(struct ratelimit_spec *spec, const char *provider, const char *account,
                       int size, double per_s)
@@ -89,7 +89,7 @@ static void ratelimit_ask(struct job_run *run, void *data)
     crypto_random_id(req->lease);
     redis_args_add(&a, req->lease);
     redis_args_add_int(&a, s->lease_ttl_ms > 0 ? s->lease_ttl_ms : 60000);
-    job_run_redis(run, &worker_scripts[WORKER_SCRIPT_RATELIMIT], 2, &a, ratelimit_on_reply, req);
+    job_run_redis(run, &kit_scripts[KIT_SCRIPT_RATELIMIT], 2, &a, ratelimit_on_reply, req);
     redis_args_dispose(&a);
 }
 

@@ -1,6 +1,6 @@
 /*
  * worker/kit/ratelimit.h: one limiter in Redis per (provider, account), shared
- * by every worker replica (worker/core/lua/ratelimit.lua does the arithmetic on
+ * by every worker replica (worker/kit/lua/ratelimit.lua does the arithmetic on
  * Redis' clock, atomically).
  *
  * Modes: a leaky bucket (Shopify: 40 requests, leaking 2/s — Shopify's own

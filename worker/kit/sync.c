@@ -18,8 +18,9 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "worker/kit/pg_outcome.h"
+#include "worker/kit/synclock.h"
 #include "worker/providers/provider.h"
-#include "worker/core/scripts.h"
 
 const struct config_var sync_config_vars[] = {
     {"SYNC_LOCK_TTL_MS", CONFIG_INT, "60000", 0, 1000, 3600000, NULL, false},
@@ -38,9 +39,7 @@ struct sync_pass {
     const struct config *cfg;
     struct ratelimit_spec limit;
     struct ratelimit_req rl;
-    char holder[200];
-    char fence[32];
-    bool locked;
+    struct synclock lock;
     int lock_ttl_ms;
     int64_t cursor_ms;
     char *position; /* NULL: the pass's first page */
@@ -112,34 +111,10 @@ void sync_mirror_status(struct job_run *run, const char *source, const char *res
 }
 
 /* The lock's two keys for a (source, resource). */
-static void sync_lock_keys(const struct sync_pass *p, struct redis_args *a)
-{
-    const char *prefix = job_run_services(p->run)->prefix;
-    redis_args_add_fmt(a, "%s:sync:lock:{%s:%s}", prefix, p->ops->source, p->ops->resource);
-    redis_args_add_fmt(a, "%s:sync:fence:{%s:%s}", prefix, p->ops->source, p->ops->resource);
-}
-
-static void sync_lock_ignore(struct job_run *run, const redisReply *r, const char *error,
-                             void *data)
-{
-    (void)run, (void)r, (void)error, (void)data;
-}
-
 /* Sends "release" for our lock (no reply awaited). */
 static void sync_unlock(struct sync_pass *p)
 {
-    struct redis_args a;
-    if (!p->locked)
-        return;
-    p->locked = false;
-    redis_args_init(&a);
-    sync_lock_keys(p, &a);
-    redis_args_add(&a, "release");
-    redis_args_add(&a, p->holder);
-    redis_args_add(&a, "0");
-    redis_args_add(&a, p->fence);
-    job_run_redis(p->run, &worker_scripts[WORKER_SCRIPT_SYNCLOCK], 2, &a, sync_lock_ignore, NULL);
-    redis_args_dispose(&a);
+    synclock_release(p->run, &p->lock);
 }
 
 /* ---- finishing ---------------------------------------------------------------------- */
@@ -250,7 +225,10 @@ static void sync_on_page(void *data, PGresult *res, const struct pgpool_error *e
             job_run_succeed(p->run);
             return;
         }
-        sync_fail(p, false, NULL, "committing page %d: %s", p->pages + 1, err->message);
+        char what[64], why[1024];
+        snprintf(what, sizeof what, "committing page %d", p->pages + 1);
+        pg_outcome_describe(what, err, why, sizeof why);
+        sync_fail(p, pg_outcome_permanent(err), NULL, "%s", why);
         return;
     }
     p->pages++;
@@ -280,7 +258,7 @@ static void sync_commit_page(struct sync_pass *p, const struct http_response *re
     json_decref(rows);
     free(p->next);
     p->next = next;
-    const char *params[7] = {p->ops->source, p->ops->resource, p->limit.account, p->fence,
+    const char *params[7] = {p->ops->source, p->ops->resource, p->limit.account, p->lock.fence,
                              text, next, skipped_text};
     job_run_query(p->run, page_sql, 7, params, sync_on_page, p);
     free(text);
@@ -381,9 +359,10 @@ static void sync_on_begin(void *data, PGresult *res, const struct pgpool_error *
             job_run_succeed(p->run);
             return;
         }
+        char what[128];
+        snprintf(what, sizeof what, "%s.%s: sync_begin", p->ops->source, p->ops->resource);
         sync_unlock(p);
-        job_run_fail(p->run, "%s.%s: sync_begin: %s", p->ops->source, p->ops->resource,
-                     err->message);
+        pg_outcome_fail(p->run, what, err);
         return;
     }
     json_t *st = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
@@ -404,8 +383,7 @@ static void sync_on_refreshed(struct job_run *run, const redisReply *r, const ch
                               void *data)
 {
     struct sync_pass *p = data;
-    if (error == NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
-        p->locked = false;
+    if (!synclock_refreshed(&p->lock, r, error)) {
         job_run_fail(run, "%s.%s: lost the sync lock (lease expired)", p->ops->source,
                      p->ops->resource);
         return;
@@ -417,40 +395,29 @@ static void sync_on_refreshed(struct job_run *run, const redisReply *r, const ch
 static void sync_refresh_lock(struct job_run *run, void *data)
 {
     struct sync_pass *p = data;
-    struct redis_args a;
-    redis_args_init(&a);
-    sync_lock_keys(p, &a);
-    redis_args_add(&a, "refresh");
-    redis_args_add(&a, p->holder);
-    redis_args_add_int(&a, p->lock_ttl_ms);
-    redis_args_add(&a, p->fence);
-    job_run_redis(run, &worker_scripts[WORKER_SCRIPT_SYNCLOCK], 2, &a, sync_on_refreshed, p);
-    redis_args_dispose(&a);
+    synclock_refresh(run, &p->lock, p->lock_ttl_ms, sync_on_refreshed, p);
 }
 
 static void sync_on_locked(struct job_run *run, const redisReply *r, const char *error,
                            void *data)
 {
     struct sync_pass *p = data;
-    if (error != NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+    int64_t left = 0;
+    int got = synclock_acquired(&p->lock, r, error, &left);
+    if (got < 0) {
         job_run_fail(run, "%s.%s: sync lock: %s", p->ops->source, p->ops->resource,
                      error ? error : "unexpected reply");
         return;
     }
-    const redisReply *got = r->element[0], *v = r->element[1];
-    if (got->type != REDIS_REPLY_INTEGER || got->integer != 1) {
+    if (got == 0) {
         uint16_t jitter;
         crypto_random(&jitter, sizeof jitter);
-        int64_t left = v->type == REDIS_REPLY_INTEGER && v->integer > 0 ? v->integer : 1000;
         job_run_defer(run, left + 100 + jitter % 500, "%s.%s: a sync is already running",
                       p->ops->source, p->ops->resource);
         return;
     }
-    snprintf(p->fence, sizeof p->fence, "%.*s", (int)(v->len < 31 ? v->len : 31),
-             v->str ? v->str : "0");
-    p->locked = true;
     job_run_after(run, (uint64_t)p->lock_ttl_ms / 3, sync_refresh_lock, p);
-    const char *params[3] = {p->ops->source, p->ops->resource, p->fence};
+    const char *params[3] = {p->ops->source, p->ops->resource, p->lock.fence};
     job_run_query(run, begin_sql, 3, params, sync_on_begin, p);
 }
 
@@ -469,14 +436,9 @@ void sync_run(struct job_run *run, const struct sync_ops *ops)
     p->cursor_ms = -1;
     p->lock_ttl_ms = (int)config_int(sv->cfg, "SYNC_LOCK_TTL_MS");
     ops->limiter(sv->cfg, &p->limit);
-    snprintf(p->holder, sizeof p->holder, "%s/%s", sv->worker_id, job_run_job(run)->id);
+    char scope[128];
+    snprintf(scope, sizeof scope, "%s:%s", ops->source, ops->resource);
+    synclock_init(&p->lock, run, "sync:lock", "sync:fence", scope);
     job_run_set_state(run, p, sync_pass_free);
-    struct redis_args a;
-    redis_args_init(&a);
-    sync_lock_keys(p, &a);
-    redis_args_add(&a, "acquire");
-    redis_args_add(&a, p->holder);
-    redis_args_add_int(&a, p->lock_ttl_ms);
-    job_run_redis(run, &worker_scripts[WORKER_SCRIPT_SYNCLOCK], 2, &a, sync_on_locked, p);
-    redis_args_dispose(&a);
+    synclock_acquire(run, &p->lock, p->lock_ttl_ms, sync_on_locked, p);
 }

@@ -6,7 +6,7 @@
  *
  *   1. configured?  ops->missing(cfg) names what is absent → dead at once
  *                   ("<source> not configured: …").
- *   2. lock         worker/core/lua/synclock.lua: one holder per (source,
+ *   2. lock         worker/kit/lua/synclock.lua: one holder per (source,
  *                   resource) across every replica, lease SYNC_LOCK_TTL_MS
  *                   refreshed every third of it, with a fencing token. A copy
  *                   that finds the lock taken defers itself until the lease

@@ -12,29 +12,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
+#include "lib/http.h"
+
 /* ---- verdicts ------------------------------------------------------------- */
 
 int64_t provider_retry_after_ms(const char *value)
 {
-    if (value == NULL)
-        return -1;
-    while (*value == ' ')
-        value++;
-    if (!isdigit((unsigned char)*value) && *value != '.')
-        return -1;
-    char *end = NULL;
-    errno = 0;
-    double s = strtod(value, &end);
-    while (end && *end == ' ')
-        end++;
-    if (errno != 0 || end == value || *end != '\0' || !isfinite(s) || s < 0)
-        return -1;
-    double ms = ceil(s * 1000.0);
-    if (ms < PROVIDER_WAIT_MIN_MS)
-        return PROVIDER_WAIT_MIN_MS;
-    if (ms > PROVIDER_WAIT_MAX_MS)
-        return PROVIDER_WAIT_MAX_MS;
-    return (int64_t)ms;
+    return http_retry_after_ms(value, clock_wall_ms(), PROVIDER_WAIT_MIN_MS, PROVIDER_WAIT_MAX_MS);
 }
 
 /* The start of an error answer's body as one printable line. */

@@ -64,8 +64,9 @@ struct provider_outcome {
 void provider_judge(long status, const char *error, bool timed_out, const char *retry_after,
                     const char *body, size_t body_len, struct provider_outcome *out);
 
-/* Retry-After as delay-seconds (fractional allowed) → ms, clamped to
- * [PROVIDER_WAIT_MIN_MS, PROVIDER_WAIT_MAX_MS]; -1 when absent or unreadable. */
+/* Retry-After (lib/http.h's http_retry_after_ms: fractional seconds or an
+ * HTTP-date) → ms, clamped to [PROVIDER_WAIT_MIN_MS, PROVIDER_WAIT_MAX_MS];
+ * -1 when absent or unreadable. */
 int64_t provider_retry_after_ms(const char *value);
 
 /* ---- dates ---------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/http.h"
 #include "lib/mem.h"
 
 /* ---- the request -------------------------------------------------------------- */
@@ -81,31 +82,7 @@ bool twilio_sid_valid(const char *s)
 
 int64_t twilio_retry_after_ms(const char *value, int64_t now_ms)
 {
-    int64_t ms;
-    if (value == NULL)
-        return -1;
-    while (*value == ' ')
-        value++;
-    if (isdigit((unsigned char)*value)) {
-        char *end;
-        long long s = strtoll(value, &end, 10);
-        while (*end == ' ')
-            end++;
-        if (*end != '\0')
-            return -1;
-        ms = s > TWILIO_RETRY_AFTER_MAX_MS / 1000 ? TWILIO_RETRY_AFTER_MAX_MS : s * 1000;
-    } else {
-        struct tm tm = {0};
-        const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        if (end == NULL || *end != '\0')
-            return -1;
-        ms = (int64_t)timegm(&tm) * 1000 - now_ms;
-    }
-    if (ms < TWILIO_RETRY_AFTER_MIN_MS)
-        ms = TWILIO_RETRY_AFTER_MIN_MS;
-    if (ms > TWILIO_RETRY_AFTER_MAX_MS)
-        ms = TWILIO_RETRY_AFTER_MAX_MS;
-    return ms;
+    return http_retry_after_ms(value, now_ms, TWILIO_RETRY_AFTER_MIN_MS, TWILIO_RETRY_AFTER_MAX_MS);
 }
 
 /* Reads Twilio's error document {"code","message",…} into out->code/message. */

@@ -1,47 +1,44 @@
 /*
  * tests/worker/core/test_job_run.c: the run lifecycle of worker/core/job_run.c on a real libuv
- * loop, with the consumer and the registry replaced by fakes (this file
- * includes run.c and defines the functions it calls): outcomes and their
+ * loop, with a counting owner (struct job_run_owner) in the consumer's place
+ * and a test family in the registry: outcomes and their
  * failure plans, the timeout cancelling tracked operations (their callbacks
  * never reach the handler, thread-pool data is discarded, state destroyed),
  * a second finish ignored, malformed envelopes and unknown types, and a
  * Postgres outage turning a transient failure into a defer.
  */
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+#include "lib/pgpool.h"
+#include "queue/job.h"
 #include "tests/test.h"
-#include "worker/core/job_run.c"
+#include "worker/core/env.h"
+#include "worker/core/job_run.h"
 
-/* ---- fakes -------------------------------------------------------------- */
+/* ---- owner ---------------------------------------------------------------- */
 
-struct consumer {
-    struct worker_runtime *rt;
+/* What the consumer would do with its runs: count them, keep the last. */
+struct owner_log {
     int running;
     struct job_run *last;
     int finished;
 };
 
-const char *consumer_queue(const struct consumer *c)
+static void owner_started(void *data, struct job_run *run)
 {
-    (void)c;
-    return "q";
-}
-
-struct worker_runtime *consumer_runtime(const struct consumer *c)
-{
-    return c->rt;
-}
-
-void consumer_run_started(struct consumer *c, struct job_run *run)
-{
+    struct owner_log *c = data;
     c->running++;
     c->last = run;
 }
 
-void consumer_run_finished(struct consumer *c, struct job_run *run)
+static void owner_finished(void *data, struct job_run *run)
 {
+    struct owner_log *c = data;
     c->running--;
     c->finished++;
     c->last = run;
@@ -128,13 +125,8 @@ static const struct job_handler test_handlers[] = {
     {NULL, NULL, 0, 0},
 };
 
-const struct job_handler *handler_find(const char *type)
-{
-    for (const struct job_handler *h = test_handlers; h->type; h++)
-        if (strcmp(h->type, type) == 0)
-            return h;
-    return NULL;
-}
+static const struct job_family test_family = {.name = "t", .handlers = test_handlers};
+static const struct job_family *const test_families[] = {&test_family, NULL};
 
 /* ---- harness ------------------------------------------------------------ */
 
@@ -142,7 +134,8 @@ struct harness {
     uv_loop_t loop;
     struct worker_settings settings;
     struct worker_runtime rt;
-    struct consumer c;
+    struct owner_log c;
+    struct job_run_owner owner;
 };
 
 static void harness_init(struct harness *h)
@@ -153,7 +146,8 @@ static void harness_init(struct harness *h)
     h->settings.prefix = "p";
     h->rt.loop = &h->loop;
     h->rt.settings = &h->settings;
-    h->c.rt = &h->rt;
+    h->settings.families = test_families;
+    h->owner = (struct job_run_owner){&h->rt, "q", owner_started, owner_finished, &h->c};
     callbacks_reached = destroyed = discarded = 0;
 }
 
@@ -180,7 +174,7 @@ static struct job_run *start(struct harness *h, const char *type, int max_attemp
     size_t len;
     j->max_attempts = max_attempts;
     char *env = job_encode(j, &len);
-    run_start(&h->c, env, len);
+    run_start(&h->owner, env, len);
     free(env);
     job_free(j);
     return h->c.last;
@@ -222,7 +216,7 @@ TEST(unknown_type_and_malformed_envelopes_go_dead)
     CHECK(r->failure.mode == QUEUE_FAIL_DEAD);
     CHECK(strstr(r->failure.envelope, "\"last_error\":\"unknown_type\"") != NULL);
     run_free(r);
-    run_start(&h.c, "\xff\xfe{", 3);
+    run_start(&h.owner, "\xff\xfe{", 3);
     r = h.c.last;
     CHECK(r->failure.mode == QUEUE_FAIL_DEAD);
     CHECK_STR(r->job->type, "invalid");

@@ -8,9 +8,10 @@
 
 #include "tests/test.h"
 #include "worker/core/handler.h"
-#include "worker/jobs/jobs.h"
 #include "worker/core/queues.h"
+#include "worker/core/registry.h"
 #include "worker/core/runtime.h"
+#include "worker/jobs/jobs.h"
 
 TEST(parses_the_default_and_spaces)
 {
@@ -88,6 +89,11 @@ TEST(worker_id_is_host_pid_random)
     CHECK(strlen(a) <= WORKER_ID_MAX);
 }
 
+static const struct job_handler *handler_find(const char *type)
+{
+    return registry_find(jobs_families, type);
+}
+
 TEST(registry_finds_builtins_and_has_no_duplicates)
 {
     CHECK(handler_find("sys.noop") != NULL);
@@ -95,7 +101,7 @@ TEST(registry_finds_builtins_and_has_no_duplicates)
     CHECK(handler_find("sys.db_ping") != NULL);
     CHECK(handler_find("sys") == NULL);
     CHECK(handler_find("sys.noop ") == NULL);
-    for (const struct job_handler *h = jobs_sys_handlers; h->type; h++) {
+    for (const struct job_handler *h = jobs_sys.handlers; h->type; h++) {
         CHECK(handler_find(h->type) == h);
         CHECK(h->run != NULL);
     }
