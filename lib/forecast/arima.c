@@ -1,5 +1,5 @@
 /*
- * lib/forecast_arima.c: seasonal ARIMA estimation by conditional sum of
+ * lib/forecast/arima.c: seasonal ARIMA estimation by conditional sum of
  * squares, unit-root and seasonal-strength tests, stepwise order search
  * and forecasting (see forecast_arima.h for the method and its sources).
  *

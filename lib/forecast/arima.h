@@ -1,5 +1,5 @@
 /*
- * lib/forecast_arima.h: seasonal ARIMA(p,d,q)(P,D,Q)m with automatic order
+ * lib/forecast/arima.h: seasonal ARIMA(p,d,q)(P,D,Q)m with automatic order
  * selection in the manner of Hyndman & Khandakar (2008):
  *
  *   - D: one seasonal difference when the seasonal strength of a classical

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_auto.c: automatic method choice (see forecast_auto.h).
+ * lib/forecast/auto.c: automatic method choice (see forecast_auto.h).
  *
  * Regular series: three members are fitted on the whole history - ETS
  * (model by AICc), seasonal ARIMA (orders by stepwise AICc) and Theta -

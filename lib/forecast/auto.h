@@ -1,5 +1,5 @@
 /*
- * lib/forecast_auto.h: the automatic method choice (FORECAST_AUTO).
+ * lib/forecast/auto.h: the automatic method choice (FORECAST_AUTO).
  *
  * Intermittent series (average inter-demand interval at or above the SBC
  * cut-off) get the best of Croston/SBA, TSB and SES by in-sample MSE; every

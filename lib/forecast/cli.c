@@ -1,6 +1,6 @@
 /*
- * worker/forecast_main.c: sentia-forecast, the forecasting engine
- * (lib/forecast.h) from the command line.
+ * lib/forecast/cli.c: sentia-forecast, the forecasting engine
+ * (lib/forecast/forecast.h) from the command line.
  *
  *   sentia-forecast --period P --horizon H [--method M] [--explain]
  *                   [--levels L1,L2] [--batch] [FILE]

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_ets.c: ETS recursions, maximum-likelihood fitting, AICc model
+ * lib/forecast/ets.c: ETS recursions, maximum-likelihood fitting, AICc model
  * selection and forecasting with analytic or simulated intervals. The
  * model conventions are documented in forecast_ets.h.
  */

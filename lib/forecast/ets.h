@@ -1,5 +1,5 @@
 /*
- * lib/forecast_ets.h: exponential smoothing state-space models, ETS(E,T,S)
+ * lib/forecast/ets.h: exponential smoothing state-space models, ETS(E,T,S)
  * after Hyndman, Koehler, Ord & Snyder (2008): error A/M, trend N/A/Ad,
  * season N/A/M, with smoothing parameters and initial level/trend estimated
  * by maximum likelihood and models compared by AICc.

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_ets_init.c: least-squares initial states for the linear ETS
+ * lib/forecast/ets_init.c: least-squares initial states for the linear ETS
  * recursions (see forecast_ets_init.h for the derivation).
  *
  * Sensitivities: with x_t = x0_t + D_t x0 the recursions give

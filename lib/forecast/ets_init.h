@@ -1,5 +1,5 @@
 /*
- * lib/forecast_ets_init.h: initial states of the linear ETS recursions by
+ * lib/forecast/ets_init.h: initial states of the linear ETS recursions by
  * least squares ("concentrating out" the initial states).
  *
  * For every model without a multiplicative season the one-step forecasts

@@ -1,5 +1,5 @@
 /*
- * lib/forecast.c: the public forecasting API (see forecast.h): request
+ * lib/forecast/forecast.c: the public forecasting API (see forecast.h): request
  * validation, the handling of degenerate series (all zero, constant),
  * dispatch to the method runners and the result accessors.
  *

@@ -1,5 +1,5 @@
 /*
- * lib/forecast.h: Sentia's statistical forecasting engine, public API.
+ * lib/forecast/forecast.h: Sentia's statistical forecasting engine, public API.
  *
  * What it is for: given the history of one non-negative series (sales units,
  * orders, cash), its seasonal period and a horizon, produce point forecasts

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_intermittent.c: Croston, SBA and TSB with grid-chosen
+ * lib/forecast/intermittent.c: Croston, SBA and TSB with grid-chosen
  * smoothing constants and mixture-distribution intervals (see
  * forecast_intermittent.h for the equations and conventions).
  */

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_intermittent.h: forecasting intermittent demand (series with
+ * lib/forecast/intermittent.h: forecasting intermittent demand (series with
  * many zeros): Croston (1972), the Syntetos-Boylan approximation (SBA,
  * 2005) and Teunter-Syntetos-Babai (TSB, 2011).
  *

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_job.c: explanation and label writing for a forecast job
+ * lib/forecast/job.c: explanation and label writing for a forecast job
  * (see forecast_job.h).
  */
 #include "lib/forecast/job.h"

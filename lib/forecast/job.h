@@ -1,6 +1,6 @@
 /*
- * lib/forecast_job.h: the working context of one forecast request as it
- * passes between lib/forecast.c, the method runners (forecast_methods) and
+ * lib/forecast/job.h: the working context of one forecast request as it
+ * passes between lib/forecast/forecast.c, the method runners (forecast_methods) and
  * the automatic chooser (forecast_auto): the validated series, where the
  * forecasts go, the model label and the explanation being written.
  *

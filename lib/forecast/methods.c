@@ -1,5 +1,5 @@
 /*
- * lib/forecast_methods.c: the explicit forecasting methods on a job, with
+ * lib/forecast/methods.c: the explicit forecasting methods on a job, with
  * seasonal adjustment and short-series fallbacks (see forecast_methods.h).
  */
 #include "lib/forecast/methods.h"

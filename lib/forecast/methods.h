@@ -1,5 +1,5 @@
 /*
- * lib/forecast_methods.h: the explicit methods of the public API run on a
+ * lib/forecast/methods.h: the explicit methods of the public API run on a
  * forecast job, each writing its forecasts into a caller-given output and
  * its model label and parameters into the job's explanation.
  *

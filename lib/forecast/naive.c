@@ -1,5 +1,5 @@
 /*
- * lib/forecast_naive.c: naive and seasonal naive forecasts (see
+ * lib/forecast/naive.c: naive and seasonal naive forecasts (see
  * forecast_naive.h).
  */
 #include "lib/forecast/naive.h"

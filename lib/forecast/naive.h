@@ -1,5 +1,5 @@
 /*
- * lib/forecast_naive.h: the naive benchmarks. Naive repeats the last value;
+ * lib/forecast/naive.h: the naive benchmarks. Naive repeats the last value;
  * seasonal naive repeats the last full season:
  *
  *   f(h) = y[n - m + (h - 1) % m],   sd(h) = sigma sqrt(floor((h-1)/m) + 1)

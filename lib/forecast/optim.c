@@ -1,5 +1,5 @@
 /*
- * lib/forecast_optim.c: Nelder-Mead simplex (standard coefficients:
+ * lib/forecast/optim.c: Nelder-Mead simplex (standard coefficients:
  * reflection 1, expansion 2, contraction 0.5, shrink 0.5) and
  * Levenberg-Marquardt (forward-difference Jacobian, multiplicative damping
  * updates), both with projection onto box bounds. See forecast_optim.h for

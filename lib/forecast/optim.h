@@ -1,5 +1,5 @@
 /*
- * lib/forecast_optim.h: minimisation within box bounds for fitting model
+ * lib/forecast/optim.h: minimisation within box bounds for fitting model
  * parameters: a derivative-free Nelder-Mead simplex for likelihoods, and
  * Levenberg-Marquardt for sums of squares (residual vectors), which
  * converges in far fewer evaluations when residuals are smooth.

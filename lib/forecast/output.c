@@ -1,5 +1,5 @@
 /*
- * lib/forecast_output.c: the forecast buffer shared by all methods (see
+ * lib/forecast/output.c: the forecast buffer shared by all methods (see
  * forecast_output.h for its invariants and ownership).
  */
 #include "lib/forecast/output.h"

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_output.h: the buffer every forecasting method fills: point
+ * lib/forecast/output.h: the buffer every forecasting method fills: point
  * forecasts and the bounds of FORECAST_NLEVELS prediction intervals over a
  * horizon, plus the helpers that build, combine and sanitise them.
  *

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_rng.c: xoshiro256** (Blackman & Vigna) seeded by splitmix64,
+ * lib/forecast/rng.c: xoshiro256** (Blackman & Vigna) seeded by splitmix64,
  * plus a normal deviate. See forecast_rng.h for the invariants.
  */
 #include "lib/forecast/rng.h"

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_rng.h: a small deterministic random generator for simulated
+ * lib/forecast/rng.h: a small deterministic random generator for simulated
  * prediction intervals (xoshiro256** seeded through splitmix64).
  *
  * Invariants: the state lives in the caller's struct (no global state), so

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_season.c: seasonality test, classical decomposition and
+ * lib/forecast/season.c: seasonality test, classical decomposition and
  * Fourier seasonal profiles (see forecast_season.h for the conventions).
  */
 #include "lib/forecast/season.h"

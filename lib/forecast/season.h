@@ -1,5 +1,5 @@
 /*
- * lib/forecast_season.h: seasonality for the forecasting engine: a test for
+ * lib/forecast/season.h: seasonality for the forecasting engine: a test for
  * whether a series is seasonal at period m, classical decomposition indices
  * (additive or multiplicative) and Fourier-term seasonal profiles for long
  * periods (52 weeks, 365 days) where one index per phase would overfit.

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_stats.c: numerical helpers for the forecasting modules (see
+ * lib/forecast/stats.c: numerical helpers for the forecasting modules (see
  * forecast_stats.h). Nothing here allocates or keeps state.
  */
 #include "lib/forecast/stats.h"

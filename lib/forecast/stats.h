@@ -1,5 +1,5 @@
 /*
- * lib/forecast_stats.h: small numerical helpers shared by the forecasting
+ * lib/forecast/stats.h: small numerical helpers shared by the forecasting
  * modules: normal quantiles, means, sample quantiles, autocorrelation and
  * straight-line least squares.
  *

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_theta.c: the Theta method as SES with drift (see
+ * lib/forecast/theta.c: the Theta method as SES with drift (see
  * forecast_theta.h for the equations).
  */
 #include "lib/forecast/theta.h"

@@ -1,5 +1,5 @@
 /*
- * lib/forecast_theta.h: the Theta method of Assimakopoulos & Nikolopoulos
+ * lib/forecast/theta.h: the Theta method of Assimakopoulos & Nikolopoulos
  * (2000) in the form Hyndman & Billah (2003) showed it equals: simple
  * exponential smoothing (ETS(A,N,N) fitted by likelihood) plus a drift of
  * half the slope of a least-squares line through the data:

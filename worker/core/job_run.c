@@ -1,5 +1,5 @@
 /*
- * worker/core/job_run.c: job runs and their tracked operations (see run.h for the
+ * worker/core/job_run.c: job runs and their tracked operations (see job_run.h for the
  * lifecycle, worker/core/handler.h for the handlers' side).
  *
  * A tracked operation (struct run_op) is linked to its run until its
