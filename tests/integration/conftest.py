@@ -291,6 +291,17 @@ def pg(dbname, port=PG_PORT):
     return conn
 
 
+def query(dbname, sql, *args):
+    """The rows of one statement on a test database (shared by the test files)."""
+    conn = pg(dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
 def wait_until(predicate, timeout=10, interval=0.05, what="condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:
