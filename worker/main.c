@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/process.h"
+#include "lib/startup.h"
 #include "worker/core/runtime.h"
 #include "worker/core/scheduler.h"
 #include "worker/jobs/jobs.h"
@@ -26,7 +27,6 @@
 #include "worker/kit/sync.h"
 
 enum {
-    WORKER_EXIT_CONFIG = 78,
     /* libuv's default thread pool, and the threads kept free of forecast
      * work for DNS look-ups and Postgres cancels */
     WORKER_UV_THREADS_DEFAULT = 4,
@@ -60,12 +60,6 @@ static void worker_compose(struct worker_settings *s)
     s->scripts = kit_script_list;
 }
 
-static const char *worker_getenv(const char *name, void *ctx)
-{
-    (void)ctx;
-    return getenv(name);
-}
-
 /* A variable's text, or its default from the worker's config tables. */
 static const char *worker_env_or_default(const char *name)
 {
@@ -79,9 +73,11 @@ static const char *worker_env_or_default(const char *name)
     return NULL;
 }
 
-/* Checks what the tables cannot; appends problems to err. */
-static void worker_check(struct worker_settings *s, struct buf *err)
+/* Checks what the tables cannot; appends problems to err (startup_check_fn). */
+static void worker_check(const struct config *cfg, struct buf *err, void *ctx)
 {
+    struct worker_settings *s = ctx;
+    (void)cfg;
     char why[256];
     if (worker_queues_parse(worker_env_or_default("WORKER_QUEUES"), s->queues, &s->nqueues,
                             why, sizeof why) != 0)
@@ -106,38 +102,6 @@ static void worker_settings_fill(const struct config *cfg, struct worker_setting
     s->redis_timeout_ms = (int)config_int(cfg, "REDIS_TIMEOUT_MS");
 }
 
-/* Loads and validates everything; reports all problems at once, exits 78. */
-static struct config *worker_configure(struct worker_settings *s)
-{
-    struct config *cfg = NULL;
-    char *errors = NULL;
-    struct buf err;
-    buf_init(&err, 8192);
-    bool loaded = config_load(worker_config_tables, worker_getenv, NULL, &cfg, &errors) == 0;
-    if (!loaded) {
-        buf_puts(&err, errors); /* "invalid configuration (APP_ENV=…): …" */
-        free(errors);
-    }
-    size_t before = err.len;
-    worker_check(s, &err);
-    if (err.len == 0) {
-        buf_dispose(&err);
-        return cfg;
-    }
-    if (loaded && before == 0) {
-        char *all = mem_printf("invalid configuration (APP_ENV=%s): %s", config_env_name(cfg),
-                               buf_str(&err));
-        buf_reset(&err);
-        buf_puts(&err, all);
-        free(all);
-    }
-    log_error(NULL, "%s", buf_str(&err));
-    fprintf(stderr, "%s\n", buf_str(&err));
-    buf_dispose(&err);
-    config_free(cfg);
-    exit(WORKER_EXIT_CONFIG);
-}
-
 /*
  * Grows libuv's thread pool so FORECAST_PARALLELISM forecast chunks can run
  * with threads to spare; must run before the loop first uses the pool (it
@@ -158,7 +122,7 @@ int main(void)
     static struct worker_settings settings;
     process.service = "sentia-worker";
     worker_compose(&settings);
-    struct config *cfg = worker_configure(&settings);
+    struct config *cfg = startup_config_or_exit(worker_config_tables, worker_check, &settings);
     process_configure(cfg, "sentia-worker");
     worker_settings_fill(cfg, &settings);
     worker_size_threadpool(cfg);

@@ -23,6 +23,7 @@
 #include "lib/mem.h"
 #include "lib/pg.h"
 #include "lib/process.h"
+#include "lib/startup.h"
 #include "lib/migrate/functions.h"
 #include "lib/migrate/migrate.h"
 
@@ -394,7 +395,7 @@ int main(int argc, char **argv)
     process.service = "sentia-migrate";
     if (cli.command == MIGRATE_CMD_STATUS)
         process.log_fd = STDERR_FILENO;
-    struct config *cfg = config_load_or_exit(migrate_config_tables);
+    struct config *cfg = startup_config_or_exit(migrate_config_tables, NULL, NULL);
     process_configure(cfg, "sentia-migrate");
     int rc = cli.command == MIGRATE_CMD_UP ? migrate_cli_up(&cli, cfg)
                                            : migrate_cli_status(&cli, cfg);
