@@ -38,7 +38,7 @@ RATE=${RATE:-200}
 LATENCY_JOBS=${LATENCY_JOBS:-1000}
 ORDERS=${ORDERS:-20000}
 
-bench_require queue/sentia-queue worker/sentia-worker worker/sentia-migrate
+bench_require queue/sentia-queue worker/sentia-worker lib/migrate/sentia-migrate
 bench_redis
 WORK=$(mktemp -d -p "$BENCH_ROOT/.local" --suffix=.bench-drain)
 BENCH_DIRS+=("$WORK")

@@ -38,7 +38,7 @@ RATE=${RATE:-1000}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-32}
 
-bench_require api/sentia-api worker/sentia-worker worker/sentia-migrate
+bench_require api/sentia-api worker/sentia-worker lib/migrate/sentia-migrate
 bench_redis
 bench_postgres
 bench_commerce

@@ -2,7 +2,7 @@
 # bench/forecast.sh: accuracy and speed benchmark of the forecasting engine.
 #
 # 1. Builds the release tree build/ if needed (meson + ninja).
-# 2. Accuracy: runs build/worker/sentia-forecast over every series of the
+# 2. Accuracy: runs build/lib/forecast/sentia-forecast over every series of the
 #    development set (FORECAST_DEV, default <repo>/../shared/forecast-dev)
 #    with the README protocol and prints our figures beside R's.
 # 3. Speed: 10 000 reproducible weekly series of 156 points (fixed seed),
@@ -21,8 +21,8 @@ out=$root/build/bench-forecast
 if [ ! -f "$root/build/build.ninja" ]; then
     meson setup "$root/build" "$root" --buildtype=release >/dev/null
 fi
-ninja -C "$root/build" worker/sentia-forecast >/dev/null
-bin=$root/build/worker/sentia-forecast
+ninja -C "$root/build" lib/forecast/sentia-forecast >/dev/null
+bin=$root/build/lib/forecast/sentia-forecast
 mkdir -p "$out"
 
 echo "# sentia-forecast benchmark"

@@ -117,7 +117,7 @@ bench_fake_twilio() {
 # seeds 100 products, SKU-000 … SKU-099, with stock no benchmark runs out of.
 bench_commerce() {
   REDIS_URL=$BENCH_REDIS_URL DATABASE_URL=$BENCH_DATABASE_URL APP_ENV=development \
-    "$BENCH_BUILD/worker/sentia-migrate" up >/dev/null
+    "$BENCH_BUILD/lib/migrate/sentia-migrate" up >/dev/null
   psql -X -q "$BENCH_DATABASE_URL" -v ON_ERROR_STOP=1 \
     -c "INSERT INTO products (sku, name, unit_price, currency, active)
         SELECT format('SKU-%s', lpad(g::text, 3, '0')), 'Bench product ' || g, 2.50, 'GBP', true

@@ -13,7 +13,7 @@
 # Knobs: ORDERS (20000), INVOICES (20000), XERO_PAGE_SIZE (1000).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-bench_require worker/sentia-worker worker/sentia-migrate queue/sentia-queue
+bench_require worker/sentia-worker lib/migrate/sentia-migrate queue/sentia-queue
 ORDERS=${ORDERS:-20000}
 INVOICES=${INVOICES:-20000}
 XERO_PAGE_SIZE=${XERO_PAGE_SIZE:-1000}
@@ -51,7 +51,7 @@ export APP_ENV=production LOG_LEVEL=warn REDIS_URL="$BENCH_REDIS_URL" \
   XERO_CLIENT_SECRET=bench-secret XERO_TENANT_ID="$TENANT" XERO_REFRESH_TOKEN=rt-initial \
   CREDENTIALS_KEY=$(printf '%064d' 7) XERO_RATE_PER_MIN=0 XERO_CONCURRENCY=0 \
   XERO_PAGE_SIZE="$XERO_PAGE_SIZE"
-"$BENCH_BUILD/worker/sentia-migrate" up >/dev/null
+"$BENCH_BUILD/lib/migrate/sentia-migrate" up >/dev/null
 "$BENCH_BUILD/worker/sentia-worker" >"$WORK/worker.log" 2>&1 &
 WORKER_PID=$!
 BENCH_PIDS+=($WORKER_PID)

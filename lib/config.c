@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/url.h"
 
@@ -40,12 +39,6 @@ struct config {
     size_t n;
     enum config_env env;
 };
-
-static const char *config_getenv(const char *name, void *ctx)
-{
-    (void)ctx;
-    return getenv(name);
-}
 
 /* ---- validation --------------------------------------------------------- */
 
@@ -219,18 +212,6 @@ int config_load(const struct config_var *const *tables, config_getter get,
     buf_dispose(&err);
     config_free(cfg);
     return -1;
-}
-
-struct config *config_load_or_exit(const struct config_var *const *tables)
-{
-    struct config *cfg = NULL;
-    char *errors = NULL;
-    if (config_load(tables, config_getenv, NULL, &cfg, &errors) == 0)
-        return cfg;
-    log_error(NULL, "%s", errors);
-    fprintf(stderr, "%s\n", errors);
-    free(errors);
-    exit(78);
 }
 
 void config_free(struct config *cfg)

@@ -62,8 +62,6 @@ typedef const char *(*config_getter)(const char *name, void *ctx);
  */
 int config_load(const struct config_var *const *tables, config_getter get,
                 void *ctx, struct config **out, char **errors);
-/* config_load() from getenv(); on failure logs, prints to stderr, exit(78). */
-struct config *config_load_or_exit(const struct config_var *const *tables);
 void config_free(struct config *cfg);
 
 enum config_env config_env(const struct config *cfg);

@@ -16,12 +16,16 @@
  */
 #include "lib/http.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/mem.h"
@@ -418,4 +422,51 @@ char *http_form_escape(const char *s)
     }
     *o = '\0';
     return out;
+}
+
+/* ---- Retry-After ------------------------------------------------------------ */
+
+/* delay-seconds (fractional allowed) as ms rounded up; -1 when not one. */
+static double http_delay_seconds_ms(const char *value)
+{
+    char *end = NULL;
+    if (!isdigit((unsigned char)*value) && *value != '.')
+        return -1;
+    errno = 0;
+    double s = strtod(value, &end);
+    while (end && *end == ' ')
+        end++;
+    if (errno != 0 || end == value || *end != '\0' || !isfinite(s) || s < 0)
+        return -1;
+    return ceil(s * 1000.0);
+}
+
+/* An IMF-fixdate as ms from now_ms (may be negative); false when not one. */
+static bool http_date_ms(const char *value, int64_t now_ms, double *out)
+{
+    struct tm tm = {0};
+    const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    while (end && *end == ' ')
+        end++;
+    if (end == NULL || *end != '\0')
+        return false;
+    *out = (double)timegm(&tm) * 1000.0 - (double)now_ms;
+    return true;
+}
+
+int64_t http_retry_after_ms(const char *value, int64_t now_ms, int64_t min_ms, int64_t max_ms)
+{
+    double ms;
+    if (value == NULL)
+        return -1;
+    while (*value == ' ')
+        value++;
+    ms = http_delay_seconds_ms(value);
+    if (ms < 0 && !(isalpha((unsigned char)*value) && http_date_ms(value, now_ms, &ms)))
+        return -1;
+    if (ms < (double)min_ms)
+        return min_ms;
+    if (ms > (double)max_ms)
+        return max_ms;
+    return (int64_t)ms;
 }

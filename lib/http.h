@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 struct http_client;
@@ -64,5 +65,13 @@ const char *http_response_header(const struct http_response *res, const char *na
 
 /* Percent-encodes s for application/x-www-form-urlencoded; caller frees. */
 char *http_form_escape(const char *s);
+
+/*
+ * The one Retry-After parser (RFC 9110 10.2.3): delay-seconds — fractional
+ * seconds accepted, rounded up to whole ms — or an HTTP-date resolved
+ * against now_ms (epoch ms). The delay is clamped to [min_ms, max_ms].
+ * Returns -1 when value is NULL or not a Retry-After value.
+ */
+int64_t http_retry_after_ms(const char *value, int64_t now_ms, int64_t min_ms, int64_t max_ms);
 
 #endif

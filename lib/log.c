@@ -26,9 +26,6 @@ enum { LOG_LINE_MAX = 64 * 1024 };
 /* Longer string values are cut here (bytes), with a marker. */
 enum { LOG_VALUE_MAX = 8 * 1024 };
 
-static const char *const log_level_names[] = {"debug", "info", "warn", "error",
-                                              "off"};
-
 /* ---- PII masking -------------------------------------------------------- */
 
 /* Address characters; bytes >= 0x80 are UTF-8 of internationalised ones. */
@@ -297,7 +294,7 @@ void log_emit(enum log_level level, const struct log_field *fields,
     va_end(ap);
 
     log_timestamp(&line);
-    buf_printf(&line, ",\"level\":\"%s\",\"service\":", log_level_names[level]);
+    buf_printf(&line, ",\"level\":\"%s\",\"service\":", process_log_level_name(level));
     log_string_value(&line, process.service, false);
     buf_puts(&line, ",\"msg\":");
     log_string_value(&line, buf_str(&msg), redact);
@@ -308,7 +305,7 @@ void log_emit(enum log_level level, const struct log_field *fields,
         buf_reset(&line);
         log_timestamp(&line);
         buf_printf(&line, ",\"level\":\"%s\",\"msg\":\"log line over %d bytes dropped\"}\n",
-                   log_level_names[level], LOG_LINE_MAX);
+                   process_log_level_name(level), LOG_LINE_MAX);
     }
     log_write_all(process.log_fd, buf_str(&line), line.len);
     buf_dispose(&line);
@@ -317,19 +314,10 @@ void log_emit(enum log_level level, const struct log_field *fields,
 
 int log_level_parse(const char *name, enum log_level *out)
 {
-    for (int i = LOG_LEVEL_DEBUG; i <= LOG_LEVEL_OFF; i++)
-        if (strcasecmp(name, log_level_names[i]) == 0) {
-            *out = (enum log_level)i;
-            return 0;
-        }
-    if (strcasecmp(name, "warning") == 0) {
-        *out = LOG_LEVEL_WARN;
-        return 0;
-    }
-    return -1;
+    return process_log_level_parse(name, out);
 }
 
 const char *log_level_name(enum log_level level)
 {
-    return log_level_names[level];
+    return process_log_level_name(level);
 }

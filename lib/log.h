@@ -23,13 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum log_level {
-    LOG_LEVEL_DEBUG,
-    LOG_LEVEL_INFO,
-    LOG_LEVEL_WARN,
-    LOG_LEVEL_ERROR,
-    LOG_LEVEL_OFF,
-};
+#include "lib/process.h" /* enum log_level, the policy the lines follow */
 
 enum log_field_type {
     LOG_FIELD_END,

@@ -3,7 +3,11 @@
  */
 #include "lib/process.h"
 
+#include <strings.h>
+
 #include "lib/config.h"
+
+static const char *const process_level_names[] = {"debug", "info", "warn", "error", "off"};
 
 struct process process = {
     .service = "sentia",
@@ -16,8 +20,27 @@ struct process process = {
 void process_configure(const struct config *cfg, const char *service)
 {
     process.service = service;
-    if (log_level_parse(config_str(cfg, "LOG_LEVEL"), &process.log_level) != 0)
+    if (process_log_level_parse(config_str(cfg, "LOG_LEVEL"), &process.log_level) != 0)
         process.log_level = LOG_LEVEL_INFO;
     process.pii_redaction = config_bool(cfg, "PII_REDACTION_ENABLED");
     process.slow_query_ms = (int)config_int(cfg, "SLOW_QUERY_MS");
+}
+
+int process_log_level_parse(const char *name, enum log_level *out)
+{
+    for (int i = LOG_LEVEL_DEBUG; i <= LOG_LEVEL_OFF; i++)
+        if (strcasecmp(name, process_level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    if (strcasecmp(name, "warning") == 0) {
+        *out = LOG_LEVEL_WARN;
+        return 0;
+    }
+    return -1;
+}
+
+const char *process_log_level_name(enum log_level level)
+{
+    return process_level_names[level];
 }

@@ -12,7 +12,14 @@
 
 #include <stdbool.h>
 
-#include "lib/log.h"
+/* Log levels (lib/log.h writes the lines; the process says which pass). */
+enum log_level {
+    LOG_LEVEL_DEBUG,
+    LOG_LEVEL_INFO,
+    LOG_LEVEL_WARN,
+    LOG_LEVEL_ERROR,
+    LOG_LEVEL_OFF,
+};
 
 struct process {
     const char *service;      /* "sentia-api", "sentia-worker", … */
@@ -27,5 +34,11 @@ extern struct process process;
 struct config;
 /* Fills the struct from the common variables (config_common_vars). */
 void process_configure(const struct config *cfg, const char *service);
+
+/* "debug"/"info"/"warn"/"error" (any case; "warning" too) → level; 0, or -1
+ * if unknown. */
+int process_log_level_parse(const char *name, enum log_level *out);
+/* The level's name as log lines spell it. */
+const char *process_log_level_name(enum log_level level);
 
 #endif

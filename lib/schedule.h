@@ -1,6 +1,6 @@
 /*
  * lib/schedule.h: the periodic-job specification (SCHEDULE) and its period
- * arithmetic, shared by the worker's scheduler (worker/scheduler.c) and
+ * arithmetic, shared by the worker's scheduler (worker/core/scheduler.c) and
  * `sentia-queue schedules`. Pure.
  *
  * SCHEDULE is a comma-separated list of entries `<job type>@<when>`:

@@ -1,6 +1,6 @@
 /*
  * worker/main.c: sentia-worker's entry point — configuration, process-wide
- * set-up (libcurl, SIGPIPE), then the runtime (worker/runtime.c) until it has
+ * set-up (libcurl, SIGPIPE), then the runtime (worker/core/runtime.c) until it has
  * shut down.
  *
  * Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the services
@@ -18,15 +18,15 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/process.h"
-#include "worker/jobs/forecast.h"
+#include "lib/startup.h"
+#include "worker/core/runtime.h"
+#include "worker/core/scheduler.h"
 #include "worker/jobs/jobs.h"
-#include "worker/jobs/whatsapp.h"
-#include "worker/scheduler.h"
-#include "worker/sync.h"
-#include "worker/runtime.h"
+#include "worker/jobs/planning.h"
+#include "worker/kit/scripts.h"
+#include "worker/kit/sync.h"
 
 enum {
-    WORKER_EXIT_CONFIG = 78,
     /* libuv's default thread pool, and the threads kept free of forecast
      * work for DNS look-ups and Postgres cancels */
     WORKER_UV_THREADS_DEFAULT = 4,
@@ -44,16 +44,20 @@ static const struct config_var worker_config_vars[] = {
     {"REDIS_TIMEOUT_MS", CONFIG_INT, "2000", 0, 100, 60000, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
-static const struct config_var *const worker_config_tables[] = {
-    config_common_vars,        worker_config_vars,     jobs_whatsapp_config_vars,
-    jobs_forecast_config_vars, sync_config_vars,       scheduler_config_vars,
-    jobs_shopify_config_vars,  jobs_xero_config_vars,  jobs_unleashed_config_vars,
-    NULL};
+/* The tables above, the shared ones, then each job family's (worker_compose). */
+static const struct config_var *worker_config_tables[4 + JOBS_FAMILIES_MAX + 1] = {
+    config_common_vars, worker_config_vars, sync_config_vars, scheduler_config_vars};
 
-static const char *worker_getenv(const char *name, void *ctx)
+/* Adds every job family's configuration table to worker_config_tables. */
+static void worker_compose(struct worker_settings *s)
 {
-    (void)ctx;
-    return getenv(name);
+    size_t n = 4;
+    for (size_t i = 0; jobs_families[i] && i < JOBS_FAMILIES_MAX; i++)
+        if (jobs_families[i]->config != NULL)
+            worker_config_tables[n++] = jobs_families[i]->config;
+    worker_config_tables[n] = NULL;
+    s->families = jobs_families;
+    s->scripts = kit_script_list;
 }
 
 /* A variable's text, or its default from the worker's config tables. */
@@ -69,9 +73,11 @@ static const char *worker_env_or_default(const char *name)
     return NULL;
 }
 
-/* Checks what the tables cannot; appends problems to err. */
-static void worker_check(struct worker_settings *s, struct buf *err)
+/* Checks what the tables cannot; appends problems to err (startup_check_fn). */
+static void worker_check(const struct config *cfg, struct buf *err, void *ctx)
 {
+    struct worker_settings *s = ctx;
+    (void)cfg;
     char why[256];
     if (worker_queues_parse(worker_env_or_default("WORKER_QUEUES"), s->queues, &s->nqueues,
                             why, sizeof why) != 0)
@@ -96,38 +102,6 @@ static void worker_settings_fill(const struct config *cfg, struct worker_setting
     s->redis_timeout_ms = (int)config_int(cfg, "REDIS_TIMEOUT_MS");
 }
 
-/* Loads and validates everything; reports all problems at once, exits 78. */
-static struct config *worker_configure(struct worker_settings *s)
-{
-    struct config *cfg = NULL;
-    char *errors = NULL;
-    struct buf err;
-    buf_init(&err, 8192);
-    bool loaded = config_load(worker_config_tables, worker_getenv, NULL, &cfg, &errors) == 0;
-    if (!loaded) {
-        buf_puts(&err, errors); /* "invalid configuration (APP_ENV=…): …" */
-        free(errors);
-    }
-    size_t before = err.len;
-    worker_check(s, &err);
-    if (err.len == 0) {
-        buf_dispose(&err);
-        return cfg;
-    }
-    if (loaded && before == 0) {
-        char *all = mem_printf("invalid configuration (APP_ENV=%s): %s", config_env_name(cfg),
-                               buf_str(&err));
-        buf_reset(&err);
-        buf_puts(&err, all);
-        free(all);
-    }
-    log_error(NULL, "%s", buf_str(&err));
-    fprintf(stderr, "%s\n", buf_str(&err));
-    buf_dispose(&err);
-    config_free(cfg);
-    exit(WORKER_EXIT_CONFIG);
-}
-
 /*
  * Grows libuv's thread pool so FORECAST_PARALLELISM forecast chunks can run
  * with threads to spare; must run before the loop first uses the pool (it
@@ -147,7 +121,8 @@ int main(void)
 {
     static struct worker_settings settings;
     process.service = "sentia-worker";
-    struct config *cfg = worker_configure(&settings);
+    worker_compose(&settings);
+    struct config *cfg = startup_config_or_exit(worker_config_tables, worker_check, &settings);
     process_configure(cfg, "sentia-worker");
     worker_settings_fill(cfg, &settings);
     worker_size_threadpool(cfg);

@@ -43,7 +43,7 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 def binary(name):
     """Path of a built program, e.g. binary('sentia-queue')."""
-    for sub in ("queue", "api", "worker", "lib", "tests", "."):
+    for sub in ("queue", "api", "worker", "lib", "lib/forecast", "lib/migrate", "tests", "."):
         p = os.path.join(BUILD, sub, name)
         if os.path.isfile(p) and os.access(p, os.X_OK):
             return p
@@ -295,6 +295,17 @@ def pg(dbname, port=PG_PORT):
     conn = psycopg2.connect(f"host=127.0.0.1 port={port} user=sentia password={PG_PASSWORD} dbname={dbname}")
     conn.autocommit = True
     return conn
+
+
+def query(dbname, sql, *args):
+    """The rows of one statement on a test database (shared by the test files)."""
+    conn = pg(dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
 
 
 def wait_until(predicate, timeout=10, interval=0.05, what="condition"):

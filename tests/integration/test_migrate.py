@@ -285,3 +285,101 @@ def test_slow_migration_is_logged_without_changing_the_outcome(empty_database, m
     slow = [r for r in logs(cp) if r.get("msg") == "slow query" and r["sql"].startswith("SELECT pg_sleep(0.2)")]
     assert len(slow) == 1 and slow[0]["level"] == "warn"
     assert slow[0]["duration_ms"] >= 200 and slow[0]["threshold_ms"] == 100
+
+
+# ---- migrations/functions/*.sql: re-applied when their bytes change ----------
+
+LAYOUT_FN_V1 = "CREATE OR REPLACE FUNCTION layout_answer() RETURNS integer\n" \
+               "    LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;\n"
+LAYOUT_FN_V2 = LAYOUT_FN_V1.replace("SELECT 1", "SELECT 2")
+LAYOUT_FN_BROKEN = "CREATE OR REPLACE FUNCTION layout_answer() RETURNS integer\n" \
+                   "    LANGUAGE plpgsql AS $$ BEGIN RETURN 3 END; $$;\n"
+
+
+def scalar(dbname, sql):
+    conn = pg(dbname)
+    with conn.cursor() as cur:
+        cur.execute(sql)
+        value = cur.fetchone()[0]
+    conn.close()
+    return value
+
+
+def function_runs(cp):
+    return [r["file"] for r in logs(cp) if r.get("msg") == "applied function file"]
+
+
+@pytest.fixture
+def fdir(mdir):
+    """mdir with a functions/ folder holding layout_answer() = 1."""
+    (mdir / "functions").mkdir()
+    (mdir / "functions" / "layout_answer.sql").write_text(LAYOUT_FN_V1)
+    return mdir
+
+
+def test_function_file_applied_once_and_again_only_when_changed(empty_database, fdir):
+    cp = migrate(empty_database, "up", "--dir", fdir)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert function_runs(cp) == ["layout_answer.sql"]
+    assert scalar(empty_database, "SELECT layout_answer()") == 1
+    cp = migrate(empty_database, "up", "--dir", fdir)
+    assert cp.returncode == 0 and function_runs(cp) == [], "an unchanged file never runs again"
+    (fdir / "functions" / "layout_answer.sql").write_text(LAYOUT_FN_V2)
+    cp = migrate(empty_database, "up", "--dir", fdir)
+    assert cp.returncode == 0 and function_runs(cp) == ["layout_answer.sql"]
+    assert scalar(empty_database, "SELECT layout_answer()") == 2
+    assert migrate(empty_database, "up", "--dir", fdir).returncode == 0
+    assert scalar(empty_database, "SELECT checksum FROM schema_functions WHERE name = 'layout_answer'") \
+        == hashlib.sha256(LAYOUT_FN_V2.encode()).hexdigest()
+    assert sorted(recorded(empty_database)) == sorted(version_of(f) for f in migration_files())
+
+
+def test_function_that_fails_to_compile_leaves_the_previous_one(empty_database, fdir):
+    assert migrate(empty_database, "up", "--dir", fdir).returncode == 0
+    (fdir / "functions" / "another_one.sql").write_text(
+        "CREATE OR REPLACE FUNCTION layout_other() RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$;\n")
+    (fdir / "functions" / "layout_answer.sql").write_text(LAYOUT_FN_BROKEN)
+    cp = migrate(empty_database, "up", "--dir", fdir)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "layout_answer.sql failed" in cp.stderr and "previous definitions stay" in cp.stderr
+    assert scalar(empty_database, "SELECT layout_answer()") == 1
+    assert scalar(empty_database, "SELECT to_regprocedure('layout_other()') IS NULL"), \
+        "one transaction: the good file of the same run is not applied either"
+    cp = migrate(empty_database, "status", "--json", "--dir", fdir)
+    states = {f["name"]: f["state"] for f in json.loads(cp.stdout)["functions"]}
+    assert states == {"another_one": "pending", "layout_answer": "changed"}
+
+
+def test_concurrent_up_applies_a_function_once(empty_database, fdir):
+    (fdir / "9001_slow.sql").write_text("SELECT pg_sleep(1);\n")
+    env = base_env(dbname=empty_database)
+    cmd = [binary("sentia-migrate"), "up", "--dir", str(fdir)]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    runs = []
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, out + err
+        runs += function_runs(subprocess.CompletedProcess(cmd, 0, out, err))
+    assert runs == ["layout_answer.sql"]
+
+
+def test_status_lists_function_files(empty_database, fdir):
+    cp = migrate(empty_database, "status", "--dir", fdir)
+    assert cp.returncode == 0, cp.stderr
+    line = next(line for line in cp.stdout.splitlines() if line.startswith("layout_answer"))
+    assert line.rstrip().endswith("pending")
+    assert migrate(empty_database, "up", "--dir", fdir).returncode == 0
+    cp = migrate(empty_database, "status", "--dir", fdir)
+    line = next(line for line in cp.stdout.splitlines() if line.startswith("layout_answer"))
+    assert line.rstrip().endswith("ok")
+    doc = json.loads(migrate(empty_database, "status", "--json", "--dir", fdir).stdout)
+    assert doc["functions"][0]["state"] == "ok" and doc["functions"][0]["applied_at"]
+
+
+def test_stray_function_file_name_is_refused(empty_database, fdir):
+    (fdir / "functions" / "Bad-Name.sql").write_text("SELECT 1;\n")
+    cp = migrate(empty_database, "up", "--dir", fdir)
+    assert cp.returncode == 1
+    assert "Bad-Name.sql is not a function file name" in cp.stderr
+    assert not table_exists(empty_database, "schema_migrations")

@@ -21,7 +21,7 @@ from decimal import Decimal
 import pytest
 
 from apiutil import start_api
-from conftest import pg, wait_until
+from conftest import query, wait_until
 from sync_support import (SHOPIFY_TOKEN, UNLEASHED_ID, UNLEASHED_KEY,
                           XERO_CLIENT_ID, XERO_CLIENT_SECRET, XERO_TENANT, Fake, dead_jobs,
                           enqueue, provider_env, sync_status, sync_worker, wait_finished,
@@ -50,12 +50,6 @@ def unleashed():
 
 def ms_of(date):
     return int(date[len("/Date("):].split("+")[0].split(")")[0])
-
-
-def query(dbname, sql, *args):
-    with pg(dbname) as conn, conn.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall()
 
 
 # ---- Xero -----------------------------------------------------------------------------

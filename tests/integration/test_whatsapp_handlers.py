@@ -26,7 +26,7 @@ import types
 
 import pytest
 
-from conftest import (Service, create_database, drop_database, drop_prefix, new_prefix, pg,
+from conftest import (Service, create_database, drop_database, drop_prefix, new_prefix, pg, query,
                       redis_client, wait_until)
 from whatsapp_support import (ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, DEFAULT_CATALOG, WHATSAPP_FROM,
                               CallbackSink, FakeTwilio, Queues, envelope, inbound_payload, new_sid,
@@ -54,15 +54,6 @@ def check_stopped(w):
         w.stop()
     broken = [r for r in w.logs() if r.get("msg") == "handler used a finished run; ignored"]
     assert broken == [], broken
-
-
-def query(database, sql, *args):
-    conn = pg(database)
-    with conn.cursor() as cur:
-        cur.execute(sql, args)
-        rows = cur.fetchall()
-    conn.close()
-    return rows
 
 
 def inbound_env(body, sid=None, **kw):

@@ -7,7 +7,7 @@
  *              first sight (status pending) and marked claimed by this job;
  *              a row the provider already has is "done" (success, nothing
  *              sent), one another live run is sending is "busy" (retry later);
- *   2. send    POST Messages.json (worker/twilio.c builds it) with the key
+ *   2. send    POST Messages.json (worker/providers/twilio.c builds it) with the key
  *              as I-Twilio-Idempotency-Token;
  *   3. record  accepted → notification_sent() (sid, status) → success;
  *              transient → notification_failed(retry) → retry / defer;
@@ -27,6 +27,7 @@
  * what its message needs first, because the run's end frees the state.
  */
 #include "worker/jobs/notify.h"
+#include "worker/jobs/jobs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,9 @@
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "worker/twilio.h"
-#include "worker/wa_text.h"
+#include "worker/kit/pg_outcome.h"
+#include "worker/providers/twilio.h"
+#include "worker/whatsapp/wa_text.h"
 
 static const char claim_sql[] =
     "SELECT outcome, id, status, to_address, body, attempts"
@@ -119,9 +121,9 @@ static void notify_on_sent(void *data, PGresult *res, const struct pgpool_error 
     struct notify_state *st = data;
     struct job_run *run = st->run;
     if (err != NULL) {
-        char sid[TWILIO_SID_MAX + 1]; /* the run's end frees st */
-        snprintf(sid, sizeof sid, "%s", st->outcome.sid);
-        job_run_fail(run, "twilio accepted %s but storing it failed: %s", sid, err->message);
+        char what[TWILIO_SID_MAX + 64]; /* the run's end frees st */
+        snprintf(what, sizeof what, "twilio accepted %s but storing it failed", st->outcome.sid);
+        pg_outcome_fail(run, what, err);
         return;
     }
     json_t *r = json_loads(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "null", 0, NULL);
@@ -167,8 +169,9 @@ static void notify_on_rejected(void *data, PGresult *res, const struct pgpool_er
     struct twilio_outcome o = st->outcome;
     (void)res;
     if (err != NULL) {
-        job_run_fail(run, "twilio %d: %s (recording it failed: %s)", o.code, o.message,
-                     err->message);
+        char what[TWILIO_MESSAGE_MAX + 64];
+        snprintf(what, sizeof what, "twilio %d: %s; recording it", o.code, o.message);
+        pg_outcome_fail(run, what, err);
         return;
     }
     log_warn(LOG_FIELDS(LF_STR("job_id", job_run_job(run)->id), LF_STR("key", st->key),
@@ -259,7 +262,7 @@ static void notify_on_claim(void *data, PGresult *res, const struct pgpool_error
     struct notify_state *st = data;
     struct job_run *run = st->run;
     if (err != NULL) {
-        job_run_fail(run, "notification_claim: postgres: %s", err->message);
+        pg_outcome_fail(run, "notification_claim", err);
         return;
     }
     if (PQntuples(res) != 1) {
@@ -315,7 +318,12 @@ static void notify_whatsapp(struct job_run *run)
 
 /* ---- registry ------------------------------------------------------------------------------ */
 
-const struct job_handler jobs_notify_handlers[] = {
+static const struct job_handler jobs_notify_handlers[] = {
     {.type = "notify.whatsapp", .run = notify_whatsapp, .timeout_ms = JOBS_NOTIFY_TIMEOUT_MS},
     {.type = NULL},
+};
+
+const struct job_family jobs_notify = {
+    .name = "notify",
+    .handlers = jobs_notify_handlers,
 };

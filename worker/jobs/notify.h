@@ -11,7 +11,7 @@
 #ifndef SENTIA_WORKER_JOBS_NOTIFY_H
 #define SENTIA_WORKER_JOBS_NOTIFY_H
 
-#include "worker/handler.h"
+#include "worker/core/handler.h"
 
 enum {
     JOBS_NOTIFY_TIMEOUT_MS = 30000,
@@ -19,8 +19,5 @@ enum {
      * well above the handler timeout, so a live send has always ended. */
     JOBS_NOTIFY_CLAIM_STALE_S = 60,
 };
-
-/* NULL-terminated handler table for worker/registry.c. */
-extern const struct job_handler jobs_notify_handlers[];
 
 #endif

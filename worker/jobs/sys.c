@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "worker/jobs/jobs.h"
+#include "worker/kit/pg_outcome.h"
 
 enum {
     SYS_SLEEP_MAX_MS = 3600 * 1000, /* an hour: longer waits belong in a delayed job */
@@ -45,7 +46,7 @@ static void sys_db_ponged(void *data, PGresult *res, const struct pgpool_error *
 {
     struct job_run *run = data;
     if (err != NULL)
-        job_run_fail(run, "postgres: %s", err->message);
+        pg_outcome_fail(run, "db_ping", err);
     else if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "1") != 0)
         job_run_fail(run, "postgres: unexpected answer to SELECT 1");
     else
@@ -57,9 +58,14 @@ static void sys_db_ping(struct job_run *run)
     job_run_query(run, "SELECT 1", 0, NULL, sys_db_ponged, run);
 }
 
-const struct job_handler jobs_sys_handlers[] = {
+static const struct job_handler jobs_sys_handlers[] = {
     {"sys.noop", sys_noop, 0, 0},
     {"sys.sleep", sys_sleep, 0, SYS_SLEEP_TIMEOUT_MS},
     {"sys.db_ping", sys_db_ping, 0, 0},
     {NULL, NULL, 0, 0},
+};
+
+const struct job_family jobs_sys = {
+    .name = "sys",
+    .handlers = jobs_sys_handlers,
 };

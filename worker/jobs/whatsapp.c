@@ -3,13 +3,13 @@
  *
  * whatsapp.inbound, one run:
  *   1. read the Twilio form fields from the payload and parse Body into a
- *      command (worker/order_text.c) — no I/O;
+ *      command (worker/whatsapp/order_text.c) — no I/O;
  *   2. ONE statement, whatsapp_inbound(): customer found or created, message
  *      stored (first copy wins), command carried out (an order is placed with
  *      its lines and stock allocation in that same transaction), outcome
  *      stored with the message — or, for a message already handled, the
  *      stored outcome returned unchanged;
- *   3. the reply text is built from that outcome (worker/order_reply.c) and
+ *   3. the reply text is built from that outcome (worker/whatsapp/order_reply.c) and
  *      a notify.whatsapp job enqueued with idempotency key
  *      "reply:<MessageSid>", which is also the notification's unique key.
  * A crash anywhere re-runs the job: step 2 returns the same outcome, step 3
@@ -26,6 +26,7 @@
  * finishes the run never touches the state afterwards.
  */
 #include "worker/jobs/whatsapp.h"
+#include "worker/jobs/jobs.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -34,10 +35,10 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "worker/jobs/pg_outcome.h"
-#include "worker/order_reply.h"
-#include "worker/order_text.h"
-#include "worker/twilio.h"
+#include "worker/kit/pg_outcome.h"
+#include "worker/whatsapp/order_reply.h"
+#include "worker/whatsapp/order_text.h"
+#include "worker/providers/twilio.h"
 
 const struct config_var jobs_whatsapp_config_vars[] = {
     {"TWILIO_API_BASE", CONFIG_URL_HTTP, "https://api.twilio.com", 0, 0, 0, NULL, false},
@@ -297,8 +298,14 @@ static void whatsapp_status(struct job_run *run)
 
 /* ---- registry ------------------------------------------------------------------------- */
 
-const struct job_handler jobs_whatsapp_handlers[] = {
+static const struct job_handler jobs_whatsapp_handlers[] = {
     {.type = "whatsapp.inbound", .run = whatsapp_inbound, .timeout_ms = JOBS_WHATSAPP_TIMEOUT_MS},
     {.type = "whatsapp.status", .run = whatsapp_status, .timeout_ms = JOBS_WHATSAPP_TIMEOUT_MS},
     {.type = NULL},
+};
+
+const struct job_family jobs_whatsapp = {
+    .name = "whatsapp",
+    .handlers = jobs_whatsapp_handlers,
+    .config = jobs_whatsapp_config_vars,
 };

@@ -12,15 +12,12 @@
 #define SENTIA_WORKER_JOBS_WHATSAPP_H
 
 #include "lib/config.h"
-#include "worker/handler.h"
+#include "worker/core/handler.h"
 
 enum {
     JOBS_WHATSAPP_TIMEOUT_MS = 30000,
     JOBS_WHATSAPP_FIELD_MAX = 256, /* From, To, WaId, ProfileName: longer is not Twilio */
 };
-
-/* NULL-terminated handler table for worker/registry.c. */
-extern const struct job_handler jobs_whatsapp_handlers[];
 
 /*
  * Variables the WhatsApp handlers and notify.whatsapp read (merge into the
