@@ -19,7 +19,7 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /app sentia
 COPY --from=build /src/build/api/sentia-api /src/build/worker/sentia-worker \
      /src/build/lib/migrate/sentia-migrate /src/build/queue/sentia-queue \
-     /src/build/lib/forecast/sentia-forecast /app/bin/
+     /src/build/lib/forecast/sentia-forecast /src/build/lib/auth/sentia-admin /app/bin/
 COPY migrations /app/migrations
 ENV PATH=/app/bin:$PATH MIGRATIONS_DIR=/app/migrations APP_ENV=production
 USER sentia
