@@ -282,6 +282,275 @@ def speed(args):
         os.unlink(p)
 
 
+ORIGINS = 4
+
+
+def origins_of(n_full, h, count=ORIGINS):
+    """Rolling forecast origins of a series of n_full values (train + test):
+    the last `count` windows of h values, stepping back by h, each fit on at
+    least max(2h, 10) values. The latest origin is the README's split."""
+    least = max(2 * h, 10)
+    return [n_full - k * h for k in range(1, count + 1)
+            if n_full - k * h >= least]
+
+
+def load_set(data):
+    """index rows and {id: full series (train + test)} of a data set."""
+    index = list(csv.DictReader(open(os.path.join(data, "index.csv"))))
+    full = {}
+    for row in index:
+        full[row["id"]] = (
+            read_values(os.path.join(data, "train", row["id"] + ".csv")) +
+            read_values(os.path.join(data, "test", row["id"] + ".csv")))
+    return index, full
+
+
+def subsample(index, every):
+    """Every `every`-th series of each group (all when every <= 1)."""
+    seen, kept = {}, []
+    for row in index:
+        g = group_of(row)
+        if seen.get(g, 0) % max(every, 1) == 0:
+            kept.append(row)
+        seen[g] = seen.get(g, 0) + 1
+    return kept
+
+
+def tasks(args):
+    """Writes the rolling-origin fits of the data sets for bench/forecast_ref.R."""
+    with open(args.out, "w") as f:
+        f.write("id,dir,origin,period,horizon,group\n")
+        for data, every in zip(args.data, args.every):
+            index, full = load_set(data)
+            for row in subsample(index, every):
+                h = int(row["horizon"])
+                for o in origins_of(len(full[row["id"]]), h):
+                    f.write("%s,%s,%d,%s,%d,%s\n" % (
+                        row["id"], os.path.abspath(data), o, row["period"], h,
+                        row["group"]))
+
+
+# ---- rolling-origin evaluation ---------------------------------------------
+
+def batch_forecasts(binary, jobs, method, period, horizon, histories):
+    """Forecasts of every history (list of value lists) by one batch CLI
+    run per chunk, `jobs` chunks at once; returns a list of row lists. A
+    history with negative values is shifted up by -min and back."""
+    shifts = [-min(x) if min(x) < 0 else 0.0 for x in histories]
+    chunks = [list(range(i, len(histories), jobs)) for i in range(jobs)]
+
+    def run(idx):
+        text = "".join(",".join("%.17g" % (v + shifts[i]) for v in
+                                histories[i]) + "\n" for i in idx)
+        proc = subprocess.run([binary, "--batch", "--period", str(period),
+                               "--horizon", str(horizon), "--method", method],
+                              input=text.encode(), capture_output=True)
+        if proc.returncode != 0:
+            raise RuntimeError("%s: %s" % (method, proc.stderr.decode()))
+        out = [[] for _ in idx]
+        for line in proc.stdout.decode().split("\n")[1:]:
+            if line:
+                f = line.split(",")
+                k = int(f[0]) - 1
+                out[k].append([float(x) - shifts[idx[k]] for x in f[2:]])
+        return idx, out
+
+    result = [None] * len(histories)
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        for idx, out in pool.map(run, [c for c in chunks if c]):
+            for i, rows in zip(idx, out):
+                result[i] = rows
+    return result
+
+
+def scale_period(row, n_train):
+    """m for MASE/RMSSE: the period (1 for intermittent), or 1 when the
+    history holds no full period of differences."""
+    m = 1 if row["group"] == "intermittent" else int(row["period"])
+    return m if n_train > m else 1
+
+
+def rolling_ours(args, index, full, methods):
+    """{(id, origin, method): score tuple} of our CLI's methods."""
+    table = {}
+    for method in methods:
+        keys = {}
+        for row in index:
+            if method == "snaive" and int(row["period"]) == 1:
+                continue
+            if method in ("croston", "sba", "tsb") and \
+                    row["group"] != "intermittent":
+                continue
+            h = int(row["horizon"])
+            for o in origins_of(len(full[row["id"]]), h):
+                keys.setdefault((row["period"], h), []).append((row, o))
+        for (period, h), items in keys.items():
+            fcs = batch_forecasts(args.bin, args.jobs, method, period, h,
+                                  [full[r["id"]][:o] for r, o in items])
+            for (row, o), fc in zip(items, fcs):
+                y = full[row["id"]]
+                table[(row["id"], o, method)] = score(
+                    y[:o], y[o:o + h], fc, scale_period(row, o)) + (0.0,)
+                if args.keep_forecasts is not None:
+                    args.keep_forecasts[(row["id"], o, method)] = fc
+    return table
+
+
+def read_rolling_ref(path):
+    ref = {}
+    if not os.path.exists(path):
+        return ref
+    for r in csv.DictReader(open(path)):
+        vals = tuple(float("nan") if r[k] == "NA" else float(r[k]) for k in
+                     ["mase", "rmsse", "smape", "cov80", "cov95", "seconds"])
+        ref[(r["id"], int(r["origin"]), r["method"])] = vals
+    return ref
+
+
+def per_series(table, index, full, method):
+    """{id: mean score tuple over its origins}; a series with a missing or
+    NaN MASE/RMSSE at any origin is left out."""
+    out = {}
+    for row in index:
+        h = int(row["horizon"])
+        rows = [table.get((row["id"], o, method)) for o in
+                origins_of(len(full[row["id"]]), h)]
+        if not rows or any(r is None or math.isnan(r[1]) for r in rows):
+            continue
+        out[row["id"]] = tuple(mean([r[k] for r in rows]) for k in range(6))
+    return out
+
+
+def bootstrap(values, reps=2000, seed=16):
+    """Mean and 95 % percentile bootstrap interval over the values."""
+    rng = random.Random(seed)
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n
+                   for _ in range(reps))
+    return (sum(values) / n, means[int(0.025 * reps)],
+            means[int(0.975 * reps) - 1])
+
+
+def fmt_ci(v, digits=3):
+    m, lo, hi = v
+    return "%s [%s, %s]" % (fmt(m, digits), fmt(lo, digits), fmt(hi, digits))
+
+
+def rolling_report(index, full, ours, ref, our_names, title):
+    """Per group: each method's mean with bootstrap CIs, then auto against
+    R's best (paired differences over series)."""
+    print("\n## %s\n" % title)
+    groups = [g for g in GROUPS + ["weekly-generated"]
+              if any(group_of2(r) == g for r in index)]
+    summary_rows = []
+    for g in groups:
+        rows = [r for r in index if group_of2(r) == g]
+        ids = [r["id"] for r in rows]
+        key = 1 if g.startswith("intermittent") else 0
+        n_or = sum(len(origins_of(len(full[i]), int(r["horizon"])))
+                   for i, r in zip(ids, rows))
+        print("### %s (%d series, %d origins)\n" % (g, len(ids), n_or))
+        print("| method | series | MASE [95 % CI] | RMSSE [95 % CI] | sMAPE |"
+              " cov80 [95 % CI] | cov95 [95 % CI] |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        scored = {}
+        for name, table, m in ([("ours " + m, ours, m) for m in our_names] +
+                               [("R " + m, ref, m) for m in R_METHODS]):
+            ps = per_series(table, rows, full, m)
+            if not ps:
+                continue
+            scored[name] = ps
+            vals = [ps[i] for i in ids if i in ps]
+            print("| %s | %d | %s | %s | %s | %s | %s |" % (
+                name, len(vals), fmt_ci(bootstrap([v[0] for v in vals])),
+                fmt_ci(bootstrap([v[1] for v in vals])),
+                fmt(mean([v[2] for v in vals]), 2),
+                fmt_ci(bootstrap([v[3] for v in vals])),
+                fmt_ci(bootstrap([v[4] for v in vals]))))
+        print()
+        complete = [n for n in scored if n.startswith("R ") and
+                    len(scored[n]) == len(ids)]
+        if "ours auto" not in scored or not complete:
+            continue
+        best = min(complete, key=lambda n: mean([scored[n][i][key]
+                                                 for i in ids]))
+        both = [i for i in ids if i in scored["ours auto"]]
+        diff = bootstrap([scored["ours auto"][i][key] - scored[best][i][key]
+                          for i in both])
+        a = scored["ours auto"]
+        summary_rows.append((g, len(ids), key, bootstrap([a[i][key] for i in both]),
+                             best, bootstrap([scored[best][i][key] for i in both]),
+                             diff, bootstrap([a[i][3] for i in both]),
+                             bootstrap([a[i][4] for i in both])))
+    print("### Summary: auto against R's best method (paired over series)\n")
+    print("| group | series | score | auto | R best | auto - R best [95 % CI] |"
+          " verdict | auto cov80 | auto cov95 | coverage within 5 points |")
+    print("|---|---:|---|---:|---:|---:|---|---:|---:|---|")
+    for g, n, key, a, best, b, d, c80, c95 in summary_rows:
+        verdict = ("better" if d[2] < 0 else "worse" if d[1] > 0 else "tie")
+        cov_ok = abs(c80[0] - 0.8) <= 0.05 and abs(c95[0] - 0.95) <= 0.05
+        print("| %s | %d | %s | %s | %s (%s) | %s | %s | %s | %s | %s |" % (
+            g, n, "RMSSE" if key else "MASE", fmt(a[0]), fmt(b[0]),
+            best[2:], fmt_ci(d), verdict, fmt_ci(c80), fmt_ci(c95),
+            "met" if cov_ok else "MISSED"))
+    print()
+
+
+def group_of2(row):
+    if row["kind"] == "generated":
+        return "weekly-generated"
+    return group_of(row)
+
+
+def rolling(args):
+    args.keep_forecasts = {} if args.dump else None
+    index, full = load_set(args.data)
+    index = subsample(index, args.every)
+    methods = args.methods.split(",")
+    ours = rolling_ours(args, index, full, methods)
+    ref = read_rolling_ref(args.ref) if args.ref else {}
+    if args.dump:
+        with open(args.dump, "w") as f:
+            f.write("id,origin,method,step,point,lo80,hi80,lo95,hi95\n")
+            for (sid, o, m), fc in sorted(args.keep_forecasts.items()):
+                for k, r in enumerate(fc):
+                    f.write("%s,%d,%s,%d,%s\n" % (sid, o, m, k + 1, ",".join(
+                        "%.10g" % x for x in r)))
+    rolling_report(index, full, ours, ref, methods, args.title)
+
+
+def rscore(args):
+    """Scores R's forecasts (bench/forecast_ref.R's output) into the
+    reference table: id,origin,method,mase,rmsse,smape,cov80,cov95,seconds."""
+    sets = [load_set(d) for d in args.data]
+    rows_by_id = {r["id"]: (r, full) for index, full in sets for r in index}
+    fc, secs = {}, {}
+    for r in csv.DictReader(open(args.forecasts)):
+        k = (r["id"], int(r["origin"]), r["method"])
+        fc.setdefault(k, []).append([float("nan") if r[c] == "NA" else
+                                     float(r[c]) for c in
+                                     ["point", "lo80", "hi80", "lo95", "hi95"]])
+        secs[k] = float(r["seconds"])
+    with open(args.out, "w") as f:
+        f.write("id,origin,method,mase,rmsse,smape,cov80,cov95,seconds\n")
+        for k in sorted(fc):
+            row, full = rows_by_id[k[0]]
+            y, o, h = full[k[0]], k[1], int(row["horizon"])
+            rows = fc[k]
+            if any(math.isnan(r[0]) for r in rows):
+                vals = [float("nan")] * 5
+            else:
+                vals = list(score(y[:o], y[o:o + h], rows,
+                                  scale_period(row, o)))
+                if math.isnan(rows[0][1]):
+                    vals[3] = vals[4] = float("nan")
+            f.write("%s,%d,%s,%s,%.4f\n" % (k + (",".join(
+                "NA" if math.isnan(v) else "%.6g" % v for v in vals),
+                secs[k])))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -301,8 +570,25 @@ def main():
     s.add_argument("--input", required=True)
     s.add_argument("--procs", type=int, default=2)
     s.add_argument("--length", type=int, default=156)
+    t = sub.add_parser("tasks")
+    t.add_argument("--data", action="append", required=True)
+    t.add_argument("--every", action="append", type=int, required=True)
+    t.add_argument("--out", required=True)
+    r = sub.add_parser("rolling")
+    r.add_argument("--bin", required=True)
+    r.add_argument("--data", required=True)
+    r.add_argument("--ref")
+    r.add_argument("--jobs", type=int, default=2)
+    r.add_argument("--every", type=int, default=1)
+    r.add_argument("--methods", default="auto,ets,theta,arima,naive,snaive")
+    r.add_argument("--title", default="Rolling-origin accuracy")
+    r.add_argument("--dump")
+    c = sub.add_parser("rscore")
+    c.add_argument("--data", action="append", required=True)
+    c.add_argument("--forecasts", required=True)
+    c.add_argument("--out", required=True)
     args = ap.parse_args()
-    {"accuracy": accuracy, "generate": generate, "speed": speed}[args.cmd](args)
+    {"rolling": rolling, "rscore": rscore, "tasks": tasks, "accuracy": accuracy, "generate": generate, "speed": speed}[args.cmd](args)
 
 
 if __name__ == "__main__":
