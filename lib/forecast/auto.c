@@ -214,6 +214,58 @@ static int auto_regular(struct forecast_job *job, struct forecast_output *out)
     return origins < 0 ? origins : 0;
 }
 
+/* ---- long periods ------------------------------------------------------ */
+
+/* The members of the long-period branch, combined by their median. */
+static const struct {
+    const char *name;
+    auto_runner run;
+} auto_long_members[] = {
+    {"ETS", forecast_methods_ets},
+    {"Theta", forecast_methods_theta},
+    {"SNaive", forecast_methods_snaive},
+};
+
+enum { AUTO_NLONG = sizeof auto_long_members / sizeof *auto_long_members };
+
+/*
+ * Periods beyond FORECAST_ARIMA_MAX_PERIOD (weekly data): the pointwise
+ * median of ETS and Theta, both on the seasonally adjusted series, and the
+ * seasonal naive forecast, points and bounds alike. Under rolling origins
+ * on generated and real weekly series the median beat the weighted
+ * average of ETS and Theta, whose weights came from too few windows to
+ * tell the members apart (docs/FORECAST.md), and it needs no refits.
+ */
+static int auto_long_period(struct forecast_job *job,
+                            struct forecast_output *out)
+{
+    struct forecast_output o[AUTO_NLONG];
+    bool use[AUTO_NLONG];
+    char label[FORECAST_JOB_MODEL_MAX] = "";
+    size_t len = 0;
+    int rc = 0;
+    memset(o, 0, sizeof o);
+    for (int i = 0; i < AUTO_NLONG && rc == 0; i++) {
+        rc = forecast_output_init(&o[i], out->horizon, out->levels_pct);
+        if (rc == 0)
+            rc = auto_long_members[i].run(job, &o[i]);
+        use[i] = true;
+        if (rc == 0 && len < sizeof label)
+            len += (size_t)snprintf(label + len, sizeof label - len, "%s%s",
+                                    i ? "," : "", job->model);
+    }
+    if (rc == 0) {
+        forecast_output_median(out, o, use, AUTO_NLONG);
+        forecast_job_note(job, "auto: period %d: median of ETS, Theta and "
+                          "seasonal naive (%s)", job->m, label);
+        forecast_job_model(job, "median(%s)", label);
+        job->chosen = FORECAST_AUTO;
+    }
+    for (int i = 0; i < AUTO_NLONG; i++)
+        forecast_output_dispose(&o[i]);
+    return rc;
+}
+
 /* ---- intermittent series ------------------------------------------------ */
 
 /* Intermittent candidates: the SBC choice (Croston or SBA), TSB, and a
@@ -315,5 +367,7 @@ int forecast_auto_run(struct forecast_job *job, struct forecast_output *out)
     if (pat.adi >= FORECAST_INTERMITTENT_ADI_CUT)
         return auto_intermittent(job, &pat, out);
     forecast_job_note(job, "auto: regular demand (ADI %.3f)", pat.adi);
+    if (job->m > FORECAST_ARIMA_MAX_PERIOD)
+        return auto_long_period(job, out);
     return auto_regular(job, out);
 }

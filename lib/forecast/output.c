@@ -87,6 +87,33 @@ void forecast_output_combine(struct forecast_output *dst,
             dst->point[i] += weights[j] * src[j].point[i];
 }
 
+/* Median of x[0..n-1] (n >= 1), sorting x in place. */
+static double output_median_of(double *x, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && x[j - 1] > x[j]; j--) {
+            double t = x[j];
+            x[j] = x[j - 1];
+            x[j - 1] = t;
+        }
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+void forecast_output_median(struct forecast_output *dst,
+                            const struct forecast_output *src,
+                            const bool *use, int k)
+{
+    size_t len = (size_t)dst->horizon * OUTPUT_ARRAYS;
+    double x[FORECAST_OUTPUT_MAX_MEDIAN];
+    for (size_t i = 0; i < len; i++) {
+        int n = 0;
+        for (int j = 0; j < k && j < FORECAST_OUTPUT_MAX_MEDIAN; j++)
+            if (use[j])
+                x[n++] = src[j].point[i];
+        dst->point[i] = output_median_of(x, n);
+    }
+}
+
 void forecast_output_copy(struct forecast_output *dst,
                           const struct forecast_output *src)
 {

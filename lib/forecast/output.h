@@ -13,6 +13,8 @@
 #ifndef SENTIA_FORECAST_OUTPUT_H
 #define SENTIA_FORECAST_OUTPUT_H
 
+#include <stdbool.h>
+
 #include "lib/forecast/forecast.h"
 
 struct forecast_output {
@@ -47,6 +49,18 @@ void forecast_output_from_draws(struct forecast_output *o, int h,
 void forecast_output_combine(struct forecast_output *dst,
                              const struct forecast_output *src,
                              const double *weights, int k);
+
+/* Most outputs forecast_output_median() combines. */
+#define FORECAST_OUTPUT_MAX_MEDIAN 8
+
+/* Pointwise median of the k outputs flagged in use[] (k <=
+ * FORECAST_OUTPUT_MAX_MEDIAN, at least one in use), points and each bound
+ * alike: with an even count, the mean of the two middle values. Since every
+ * source has lo <= point <= hi, so has the median. Sources not in use are
+ * not read. */
+void forecast_output_median(struct forecast_output *dst,
+                            const struct forecast_output *src,
+                            const bool *use, int k);
 
 /* Copies points and bounds from src (same horizon) into dst. */
 void forecast_output_copy(struct forecast_output *dst,
