@@ -306,11 +306,14 @@ def load_set(data):
 
 
 def subsample(index, every):
-    """Every `every`-th series of each group (all when every <= 1)."""
-    seen, kept = {}, []
+    """Every `every`-th series of each group of more than 20 series (the
+    intermittent groups and generated sets); all of the smaller groups."""
+    seen, kept, size = {}, [], {}
+    for row in index:
+        size[group_of(row)] = size.get(group_of(row), 0) + 1
     for row in index:
         g = group_of(row)
-        if seen.get(g, 0) % max(every, 1) == 0:
+        if size[g] <= 20 or seen.get(g, 0) % max(every, 1) == 0:
             kept.append(row)
         seen[g] = seen.get(g, 0) + 1
     return kept
@@ -319,15 +322,18 @@ def subsample(index, every):
 def tasks(args):
     """Writes the rolling-origin fits of the data sets for bench/forecast_ref.R."""
     with open(args.out, "w") as f:
-        f.write("id,dir,origin,period,horizon,group\n")
-        for data, every in zip(args.data, args.every):
+        f.write("id,dir,origin,period,horizon,group,arima_limit\n")
+        for data, every, limit in zip(args.data, args.every, args.arima_limit):
             index, full = load_set(data)
-            for row in subsample(index, every):
+            # period-52 series last: R's auto.arima takes seconds on each
+            rows = sorted(subsample(index, every),
+                          key=lambda r: int(r["period"]) > 24)
+            for row in rows:
                 h = int(row["horizon"])
                 for o in origins_of(len(full[row["id"]]), h):
-                    f.write("%s,%s,%d,%s,%d,%s\n" % (
+                    f.write("%s,%s,%d,%s,%d,%s,%g\n" % (
                         row["id"], os.path.abspath(data), o, row["period"], h,
-                        row["group"]))
+                        row["group"], limit))
 
 
 # ---- rolling-origin evaluation ---------------------------------------------
@@ -536,6 +542,8 @@ def rscore(args):
     with open(args.out, "w") as f:
         f.write("id,origin,method,mase,rmsse,smape,cov80,cov95,seconds\n")
         for k in sorted(fc):
+            if k[0] not in rows_by_id:
+                continue
             row, full = rows_by_id[k[0]]
             y, o, h = full[k[0]], k[1], int(row["horizon"])
             rows = fc[k]
@@ -573,6 +581,8 @@ def main():
     t = sub.add_parser("tasks")
     t.add_argument("--data", action="append", required=True)
     t.add_argument("--every", action="append", type=int, required=True)
+    t.add_argument("--arima-limit", action="append", type=float,
+                   required=True)
     t.add_argument("--out", required=True)
     r = sub.add_parser("rolling")
     r.add_argument("--bin", required=True)

@@ -1,8 +1,8 @@
 # bench/forecast_ref.R: R forecast's methods under the rolling-origin protocol.
 #
 # Reads a task list written by `bench/forecast.py tasks` (id, dir, origin,
-# period, horizon, group: fit on the first `origin` values of train + test,
-# forecast `horizon` steps) and appends, per task and method, the forecasts
+# period, horizon, group, arima_limit: fit on the first `origin` values of
+# train + test, forecast `horizon` steps) and appends, per task and method, the forecasts
 # and 80 / 95 % bounds to OUT as CSV rows
 #   id,origin,method,step,point,lo80,hi80,lo95,hi95,seconds
 # (seconds = CPU time of that fit and forecast). Tasks already in OUT are
@@ -20,7 +20,6 @@ suppressPackageStartupMessages(library(forecast))
 args <- commandArgs(trailingOnly = TRUE)
 tasks <- read.csv(args[1], stringsAsFactors = FALSE)
 out <- args[2]
-limit <- if (length(args) >= 3) as.numeric(args[3]) else 120
 
 read_values <- function(path) scan(path, quiet = TRUE)
 
@@ -38,7 +37,7 @@ bounds <- function(fc, h) {
   cbind(fc$lower[, 1], fc$upper[, 1], fc$lower[, 2], fc$upper[, 2])
 }
 
-fit_one <- function(method, y, h) {
+fit_one <- function(method, y, h, limit) {
   lv <- c(80, 95)
   switch(method,
     naive = naive(y, h = h, level = lv),
@@ -54,7 +53,8 @@ fit_one <- function(method, y, h) {
 }
 
 methods_for <- function(task) {
-  m <- c("naive", "ets", "auto.arima", "thetaf")
+  m <- c("naive", "ets", "thetaf")
+  if (task$arima_limit > 0) m <- c(m, "auto.arima")
   if (task$period > 1) m <- c(m, "snaive")
   if (task$group == "intermittent") m <- c(m, "croston")
   m
@@ -79,7 +79,7 @@ for (i in seq_len(nrow(tasks))) {
   rows <- character(0)
   for (method in methods_for(task)) {
     t0 <- proc.time()
-    fc <- tryCatch(suppressWarnings(fit_one(method, y, h)),
+    fc <- tryCatch(suppressWarnings(fit_one(method, y, h, task$arima_limit)),
                    error = function(e) NULL)
     secs <- sum((proc.time() - t0)[c(1, 2)])
     if (is.null(fc)) {

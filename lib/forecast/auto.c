@@ -17,6 +17,9 @@
  * Combining rather than picking one model is the most reliable finding of
  * the M3 and M4 competitions.
  *
+ * Periods beyond FORECAST_ARIMA_MAX_PERIOD (weekly data): the pointwise
+ * median of ETS, Theta and seasonal naive instead; see auto_long_period().
+ *
  * Intermittent series: see auto_intermittent().
  */
 #include "lib/forecast/auto.h"

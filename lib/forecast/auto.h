@@ -2,9 +2,11 @@
  * lib/forecast/auto.h: the automatic method choice (FORECAST_AUTO).
  *
  * Intermittent series (average inter-demand interval at or above the SBC
- * cut-off) get the best of Croston/SBA, TSB and SES by in-sample MSE; every
- * other series a weighted average of ETS, ARIMA and Theta forecasts, the
- * weights from errors on earlier stretches of its own history. Only
+ * cut-off) get the best of Croston/SBA, TSB and SES by in-sample MSE;
+ * series with a period beyond 24 (weekly) the pointwise median of ETS,
+ * Theta and seasonal naive forecasts; every other series a weighted
+ * average of ETS, ARIMA and Theta forecasts, the weights from errors on
+ * earlier stretches of its own history. Only
  * in-sample evidence is used. The rules and their reasons are in
  * forecast_auto.c and docs/FORECAST.md. Stateless; scratch memory only.
  */
