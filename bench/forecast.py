@@ -325,9 +325,12 @@ def tasks(args):
         f.write("id,dir,origin,period,horizon,group,arima_limit\n")
         for data, every, limit in zip(args.data, args.every, args.arima_limit):
             index, full = load_set(data)
-            # period-52 series last: R's auto.arima takes seconds on each
-            rows = sorted(subsample(index, every),
-                          key=lambda r: int(r["period"]) > 24)
+            # the groups that matter most first, so that a run cut short
+            # still has them: weekly, the other regular groups, then the
+            # intermittent ones (R's croston takes up to 2 s a fit)
+            order = ["weekly", "monthly", "quarterly", "yearly", "daily"]
+            rows = sorted(subsample(index, every), key=lambda r: (
+                order.index(r["group"]) if r["group"] in order else 9))
             for row in rows:
                 h = int(row["horizon"])
                 for o in origins_of(len(full[row["id"]]), h):
@@ -469,6 +472,9 @@ def rolling_report(index, full, ours, ref, our_names, title):
                 continue
             scored[name] = ps
             vals = [ps[i] for i in ids if i in ps]
+            if SUMMARY is not None and len(vals) == len(ids):
+                SUMMARY.append((title, g, name, bootstrap(
+                    [v[key] for v in vals]), "RMSSE" if key else "MASE"))
             print("| %s | %d | %s | %s | %s | %s | %s |" % (
                 name, len(vals), fmt_ci(bootstrap([v[0] for v in vals])),
                 fmt_ci(bootstrap([v[1] for v in vals])),
@@ -504,6 +510,9 @@ def rolling_report(index, full, ours, ref, our_names, title):
     print()
 
 
+SUMMARY = None
+
+
 def group_of2(row):
     if row["kind"] == "generated":
         return "weekly-generated"
@@ -524,7 +533,17 @@ def rolling(args):
                 for k, r in enumerate(fc):
                     f.write("%s,%d,%s,%d,%s\n" % (sid, o, m, k + 1, ",".join(
                         "%.10g" % x for x in r)))
+    global SUMMARY
+    SUMMARY = [] if args.summary else None
     rolling_report(index, full, ours, ref, methods, args.title)
+    if args.summary:
+        new = not os.path.exists(args.summary)
+        with open(args.summary, "a") as f:
+            if new:
+                f.write("set,group,method,score,mean,lo,hi\n")
+            for t, g, name, (m, lo, hi), sc in SUMMARY:
+                f.write('"%s",%s,%s,%s,%.4f,%.4f,%.4f\n' % (t, g, name, sc,
+                                                           m, lo, hi))
 
 
 def rscore(args):
@@ -593,6 +612,7 @@ def main():
     r.add_argument("--methods", default="auto,ets,theta,arima,naive,snaive")
     r.add_argument("--title", default="Rolling-origin accuracy")
     r.add_argument("--dump")
+    r.add_argument("--summary", help="append per-group means and CIs here")
     c = sub.add_parser("rscore")
     c.add_argument("--data", action="append", required=True)
     c.add_argument("--forecasts", required=True)

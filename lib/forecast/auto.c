@@ -231,6 +231,13 @@ static const struct {
 
 enum { AUTO_NLONG = sizeof auto_long_members / sizeof *auto_long_members };
 
+/* The wider interval of the long-period median is widened by this factor:
+ * weekly errors have heavier tails than the members' normal intervals
+ * assume (level shifts, promotions, stock-outs). Under rolling origins on
+ * the generated weekly-tune set it brought 95 % coverage from 0.931 to
+ * 0.948 while the 80 % interval already covered 0.806. */
+#define AUTO_LONG_OUTER_WIDEN 1.10
+
 /*
  * Periods beyond FORECAST_ARIMA_MAX_PERIOD (weekly data): the pointwise
  * median of ETS and Theta, both on the seasonally adjusted series, and the
@@ -238,6 +245,7 @@ enum { AUTO_NLONG = sizeof auto_long_members / sizeof *auto_long_members };
  * on generated and real weekly series the median beat the weighted
  * average of ETS and Theta, whose weights came from too few windows to
  * tell the members apart (docs/FORECAST.md), and it needs no refits.
+ * The wider interval is then widened by AUTO_LONG_OUTER_WIDEN.
  */
 static int auto_long_period(struct forecast_job *job,
                             struct forecast_output *out)
@@ -259,8 +267,12 @@ static int auto_long_period(struct forecast_job *job,
     }
     if (rc == 0) {
         forecast_output_median(out, o, use, AUTO_NLONG);
+        forecast_output_widen(out, FORECAST_NLEVELS - 1, AUTO_LONG_OUTER_WIDEN);
         forecast_job_note(job, "auto: period %d: median of ETS, Theta and "
-                          "seasonal naive (%s)", job->m, label);
+                          "seasonal naive (%s); %g%% interval widened %gx "
+                          "for heavy tails", job->m, label,
+                          out->levels_pct[FORECAST_NLEVELS - 1],
+                          AUTO_LONG_OUTER_WIDEN);
         forecast_job_model(job, "median(%s)", label);
         job->chosen = FORECAST_AUTO;
     }

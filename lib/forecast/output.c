@@ -114,6 +114,16 @@ void forecast_output_median(struct forecast_output *dst,
     }
 }
 
+void forecast_output_widen(struct forecast_output *o, int level,
+                           double factor)
+{
+    for (int h = 0; h < o->horizon; h++) {
+        double p = o->point[h];
+        o->lo[level][h] = fmax(0.0, p - factor * (p - o->lo[level][h]));
+        o->hi[level][h] = p + factor * (o->hi[level][h] - p);
+    }
+}
+
 void forecast_output_copy(struct forecast_output *dst,
                           const struct forecast_output *src)
 {

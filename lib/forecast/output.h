@@ -62,6 +62,12 @@ void forecast_output_median(struct forecast_output *dst,
                             const struct forecast_output *src,
                             const bool *use, int k);
 
+/* Widens interval `level` around the point by `factor` (> 0): each bound's
+ * distance from the point is multiplied by it, a lower bound stopping at
+ * zero. */
+void forecast_output_widen(struct forecast_output *o, int level,
+                           double factor);
+
 /* Copies points and bounds from src (same horizon) into dst. */
 void forecast_output_copy(struct forecast_output *dst,
                           const struct forecast_output *src);

@@ -1,9 +1,10 @@
 /*
  * tests/lib/forecast/test_combine.c: how forecasts are combined, checked
  * against values worked out by hand: the weighted mean of outputs
- * (forecast_output_combine), their pointwise median (forecast_output_median)
- * and `auto` on weekly data, which is the median of the ETS, Theta and
- * seasonal naive forecasts the same request gives one method at a time.
+ * (forecast_output_combine), their pointwise median (forecast_output_median),
+ * a widened interval (forecast_output_widen) and `auto` on weekly data,
+ * which is the median of the ETS, Theta and seasonal naive forecasts the
+ * same request gives one method at a time, its 95 % interval widened.
  */
 #include "tests/test.h"
 
@@ -101,6 +102,27 @@ TEST(median_of_an_even_count_is_the_middle_mean)
     forecast_output_dispose(&dst);
 }
 
+TEST(widened_interval_by_hand)
+{
+    /* factor 1.1 on the 95 % interval: at h 1 point 10, bounds 8 and 12
+     * -> 7.8 and 12.2; at h 2 point 12, lower bound set to 1 (distance 11
+     * -> 12.1, below zero) stops at 0, upper 14 -> 14.2; the 80 % bounds
+     * stay */
+    struct forecast_output o;
+    double p[2] = {10, 12};
+    CHECK_INT(forecast_output_init(&o, 2, levels), 0);
+    fill(&o, p, 1);
+    o.lo[1][1] = 1;
+    forecast_output_widen(&o, 1, 1.1);
+    CHECK_NEAR(o.lo[1][0], 7.8, 1e-12);
+    CHECK_NEAR(o.hi[1][0], 12.2, 1e-12);
+    CHECK_NEAR(o.lo[1][1], 0, 0);
+    CHECK_NEAR(o.hi[1][1], 14.2, 1e-12);
+    CHECK_NEAR(o.lo[0][0], 9, 0);
+    CHECK_NEAR(o.hi[0][1], 13, 0);
+    forecast_output_dispose(&o);
+}
+
 /* Runs one method on y (period 52, horizon 13); the caller frees. */
 static struct forecast_result *weekly(const double *y, size_t n,
                                       enum forecast_method method)
@@ -116,10 +138,17 @@ static double median3(double a, double b, double c)
     return fmax(fmin(a, b), fmin(fmax(a, b), c));
 }
 
+/* The 95 % bound of auto: the median's distance from the point, x 1.1. */
+static double widened(double point, double bound)
+{
+    return fmax(0.0, point + 1.1 * (bound - point));
+}
+
 TEST(weekly_auto_is_the_median_of_ets_theta_and_seasonal_naive)
 {
-    /* two years of a weekly cycle with noise: every point and bound of
-     * auto is the median of the three methods' own, step by step */
+    /* two years of a weekly cycle with noise: every point and 80 % bound
+     * of auto is the median of the three methods' own, step by step; the
+     * 95 % bounds are the medians widened 1.1 times around the point */
     double y[104];
     for (int t = 0; t < 104; t++)
         y[t] = 100 + 30 * sin(2 * M_PI * t / 52) + (t * 37 % 11) - 5;
@@ -134,16 +163,19 @@ TEST(weekly_auto_is_the_median_of_ets_theta_and_seasonal_naive)
                    median3(forecast_result_point(m[0])[h],
                            forecast_result_point(m[1])[h],
                            forecast_result_point(m[2])[h]), 1e-9);
+        double p = forecast_result_point(a)[h], lo[2], hi[2];
         for (int l = 0; l < FORECAST_NLEVELS; l++) {
-            CHECK_NEAR(forecast_result_lower(a, l)[h],
-                       median3(forecast_result_lower(m[0], l)[h],
-                               forecast_result_lower(m[1], l)[h],
-                               forecast_result_lower(m[2], l)[h]), 1e-9);
-            CHECK_NEAR(forecast_result_upper(a, l)[h],
-                       median3(forecast_result_upper(m[0], l)[h],
-                               forecast_result_upper(m[1], l)[h],
-                               forecast_result_upper(m[2], l)[h]), 1e-9);
+            lo[l] = median3(forecast_result_lower(m[0], l)[h],
+                            forecast_result_lower(m[1], l)[h],
+                            forecast_result_lower(m[2], l)[h]);
+            hi[l] = median3(forecast_result_upper(m[0], l)[h],
+                            forecast_result_upper(m[1], l)[h],
+                            forecast_result_upper(m[2], l)[h]);
         }
+        CHECK_NEAR(forecast_result_lower(a, 0)[h], lo[0], 1e-9);
+        CHECK_NEAR(forecast_result_upper(a, 0)[h], hi[0], 1e-9);
+        CHECK_NEAR(forecast_result_lower(a, 1)[h], widened(p, lo[1]), 1e-9);
+        CHECK_NEAR(forecast_result_upper(a, 1)[h], widened(p, hi[1]), 1e-9);
     }
     forecast_result_free(a);
     for (int i = 0; i < 3; i++)
