@@ -529,9 +529,12 @@ def rolling(args):
     methods = args.methods.split(",")
     ours = rolling_ours(args, index, full, methods)
     ref = read_rolling_ref(args.ref) if args.ref else {}
-    if ref:  # compare on the series R covers (a subset when cut short)
-        covered = {k[0] for k in ref}
-        index = [r for r in index if r["id"] in covered]
+    if ref:  # compare on the series R covers at every origin
+        covered = {}
+        for sid, o, _ in ref:
+            covered.setdefault(sid, set()).add(o)
+        index = [r for r in index if set(origins_of(
+            len(full[r["id"]]), int(r["horizon"]))) <= covered.get(r["id"], set())]
     if args.dump:
         with open(args.dump, "w") as f:
             f.write("id,origin,method,step,point,lo80,hi80,lo95,hi95\n")
