@@ -101,7 +101,7 @@ static void pool_closed(void *data)
 static bool harness_open(struct harness *h)
 {
     const char *port = getenv("SENTIA_TEST_PG_PORT");
-    char url[160], *err = NULL;
+    char url[256], *err = NULL;
     memset(h, 0, sizeof *h);
     if (port == NULL) {
         printf("  skipped: SENTIA_TEST_PG_PORT not set\n");
@@ -113,7 +113,7 @@ static bool harness_open(struct harness *h)
     h->rt.loop = &h->loop;
     h->rt.settings = &h->settings;
     h->owner = (struct job_run_owner){&h->rt, "q", owner_started, owner_finished, h};
-    snprintf(url, sizeof url, "postgresql://sentia:sentia@127.0.0.1:%s/sentia", port);
+    snprintf(url, sizeof url, "%s", test_pg_url("127.0.0.1", "sentia"));
     struct pgpool_options o = {.url = url, .size = 1, .connect_timeout_ms = 5000};
     if (pgpool_create(&h->loop, &o, &h->rt.pg, &err) != 0) {
         fprintf(stderr, "pgpool_create: %s\n", err);
