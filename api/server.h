@@ -32,6 +32,7 @@
 #include <uv.h>
 
 #include "api/config.h"
+#include "api/limits.h"
 #include "api/metrics.h"
 #include "api/pending.h"
 
@@ -61,6 +62,7 @@ struct api_thread {
     struct api_pending_list pending;      /* records waiting on Redis */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;
+    struct api_queue_depth queue_depth;  /* cached webhook queue depth (limits.h) */
     struct api_conn *conns; /* list of accepted sockets */
     size_t nconns;
     size_t inflight;        /* requests whose handler ran and not yet disposed */
