@@ -58,6 +58,7 @@ struct api_thread {
     uv_tcp_t listener;
     uv_async_t wakeup;
     uv_timer_t shutdown_timer;
+    uv_timer_t h2c_timer;   /* the h2c guard's sweep; data NULL when ENABLE_H2C is off */
     struct redis_client *redis;
     struct api_pending_list pending;      /* records waiting on Redis */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
