@@ -137,10 +137,6 @@ static void api_config_checks(const struct api_config *c, struct buf *err)
         buf_printf(err, "%sMAX_BODY_BYTES=%zu cannot fit a queue envelope of 16 MiB once "
                         "escaped as JSON: at most %zu",
                    err->len ? "; " : "", c->max_body_bytes, api_body_ceiling());
-    for (size_t i = 0; i < c->stores.n && strcmp(c->env_name, "production") == 0; i++)
-        if (c->shops[i].secrets.n == 0)
-            buf_printf(err, "%sShopify store \"%s\" has no webhook secret (SHOPIFY_WEBHOOK_SECRET "
-                            "or its own)", err->len ? "; " : "", c->stores.v[i].name);
     if (!queue_prefix_valid(c->prefix))
         buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of [A-Za-z0-9_.:-]", err->len ? "; " : "");
     if (c->public_base_url && c->twilio_bases[0] == NULL)

@@ -20,8 +20,8 @@ static const struct config_var api_vars[] = {
     {"API_THREADS", CONFIG_INT, "0", 0, 0, API_THREADS_MAX, NULL, false},
     {"PUBLIC_BASE_URL", CONFIG_URL_HTTP, NULL, PROD, 0, 0, NULL, false},
     {"TWILIO_AUTH_TOKEN", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
-    /* Required in production unless every store of SHOPIFY_STORES has its own. */
-    {"SHOPIFY_WEBHOOK_SECRET", CONFIG_STR, NULL, 0, 0, 0, NULL, true},
+    /* Every store's secret unless SHOPIFY_<STORE>_WEBHOOK_SECRET overrides it. */
+    {"SHOPIFY_WEBHOOK_SECRET", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
     {"XERO_WEBHOOK_KEY", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
     /* Optional bearer that opens /metrics and /health/detailed to a scraper. */
     {"METRICS_TOKEN", CONFIG_STR, NULL, 0, 0, 0, NULL, true},

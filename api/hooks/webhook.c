@@ -266,13 +266,13 @@ static void webhook_depth_refresh(h2o_req_t *req, struct api_queue_depth *d)
     struct redis_args a;
     redis_args_init(&a);
     redis_args_add(&a, "LLEN");
-    redis_args_add(&a, key);
-    free(key);
+    redis_args_add(&a, key); /* borrowed until the command is sent */
     if (redis_client_command(api_ctx_redis(req), 0, webhook_on_depth, d, &a) == 0) {
         d->refreshing = true;
         d->checked_ms = now;
     }
     redis_args_dispose(&a);
+    free(key);
 }
 
 /* True (after answering 503) when the webhook queue is at MAX_QUEUE_DEPTH. */
