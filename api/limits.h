@@ -8,8 +8,11 @@
  * mutex and fixed table: two requests contend only when their addresses hash
  * to the same shard at the same instant.
  *
- * Webhook routes spend tokens only on failed verifications, metrics routes
- * only on refused credentials (api_ctx_rate_penalize, api/ctx.h): a
+ * Webhook routes spend tokens only on failed verifications, and are not
+ * checked before them: the hook's refusal takes the token and answers 429
+ * when none was left (webhook_refuse, api/hooks/webhook.h) — verify first,
+ * then count. Metrics routes spend tokens only on refused credentials
+ * (api_ctx_rate_penalize, api/ctx.h): a
  * provider's verified deliveries are never refused — Twilio does not retry
  * a 429, so limiting it would lose messages — nor is a scraper holding the
  * token, while an address sending bad signatures or guessing tokens is cut
