@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/mem.h"
+#include "queue/job.h"
 #include "queue/queue.h"
 
 enum { API_CONFIG_ERRORS_MAX = 4096 };
@@ -68,8 +69,74 @@ static const char *api_secret(const struct config *cfg, const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/*
+ * Splits a secret list ("new,old") into out; false when it holds more than
+ * API_SECRET_SLOTS secrets (the message says which variable, never a value).
+ */
+static bool api_secrets_parse(const char *list, struct api_secrets *out)
+{
+    char **v = api_split_list(list);
+    size_t n = 0;
+    while (v[n])
+        n++;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        if (i < API_SECRET_SLOTS)
+            out->v[out->n++] = v[i];
+        else
+            free(v[i]);
+    }
+    free(v);
+    return n <= API_SECRET_SLOTS;
+}
+
+static void api_secrets_dispose(struct api_secrets *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static const char *api_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* The secrets: three lists plus one per Shopify store. */
+static void api_config_secrets(struct api_config *c, struct buf *err)
+{
+    static const char too_many[] = "%s%s holds more than 2 secrets (new,old)";
+    if (!api_secrets_parse(c->twilio_token, &c->twilio_tokens))
+        buf_printf(err, too_many, err->len ? "; " : "", "TWILIO_AUTH_TOKEN");
+    if (!api_secrets_parse(c->xero_key, &c->xero_keys))
+        buf_printf(err, too_many, err->len ? "; " : "", "XERO_WEBHOOK_KEY");
+    char *why = NULL;
+    if (stores_load(api_getenv, NULL, &c->stores, &why) != 0) {
+        buf_printf(err, "%s%s", err->len ? "; " : "", why);
+        free(why);
+        return;
+    }
+    for (size_t i = 0; i < c->stores.n; i++) {
+        c->shops[i].store = &c->stores.v[i];
+        if (!api_secrets_parse(c->stores.v[i].webhook_secret, &c->shops[i].secrets))
+            buf_printf(err, "%sthe webhook secret of Shopify store \"%s\" holds more than 2 "
+                            "secrets (new,old)", err->len ? "; " : "", c->stores.v[i].name);
+    }
+}
+
+/* The largest body a 16 MiB envelope carries whatever its bytes. */
+static size_t api_body_ceiling(void)
+{
+    return (JOB_ENVELOPE_MAX - API_ENVELOPE_OVERHEAD) / API_ENVELOPE_EXPANSION;
+}
+
 static void api_config_checks(const struct api_config *c, struct buf *err)
 {
+    if (c->max_body_bytes > api_body_ceiling())
+        buf_printf(err, "%sMAX_BODY_BYTES=%zu cannot fit a queue envelope of 16 MiB once "
+                        "escaped as JSON: at most %zu",
+                   err->len ? "; " : "", c->max_body_bytes, api_body_ceiling());
     if (!queue_prefix_valid(c->prefix))
         buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of [A-Za-z0-9_.:-]", err->len ? "; " : "");
     if (c->public_base_url && c->twilio_bases[0] == NULL)
@@ -118,8 +185,13 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
     c->maintenance_message = config_str(cfg, "MAINTENANCE_MESSAGE");
     c->maintenance_ips = api_split_list(config_str(cfg, "MAINTENANCE_ALLOWED_IPS"));
     c->stale_job_ms = config_int(cfg, "STALE_JOB_MS");
+    c->enable_h2c = config_bool(cfg, "ENABLE_H2C");
+    c->h2c_streams_per_s = (int)config_int(cfg, "H2C_MAX_STREAMS_PER_S");
+    c->h2c_max_connection_s = (int)config_int(cfg, "H2C_MAX_CONNECTION_S");
+    c->max_queue_depth = config_int(cfg, "MAX_QUEUE_DEPTH");
     struct buf err;
     buf_init(&err, API_CONFIG_ERRORS_MAX);
+    api_config_secrets(c, &err);
     api_config_checks(c, &err);
     if (err.len == 0) {
         buf_dispose(&err);
@@ -137,6 +209,11 @@ void api_config_dispose(struct api_config *c)
     api_free_list(c->maintenance_ips);
     free(c->twilio_bases[0]);
     free(c->twilio_bases[1]);
+    api_secrets_dispose(&c->twilio_tokens);
+    api_secrets_dispose(&c->xero_keys);
+    for (size_t i = 0; i < c->stores.n; i++)
+        api_secrets_dispose(&c->shops[i].secrets);
+    stores_dispose(&c->stores);
     memset(c, 0, sizeof *c);
 }
 

@@ -5,8 +5,14 @@
  * writes it after api_config_read().
  *
  * Ownership: strings are borrowed from the struct config they came from
- * (which outlives the server), except the lists and twilio_bases, which
- * api_config_dispose() frees.
+ * (which outlives the server), except the lists, the secrets, the stores
+ * and twilio_bases, which api_config_dispose() frees.
+ *
+ * Checks at start-up (exit 78, one message): besides the syntax of each
+ * list, MAX_BODY_BYTES must fit a queue envelope once escaped as JSON
+ * (API_ENVELOPE_EXPANSION × body + API_ENVELOPE_OVERHEAD ≤ 16 MiB), a
+ * secret list holds at most API_SECRET_SLOTS entries, and the Shopify
+ * stores parse (lib/stores.h).
  */
 #ifndef SENTIA_API_CONFIG_H
 #define SENTIA_API_CONFIG_H
@@ -15,8 +21,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/stores.h"
+
 enum {
     API_THREADS_MAX = 64,
+    API_SECRET_SLOTS = 2, /* a rotation: the new secret first, the old one second */
+    /* What a webhook adds to its body in an envelope (headers, ids, keys). */
+    API_ENVELOPE_OVERHEAD = 64 * 1024,
+    /* JSON's worst escaping: a control byte becomes \u00XX (6 bytes). */
+    API_ENVELOPE_EXPANSION = 6,
+};
+
+/*
+ * A secret as configured: a comma list of at most API_SECRET_SLOTS
+ * (TWILIO_AUTH_TOKEN="new,old"). A signature valid under any slot is
+ * accepted; the slot that matched is counted (metrics).
+ */
+struct api_secrets {
+    size_t n;                   /* 0: not configured */
+    char *v[API_SECRET_SLOTS];  /* owned, trimmed */
+};
+
+/* A Shopify store as the webhook sees it (lib/stores.h) and its parsed secrets. */
+struct api_shop {
+    const struct stores_store *store; /* in api_config.stores */
+    struct api_secrets secrets;
 };
 
 struct config;
@@ -28,10 +57,17 @@ struct api_config {
     int port;
     unsigned threads;
     const char *public_base_url; /* without trailing '/'; NULL if unset */
-    const char *twilio_token;   /* NULL: Twilio routes answer not_configured */
+    const char *twilio_token;   /* the raw list; NULL: Twilio routes answer not_configured */
     char *twilio_bases[2];      /* owned: base URL without / with port */
-    const char *shopify_secret;
-    const char *xero_key;
+    const char *shopify_secret; /* raw SHOPIFY_WEBHOOK_SECRET (may be NULL with per-store ones) */
+    const char *xero_key;       /* the raw list */
+    struct api_secrets twilio_tokens, xero_keys;
+    struct stores stores;       /* owned: SHOPIFY_STORES, or the single store "default" */
+    struct api_shop shops[STORES_MAX]; /* shops[i] is stores.v[i] */
+    bool enable_h2c;            /* ENABLE_H2C: HTTP/2 cleartext accepted */
+    int h2c_streams_per_s;      /* streams a connection may open per second */
+    int h2c_max_connection_s;   /* an HTTP/2 connection's lifetime */
+    long long max_queue_depth;  /* webhook queue ready jobs beyond which we answer 503 */
     const char *metrics_token;  /* METRICS_TOKEN; NULL: only the operator role opens metrics */
     size_t max_body_bytes;
     size_t max_headers;

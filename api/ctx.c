@@ -67,6 +67,26 @@ void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason)
         metrics_reject(&api_thread_of(req)->metrics, src, (enum webhook_reason)reason);
 }
 
+void api_ctx_count_secret_match(h2o_req_t *req, unsigned src, unsigned slot)
+{
+    metrics_secret_match(&api_thread_of(req)->metrics, src, slot);
+}
+
+void api_ctx_count_ignored(h2o_req_t *req, unsigned src)
+{
+    metrics_ignored(&api_thread_of(req)->metrics, src);
+}
+
+void api_ctx_count_queue_full(h2o_req_t *req, unsigned src)
+{
+    metrics_queue_full(&api_thread_of(req)->metrics, src);
+}
+
+struct api_queue_depth *api_ctx_queue_depth(h2o_req_t *req)
+{
+    return &api_thread_of(req)->queue_depth;
+}
+
 const struct api_server *api_ctx_server(h2o_req_t *req)
 {
     return api_thread_of(req)->server;
@@ -82,14 +102,19 @@ int64_t api_ctx_started_wall_ms(h2o_req_t *req)
     return api_thread_of(req)->server->started_wall_ms;
 }
 
-void api_ctx_rate_penalize(h2o_req_t *req)
+bool api_ctx_rate_spend(h2o_req_t *req, int *retry_after_s)
 {
     struct api_thread *t = api_thread_of(req);
     const struct api_config *c = &t->server->cfg;
     char ip[API_IP_MAX] = "";
-    int retry;
     if (c->rate_per_min <= 0)
-        return;
+        return true;
     api_client_ip(req, c->trust_proxy_hops, ip, sizeof ip);
-    api_limiter_take(t->server->limiter, ip, clock_mono_ms(), &retry);
+    return api_limiter_take(t->server->limiter, ip, clock_mono_ms(), retry_after_s);
+}
+
+void api_ctx_rate_penalize(h2o_req_t *req)
+{
+    int retry;
+    api_ctx_rate_spend(req, &retry);
 }

@@ -37,6 +37,7 @@
 struct api_thread;
 struct api_server;
 struct redis_client;
+struct api_queue_depth;
 
 /* A matched request on its way through the gates to its handler. */
 struct api_call {
@@ -71,6 +72,14 @@ struct api_pending_list *api_ctx_pending(h2o_req_t *req);
 uv_loop_t *api_ctx_loop(h2o_req_t *req);
 /* Counts a refused webhook of source index src (api/hooks/sources.h) for /metrics. */
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason);
+/* Counts a verified webhook under the secret slot that matched. */
+void api_ctx_count_secret_match(h2o_req_t *req, unsigned src, unsigned slot);
+/* Counts a verified webhook answered without a job (unhandled topic). */
+void api_ctx_count_ignored(h2o_req_t *req, unsigned src);
+/* Counts a verified webhook refused because its queue is full. */
+void api_ctx_count_queue_full(h2o_req_t *req, unsigned src);
+/* The thread's cached webhook queue depth (api/limits.h). */
+struct api_queue_depth *api_ctx_queue_depth(h2o_req_t *req);
 /* The server, opaque, for api/metrics.h's renderer. */
 const struct api_server *api_ctx_server(h2o_req_t *req);
 double api_ctx_uptime_s(h2o_req_t *req);
@@ -81,5 +90,10 @@ int64_t api_ctx_started_wall_ms(h2o_req_t *req);
  * verification failed, a credential that was refused (see api/limits.h).
  */
 void api_ctx_rate_penalize(h2o_req_t *req);
+/*
+ * The same, telling whether a token was left: false (and *retry_after_s)
+ * when the address's bucket was already empty. Always true with no limit.
+ */
+bool api_ctx_rate_spend(h2o_req_t *req, int *retry_after_s);
 
 #endif

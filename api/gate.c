@@ -57,8 +57,9 @@ static bool gate_admit(h2o_req_t *req, struct api_thread *t, enum api_class cls)
     const struct api_config *c = &t->server->cfg;
     bool always_served = cls == API_CLASS_PROBE || cls == API_CLASS_WEBHOOK || cls == API_CLASS_METRICS;
     bool gated_maintenance = c->maintenance && !always_served;
-    bool gated_rate = c->rate_per_min > 0 && cls != API_CLASS_PROBE;
-    bool rate_peek = cls == API_CLASS_WEBHOOK || cls == API_CLASS_METRICS;
+    /* Webhooks: verify first, then count (api/hooks/webhook.h, webhook_refuse). */
+    bool gated_rate = c->rate_per_min > 0 && cls != API_CLASS_PROBE && cls != API_CLASS_WEBHOOK;
+    bool rate_peek = cls == API_CLASS_METRICS;
     char ip[API_IP_MAX] = "";
     int retry = 1;
     if (!gate_headers_ok(req, c)) {

@@ -8,8 +8,11 @@
  * mutex and fixed table: two requests contend only when their addresses hash
  * to the same shard at the same instant.
  *
- * Webhook routes spend tokens only on failed verifications, metrics routes
- * only on refused credentials (api_ctx_rate_penalize, api/ctx.h): a
+ * Webhook routes spend tokens only on failed verifications, and are not
+ * checked before them: the hook's refusal takes the token and answers 429
+ * when none was left (webhook_refuse, api/hooks/webhook.h) — verify first,
+ * then count. Metrics routes spend tokens only on refused credentials
+ * (api_ctx_rate_penalize, api/ctx.h): a
  * provider's verified deliveries are never refused — Twilio does not retry
  * a 429, so limiting it would lose messages — nor is a scraper holding the
  * token, while an address sending bad signatures or guessing tokens is cut
@@ -37,6 +40,23 @@ enum {
 };
 
 struct api_limiter;
+
+/*
+ * The queue-depth guard (MAX_QUEUE_DEPTH, issue 17 §3): each thread caches
+ * the length of the webhook queue's ready list and refreshes it with one
+ * LLEN at most every API_DEPTH_REFRESH_MS, sent alongside a delivery and
+ * never waited for. A delivery is refused (503, Retry-After) while the
+ * cached depth is at or above the bound: no extra round trip per request,
+ * at the price of overshooting the bound by what the threads enqueue
+ * within one refresh period.
+ */
+enum { API_DEPTH_REFRESH_MS = 250 };
+
+struct api_queue_depth {
+    long long ready;     /* last LLEN answer; 0 until one came */
+    uint64_t checked_ms; /* monotonic time of the last LLEN sent */
+    bool refreshing;     /* an LLEN is in flight */
+};
 
 /* per_minute > 0 tokens refill per minute; burst is the bucket size. */
 struct api_limiter *api_limiter_create(int per_minute, int burst);

@@ -20,6 +20,7 @@ static const struct config_var api_vars[] = {
     {"API_THREADS", CONFIG_INT, "0", 0, 0, API_THREADS_MAX, NULL, false},
     {"PUBLIC_BASE_URL", CONFIG_URL_HTTP, NULL, PROD, 0, 0, NULL, false},
     {"TWILIO_AUTH_TOKEN", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
+    /* Every store's secret unless SHOPIFY_<STORE>_WEBHOOK_SECRET overrides it. */
     {"SHOPIFY_WEBHOOK_SECRET", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
     {"XERO_WEBHOOK_KEY", CONFIG_STR, NULL, PROD, 0, 0, NULL, true},
     /* Optional bearer that opens /metrics and /health/detailed to a scraper. */
@@ -42,6 +43,15 @@ static const struct config_var api_vars[] = {
      "Sentia is down for maintenance; please retry shortly.", 0, 0, 0, NULL, false},
     {"MAINTENANCE_ALLOWED_IPS", CONFIG_STR, "", 0, 0, 0, NULL, false},
     {"STALE_JOB_MS", CONFIG_INT, "300000", 0, 1000, 86400000, NULL, false},
+    /* HTTP/2 cleartext: off (Render's edge speaks HTTP/1.1 to us; docs/SECURITY.md). */
+    {"ENABLE_H2C", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
+    /* With h2c on: streams one connection may open per second, and its lifetime. */
+    {"H2C_MAX_STREAMS_PER_S", CONFIG_INT, "100", 0, 1, 100000, NULL, false},
+    {"H2C_MAX_CONNECTION_S", CONFIG_INT, "300", 0, 1, 86400, NULL, false},
+    /* Ready webhook jobs beyond which deliveries answer 503 + Retry-After. */
+    {"MAX_QUEUE_DEPTH", CONFIG_INT, "1000000", 0, 1, 1000000000, NULL, false},
+    /* Shopify stores (lib/stores.h reads SHOPIFY_<STORE>_* itself). */
+    {"SHOPIFY_STORES", CONFIG_STR, "", 0, 0, 0, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 

@@ -4,6 +4,8 @@
  */
 #include "api/metrics.h"
 
+#include <stddef.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,30 @@ void metrics_reject(struct metrics_thread *m, unsigned src, enum webhook_reason 
     if (src >= API_SOURCES_MAX)
         return;
     metrics_add(&m->rejections[src][reason], 1);
+}
+
+void metrics_secret_match(struct metrics_thread *m, unsigned src, unsigned slot)
+{
+    if (src < API_SOURCES_MAX && slot < API_SECRET_SLOTS)
+        metrics_add(&m->secret_matches[src][slot], 1);
+}
+
+void metrics_ignored(struct metrics_thread *m, unsigned src)
+{
+    if (src < API_SOURCES_MAX)
+        metrics_add(&m->ignored[src], 1);
+}
+
+void metrics_queue_full(struct metrics_thread *m, unsigned src)
+{
+    if (src < API_SOURCES_MAX)
+        metrics_add(&m->queue_full[src], 1);
+}
+
+void metrics_h2c_closed(struct metrics_thread *m, enum metrics_h2c_reason why)
+{
+    if (why < METRICS_H2C_REASONS)
+        metrics_add(&m->h2c_closed[why], 1);
 }
 
 int metrics_label(struct buf *out, const char *v)
@@ -152,6 +178,55 @@ static void metrics_render_rejections(struct buf *out, const struct api_server *
                        hook_sources[src].name, webhook_reason_names[r],
                        (unsigned long long)n);
         }
+}
+
+/* One counter per source, summed over threads; `field` picks it. */
+static void metrics_render_per_source(struct buf *out, const struct api_server *s,
+                                      const char *name, const char *help,
+                                      size_t offset)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (size_t src = 0; src < hook_source_count() && src < API_SOURCES_MAX; src++) {
+        uint64_t n = 0;
+        for (unsigned t = 0; t < s->nthreads; t++) {
+            const metrics_counter *c =
+                (const metrics_counter *)((const char *)&s->threads[t].metrics + offset);
+            n += metrics_get(&c[src]);
+        }
+        buf_printf(out, "%s{source=\"%s\"} %llu\n", name, hook_sources[src].name,
+                   (unsigned long long)n);
+    }
+}
+
+static void metrics_render_webhook_extras(struct buf *out, const struct api_server *s)
+{
+    static const char *const h2c[METRICS_H2C_REASONS] = {"stream_rate", "idle", "lifetime"};
+    buf_puts(out, "# HELP sentia_webhook_secret_matches_total Verified webhooks by the secret "
+                  "that matched (slot 0 new, 1 old).\n"
+                  "# TYPE sentia_webhook_secret_matches_total counter\n");
+    for (size_t src = 0; src < hook_source_count() && src < API_SOURCES_MAX; src++)
+        for (unsigned slot = 0; slot < API_SECRET_SLOTS; slot++) {
+            uint64_t n = 0;
+            for (unsigned t = 0; t < s->nthreads; t++)
+                n += metrics_get(&s->threads[t].metrics.secret_matches[src][slot]);
+            buf_printf(out, "sentia_webhook_secret_matches_total{source=\"%s\",slot=\"%u\"} %llu\n",
+                       hook_sources[src].name, slot, (unsigned long long)n);
+        }
+    metrics_render_per_source(out, s, "sentia_webhook_ignored_total",
+                              "Verified webhooks answered 200 without a job (unhandled topic).",
+                              offsetof(struct metrics_thread, ignored));
+    metrics_render_per_source(out, s, "sentia_webhook_queue_full_total",
+                              "Verified webhooks answered 503 because MAX_QUEUE_DEPTH was reached.",
+                              offsetof(struct metrics_thread, queue_full));
+    buf_puts(out, "# HELP sentia_h2c_connections_closed_total HTTP/2 connections closed by "
+                  "the h2c guard.\n# TYPE sentia_h2c_connections_closed_total counter\n");
+    for (int r = 0; r < METRICS_H2C_REASONS; r++) {
+        uint64_t n = 0;
+        for (unsigned t = 0; t < s->nthreads; t++)
+            n += metrics_get(&s->threads[t].metrics.h2c_closed[r]);
+        buf_printf(out, "sentia_h2c_connections_closed_total{reason=\"%s\"} %llu\n", h2c[r],
+                   (unsigned long long)n);
+    }
 }
 
 /* ---- queue series ------------------------------------------------------- */
@@ -320,6 +395,7 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
     metrics_render_requests(out, s);
     metrics_render_latency(out, s);
     metrics_render_rejections(out, s);
+    metrics_render_webhook_extras(out, s);
     buf_printf(out, "# HELP sentia_redis_up 1 when Redis answered the scrape's snapshot.\n"
                     "# TYPE sentia_redis_up gauge\nsentia_redis_up %d\n", redis ? 1 : 0);
     if (redis) {

@@ -9,7 +9,9 @@
  *
  * Series (all prefixed sentia_): http_requests_total{route,status},
  * http_request_duration_seconds{route} histogram, webhook_rejections_total
- * {source,reason}, queue_jobs{queue,state}, queue_oldest_ready_age_seconds,
+ * {source,reason}, webhook_secret_matches_total{source,slot},
+ * webhook_ignored_total{source}, webhook_queue_full_total{source},
+ * h2c_connections_closed_total{reason}, queue_jobs{queue,state}, queue_oldest_ready_age_seconds,
  * queue_events_total{queue,event}, queue_paused, workers_live,
  * job_duration_seconds{queue,type} histogram, jobs_total{queue,type,outcome},
  * redis_up, process_resident_memory_bytes, process_uptime_seconds.
@@ -31,6 +33,14 @@ enum {
     METRICS_HTTP_BUCKETS = 13,  /* latency buckets, +Inf last */
 };
 
+/* Why the h2c guard (api/h2guard.h) closed an HTTP/2 connection. */
+enum metrics_h2c_reason {
+    METRICS_H2C_STREAM_RATE, /* more streams per second than H2C_MAX_STREAMS_PER_S */
+    METRICS_H2C_IDLE,        /* no new stream within REQUEST_TIMEOUT_MS (PING-only) */
+    METRICS_H2C_LIFETIME,    /* older than H2C_MAX_CONNECTION_S */
+    METRICS_H2C_REASONS,
+};
+
 typedef _Atomic uint64_t metrics_counter;
 
 struct metrics_thread {
@@ -38,6 +48,10 @@ struct metrics_thread {
     metrics_counter buckets[API_ROUTE_LABELS][METRICS_HTTP_BUCKETS]; /* non-cumulative */
     metrics_counter sum_us[API_ROUTE_LABELS];
     metrics_counter rejections[API_SOURCES_MAX][WEBHOOK_REASON_COUNT];
+    metrics_counter secret_matches[API_SOURCES_MAX][API_SECRET_SLOTS];
+    metrics_counter ignored[API_SOURCES_MAX];
+    metrics_counter queue_full[API_SOURCES_MAX];
+    metrics_counter h2c_closed[METRICS_H2C_REASONS];
 };
 
 /* Counts one answered request under a route label id (api_router_label). */
@@ -46,6 +60,14 @@ void metrics_observe_http(struct metrics_thread *m, unsigned label,
 /* Counts one refused webhook of source index src (api/hooks/sources.h). */
 void metrics_reject(struct metrics_thread *m, unsigned src,
                     enum webhook_reason reason);
+/* Counts a verified webhook by the secret slot that matched (0 new, 1 old). */
+void metrics_secret_match(struct metrics_thread *m, unsigned src, unsigned slot);
+/* Counts a verified webhook answered 200 without a job (unhandled topic). */
+void metrics_ignored(struct metrics_thread *m, unsigned src);
+/* Counts a verified webhook answered 503 because its queue was full. */
+void metrics_queue_full(struct metrics_thread *m, unsigned src);
+/* Counts an HTTP/2 connection closed by the h2c guard. */
+void metrics_h2c_closed(struct metrics_thread *m, enum metrics_h2c_reason why);
 
 struct api_server;
 struct snapshot;

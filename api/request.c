@@ -211,10 +211,39 @@ static int api_xff_pick(h2o_iovec_t v, int hops, char *out, size_t size)
     return -1;
 }
 
+/*
+ * Every X-Forwarded-For line joined with commas, in order (RFC 7230
+ * §3.2.2: several lines of a list header are one list), in the pool;
+ * {NULL, 0} when there is none.
+ */
+h2o_iovec_t api_xff_joined(h2o_req_t *req)
+{
+    static const char name[] = "x-forwarded-for";
+    size_t total = 0, lines = 0;
+    ssize_t i = -1;
+    while ((i = h2o_find_header_by_str(&req->headers, name, sizeof name - 1, i)) >= 0) {
+        total += req->headers.entries[i].value.len + 1;
+        lines++;
+    }
+    if (lines == 0)
+        return h2o_iovec_init(NULL, 0);
+    char *out = h2o_mem_alloc_pool(&req->pool, total);
+    size_t n = 0;
+    i = -1;
+    while ((i = h2o_find_header_by_str(&req->headers, name, sizeof name - 1, i)) >= 0) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        if (n > 0)
+            out[n++] = ',';
+        memcpy(out + n, v.base, v.len);
+        n += v.len;
+    }
+    return h2o_iovec_init(out, n);
+}
+
 int api_client_ip(h2o_req_t *req, int trust_hops, char *out, size_t size)
 {
     if (trust_hops > 0) {
-        h2o_iovec_t xff = api_header(req, "x-forwarded-for");
+        h2o_iovec_t xff = api_xff_joined(req);
         if (xff.base != NULL && api_xff_pick(xff, trust_hops, out, size) == 0)
             return 0;
     }

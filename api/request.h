@@ -74,9 +74,15 @@ const char *api_reason(int status);
 /*
  * The client's address as text into out: the peer, or with trust_hops > 0
  * the hops-th address from the right of X-Forwarded-For (each trusted proxy
- * appends one). Returns 0, or -1 when no address is known ("unknown").
+ * appends one). Every X-Forwarded-For line counts, joined in order into one
+ * list (RFC 7230 §3.2.2): a client that sends its own line ahead of the
+ * proxy's cannot choose the address. Returns 0, or -1 when no address is
+ * known ("unknown").
  */
 int api_client_ip(h2o_req_t *req, int trust_hops, char *out, size_t size);
+
+/* Every X-Forwarded-For line joined with ',' (in the pool); {NULL, 0} if none. */
+h2o_iovec_t api_xff_joined(h2o_req_t *req);
 
 /* True when origin[0..len) is in the NULL-terminated list. */
 bool api_origin_allowed(char *const *origins, const char *origin, size_t len);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/gate.h"
+#include "api/h2guard.h"
 #include "api/hooks/webhook.h"
 #include "api/limits.h"
 #include "api/request.h"
@@ -47,11 +48,54 @@ struct api_conn {
     uv_tcp_t tcp; /* first: h2o's close callback hands us the handle */
     struct api_thread *t;
     struct api_conn *prev, *next;
+    struct api_h2guard guard; /* used when ENABLE_H2C */
 };
 
 double api_server_uptime_s(const struct api_server *s)
 {
     return (double)(clock_mono_ms() - s->started_mono_ms) / 1000.0;
+}
+
+/* ---- HTTP/2 cleartext bounds (api/h2guard.h) ---------------------------- */
+
+static struct api_h2limits api_h2limits_of(const struct api_config *c)
+{
+    return (struct api_h2limits){
+        .streams_per_s = c->h2c_streams_per_s,
+        .idle_ms = (uint64_t)c->request_timeout_ms,
+        .lifetime_ms = (uint64_t)c->h2c_max_connection_s * 1000u,
+    };
+}
+
+static void api_h2c_sweep(uv_timer_t *timer)
+{
+    struct api_thread *t = timer->data;
+    struct api_h2limits l = api_h2limits_of(&t->server->cfg);
+    uint64_t now = clock_mono_ms();
+    for (struct api_conn *c = t->conns; c; c = c->next) {
+        uv_os_fd_t fd;
+        if (uv_is_closing((uv_handle_t *)&c->tcp) || c->guard.sock == NULL)
+            continue;
+        if (!api_h2guard_sweep(&c->guard, &l, now, &t->metrics) ||
+            uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+            continue;
+        if (c->tcp.write_queue_size == 0)
+            api_h2guard_goaway(&c->guard, fd);
+        shutdown(fd, SHUT_RDWR);
+    }
+}
+
+/* False (after answering 503) when the request's HTTP/2 connection is past its bound. */
+static bool api_h2c_admit(struct api_thread *t, h2o_req_t *req)
+{
+    if (req->version < 0x200 || t->h2c_timer.data == NULL)
+        return true;
+    struct api_h2limits l = api_h2limits_of(&t->server->cfg);
+    if (api_h2guard_admit(req, &l, clock_mono_ms(), &t->metrics))
+        return true;
+    api_respond_retry(req, 503, "too_many_streams",
+                      "this connection opened too many streams; reconnect", 1);
+    return false;
 }
 
 /* ---- the request entry point -------------------------------------------- */
@@ -64,6 +108,8 @@ static int api_on_req(h2o_handler_t *self, h2o_req_t *req)
     t->inflight++; /* until the access logger sees the request disposed */
     gettimeofday(&req->processed_at.at, NULL); /* precise start for durations */
     api_request_begin(req);
+    if (!api_h2c_admit(t, req))
+        return 0;
     api_router_match(t->server->router, req->path_normalized.base, req->path_normalized.len,
                      req->method.base, req->method.len, &m);
     api_gate_run(req, &m);
@@ -164,6 +210,8 @@ static void api_on_accept(uv_stream_t *listener, int status)
     uv_tcp_nodelay(&c->tcp, 1);
     h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, api_conn_closed);
     h2o_accept(&t->accept, sock);
+    if (t->h2c_timer.data != NULL)
+        api_h2guard_init(&c->guard, sock, clock_mono_ms());
 }
 
 /* ---- Redis -------------------------------------------------------------- */
@@ -195,6 +243,8 @@ static void api_thread_finish(struct api_thread *t)
     t->phase = PHASE_DONE;
     uv_close((uv_handle_t *)&t->shutdown_timer, NULL);
     uv_close((uv_handle_t *)&t->wakeup, NULL);
+    if (t->h2c_timer.data != NULL)
+        uv_close((uv_handle_t *)&t->h2c_timer, NULL);
     api_pending_list_close(&t->pending);
     api_pending_list_close(&t->auth_pending);
     /* h2o's HTTP/2 shutdown leaves a 1 s "resend GOAWAY" entry on the
@@ -290,6 +340,12 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
     t->wakeup.data = t;
     uv_timer_init(&t->loop, &t->shutdown_timer);
     t->shutdown_timer.data = t;
+    if (s->cfg.enable_h2c) {
+        uv_timer_init(&t->loop, &t->h2c_timer);
+        t->h2c_timer.data = t;
+        uv_timer_start(&t->h2c_timer, api_h2c_sweep, API_H2GUARD_TICK_MS, API_H2GUARD_TICK_MS);
+        uv_unref((uv_handle_t *)&t->h2c_timer); /* never keeps the loop alive */
+    }
     api_pending_list_init(&t->pending, &t->loop, (uint64_t)s->cfg.redis_timeout_ms);
     api_pending_list_init(&t->auth_pending, &t->loop, API_AUTH_TIMEOUT_MS);
     if ((t->listen_fd = api_listen_socket(s->cfg.port)) < 0) {
@@ -341,6 +397,10 @@ static void api_globalconf_init(struct api_server *s)
     g->max_request_entity_size = s->cfg.max_body_bytes;
     g->http1.req_timeout = (uint64_t)s->cfg.request_timeout_ms;
     g->http2.idle_timeout = (uint64_t)s->cfg.request_timeout_ms;
+    /* HTTP/2 cleartext only when asked for (api/h2guard.h, docs/SECURITY.md):
+     * off, the preface is a malformed HTTP/1 request (400, closed) and
+     * Upgrade: h2c is ignored. */
+    g->http1.upgrade_to_http2 = s->cfg.enable_h2c;
     /* 0: no context-wide h2o timer; our own deadline closes lingering sockets. */
     g->http2.graceful_shutdown_timeout = 0;
     s->hostconf = h2o_config_register_host(g, h2o_iovec_init(H2O_STRLIT("default")), 65535);

@@ -32,6 +32,7 @@
 #include <uv.h>
 
 #include "api/config.h"
+#include "api/limits.h"
 #include "api/metrics.h"
 #include "api/pending.h"
 
@@ -57,10 +58,12 @@ struct api_thread {
     uv_tcp_t listener;
     uv_async_t wakeup;
     uv_timer_t shutdown_timer;
+    uv_timer_t h2c_timer;   /* the h2c guard's sweep; data NULL when ENABLE_H2C is off */
     struct redis_client *redis;
     struct api_pending_list pending;      /* records waiting on Redis */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;
+    struct api_queue_depth queue_depth;  /* cached webhook queue depth (limits.h) */
     struct api_conn *conns; /* list of accepted sockets */
     size_t nconns;
     size_t inflight;        /* requests whose handler ran and not yet disposed */

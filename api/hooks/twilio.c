@@ -85,6 +85,21 @@ bool twilio_signature_valid(const char *token, char *const *bases, size_t nbases
     return ok;
 }
 
+/* The slot of the token that signed the request (every slot checked), or -1. */
+static int twilio_signature_slot(const struct api_secrets *tokens, char *const *bases,
+                                 const char *pq, size_t pq_len, const struct form *params,
+                                 h2o_iovec_t sig)
+{
+    int slot = -1;
+    for (size_t i = 0; i < tokens->n; i++) {
+        bool ok = twilio_signature_valid(tokens->v[i], bases, 2, pq, pq_len, params, sig.base,
+                                         sig.len);
+        if (ok && slot < 0)
+            slot = (int)i;
+    }
+    return slot;
+}
+
 /* ---- bodies ------------------------------------------------------------- */
 
 /* Every field as a JSON string, in arrival order (first of a repeated key). */
@@ -93,6 +108,10 @@ static json_t *twilio_form_payload(const struct form *f)
     json_t *o = json_object();
     for (size_t i = 0; i < f->n; i++) {
         const struct form_field *x = &f->fields[i];
+        if (webhook_has_nul(x->key, x->key_len) || webhook_has_nul(x->value, x->value_len)) {
+            json_decref(o);
+            return NULL;
+        }
         if (json_object_getn(o, x->key, x->key_len) != NULL)
             continue;
         json_t *v = json_stringn(x->value, x->value_len);
@@ -154,52 +173,57 @@ static json_t *twilio_verify_or_respond(struct api_call *call, const struct api_
     h2o_iovec_t pq = req->input.path;
     const char *body = req->entity.base ? req->entity.base : "";
     if (sig.base == NULL) {
-        webhook_reject(call, WEBHOOK_REASON_MISSING_SIGNATURE, 400,
+        webhook_refuse(call, WEBHOOK_REASON_MISSING_SIGNATURE, 400,
                        "X-Twilio-Signature header is missing");
         return NULL;
     }
     if (api_content_type_is(req, "application/json")) {
-        if (!twilio_body_hash_ok(req) ||
-            !twilio_signature_valid(cfg->twilio_token, cfg->twilio_bases, 2, pq.base, pq.len,
-                                    NULL, sig.base, sig.len)) {
-            webhook_reject(call, WEBHOOK_REASON_INVALID_SIGNATURE,
+        int slot = twilio_body_hash_ok(req)
+                       ? twilio_signature_slot(&cfg->twilio_tokens, cfg->twilio_bases, pq.base,
+                                               pq.len, NULL, sig)
+                       : -1;
+        if (slot < 0) {
+            webhook_refuse(call, WEBHOOK_REASON_INVALID_SIGNATURE,
                            403, "Twilio request validation failed");
             return NULL;
         }
+        webhook_count_match(call, slot);
+        /* Without JSON_ALLOW_NUL jansson refuses \u0000, as the worker does. */
         json_t *o = json_loadb(body, req->entity.len, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(o)) {
             json_decref(o);
             webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400,
-                           "body is not a JSON object");
+                           "body is not a JSON object (NUL is refused)");
             return NULL;
         }
         return o;
     }
     if (!api_content_type_is(req, "application/x-www-form-urlencoded")) {
-        webhook_reject(call, WEBHOOK_REASON_UNSUPPORTED_MEDIA_TYPE,
+        webhook_refuse(call, WEBHOOK_REASON_UNSUPPORTED_MEDIA_TYPE,
                        415, "expected application/x-www-form-urlencoded or application/json");
         return NULL;
     }
     struct form f;
     const char *why = NULL;
     if (form_parse(body, req->entity.len, TWILIO_FIELDS_MAX, &f, &why) != 0) {
-        webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400, why);
+        webhook_refuse(call, WEBHOOK_REASON_INVALID_BODY, 400, why);
         return NULL;
     }
     json_t *payload = twilio_form_payload(&f);
     form_sort(&f);
-    bool valid = twilio_signature_valid(cfg->twilio_token, cfg->twilio_bases, 2, pq.base,
-                                        pq.len, &f, sig.base, sig.len);
+    int slot = twilio_signature_slot(&cfg->twilio_tokens, cfg->twilio_bases, pq.base, pq.len,
+                                     &f, sig);
     form_dispose(&f);
-    if (!valid) {
+    if (slot < 0) {
         json_decref(payload);
-        webhook_reject(call, WEBHOOK_REASON_INVALID_SIGNATURE, 403,
+        webhook_refuse(call, WEBHOOK_REASON_INVALID_SIGNATURE, 403,
                        "Twilio request validation failed");
         return NULL;
     }
+    webhook_count_match(call, slot);
     if (payload == NULL)
         webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400,
-                       "form fields are not valid UTF-8");
+                       "form fields must be valid UTF-8 without NUL bytes");
     return payload;
 }
 
@@ -207,8 +231,8 @@ static json_t *twilio_verify_or_respond(struct api_call *call, const struct api_
 static void twilio_handle(struct api_call *call, bool status_callback)
 {
     const struct api_config *cfg = api_ctx_config(call->req);
-    if (cfg->twilio_token == NULL || cfg->twilio_bases[0] == NULL) {
-        webhook_reject(call, WEBHOOK_REASON_NOT_CONFIGURED, 503,
+    if (cfg->twilio_tokens.n == 0 || cfg->twilio_bases[0] == NULL) {
+        webhook_refuse(call, WEBHOOK_REASON_NOT_CONFIGURED, 503,
                        "Twilio webhooks are not configured (TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL)");
         return;
     }

@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "api/hooks/sources.h"
+#include "api/limits.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/redis.h"
@@ -42,7 +44,7 @@ void webhook_job_dispose(struct webhook_job *job)
 
 const char *const webhook_reason_names[WEBHOOK_REASON_COUNT] = {
     "missing_signature", "invalid_signature", "not_configured", "unsupported_media_type",
-    "invalid_body",      "missing_field",     "invalid_topic",
+    "invalid_body",      "missing_field",     "invalid_topic",    "unknown_shop",
 };
 
 void webhook_reject(struct api_call *call, enum webhook_reason reason, int status,
@@ -51,7 +53,6 @@ void webhook_reject(struct api_call *call, enum webhook_reason reason, int statu
     h2o_req_t *req = call->req;
     unsigned src = (unsigned)call->route->source;
     api_ctx_count_rejection(req, src, reason);
-    api_ctx_rate_penalize(req);
     api_request_begin(req);
     log_warn(LOG_FIELDS(LF_STR("request_id", api_request_id(req)),
                         LF_STR("source", hook_sources[src].name),
@@ -59,6 +60,58 @@ void webhook_reject(struct api_call *call, enum webhook_reason reason, int statu
                         LF_INT("status", status)),
              "webhook rejected");
     api_respond_error(req, status, webhook_reason_names[reason], message);
+}
+
+void webhook_refuse(struct api_call *call, enum webhook_reason reason, int status,
+                    const char *message)
+{
+    int retry = 1;
+    if (api_ctx_rate_spend(call->req, &retry)) {
+        webhook_reject(call, reason, status, message);
+        return;
+    }
+    api_ctx_count_rejection(call->req, (unsigned)call->route->source, reason);
+    api_respond_retry(call->req, 429, "rate_limited", "too many requests from this address",
+                      retry);
+}
+
+int webhook_hmac_slot(const struct api_secrets *secrets, const char *body, size_t len,
+                      const char *sig, size_t sig_len)
+{
+    int slot = -1;
+    for (size_t i = 0; i < secrets->n; i++) {
+        uint8_t mac[CRYPTO_SHA256_LEN];
+        char expect[CRYPTO_BASE64_SIZE(CRYPTO_SHA256_LEN)];
+        const char *key = secrets->v[i];
+        crypto_hmac_sha256(key, strlen(key), body, len, mac);
+        crypto_base64_encode(mac, sizeof mac, expect);
+        bool ok = crypto_equal(expect, strlen(expect), sig, sig_len);
+        if (ok && slot < 0)
+            slot = (int)i;
+    }
+    return slot;
+}
+
+void webhook_count_match(struct api_call *call, int slot)
+{
+    if (slot >= 0)
+        api_ctx_count_secret_match(call->req, (unsigned)call->route->source, (unsigned)slot);
+}
+
+void webhook_ignore(struct api_call *call, const char *why)
+{
+    static const char body[] = "{\"status\":\"ignored\",\"ids\":[]}";
+    api_ctx_count_ignored(call->req, (unsigned)call->route->source);
+    log_info(LOG_FIELDS(LF_STR("request_id", api_request_id(call->req)),
+                        LF_STR("source", hook_sources[call->route->source].name),
+                        LF_STR("why", why)),
+             "webhook ignored");
+    api_respond(call->req, 200, "application/json", body, sizeof body - 1);
+}
+
+bool webhook_has_nul(const char *p, size_t len)
+{
+    return len > 0 && memchr(p, '\0', len) != NULL;
 }
 
 /* ---- answering ---------------------------------------------------------- */
@@ -193,15 +246,63 @@ static int webhook_send(h2o_req_t *req, struct webhook_wait *w, struct webhook_j
     return rc;
 }
 
+/* ---- the queue-depth guard (api/limits.h) ------------------------------- */
+
+static void webhook_on_depth(void *data, const redisReply *reply, const char *error)
+{
+    struct api_queue_depth *d = data;
+    d->refreshing = false;
+    if (error == NULL && reply != NULL && reply->type == REDIS_REPLY_INTEGER)
+        d->ready = reply->integer;
+}
+
+/* Sends an LLEN of the ready list when the cached depth is stale; never waits. */
+static void webhook_depth_refresh(h2o_req_t *req, struct api_queue_depth *d)
+{
+    uint64_t now = clock_mono_ms();
+    if (d->refreshing || (d->checked_ms != 0 && now - d->checked_ms < API_DEPTH_REFRESH_MS))
+        return;
+    char *key = queue_key(api_ctx_config(req)->prefix, WEBHOOK_QUEUE, "ready");
+    struct redis_args a;
+    redis_args_init(&a);
+    redis_args_add(&a, "LLEN");
+    redis_args_add(&a, key); /* borrowed until the command is sent */
+    if (redis_client_command(api_ctx_redis(req), 0, webhook_on_depth, d, &a) == 0) {
+        d->refreshing = true;
+        d->checked_ms = now;
+    }
+    redis_args_dispose(&a);
+    free(key);
+}
+
+/* True (after answering 503) when the webhook queue is at MAX_QUEUE_DEPTH. */
+static bool webhook_queue_full(struct api_call *call)
+{
+    h2o_req_t *req = call->req;
+    struct api_queue_depth *d = api_ctx_queue_depth(req);
+    webhook_depth_refresh(req, d);
+    if (d->ready < api_ctx_config(req)->max_queue_depth)
+        return false;
+    api_ctx_count_queue_full(req, (unsigned)call->route->source);
+    log_warn(LOG_FIELDS(LF_STR("request_id", api_request_id(req)),
+                        LF_INT("ready", d->ready)),
+             "webhook queue full");
+    api_respond_retry(req, 503, "queue_full",
+                      "the queue is at MAX_QUEUE_DEPTH; retry later", 30);
+    return true;
+}
+
 void webhook_submit(struct api_call *call, struct webhook_job *jobs, size_t n,
                     enum webhook_reply reply)
 {
     h2o_req_t *req = call->req;
-    if (!api_ctx_redis_up(req)) {
+    bool up = api_ctx_redis_up(req);
+    if (!up || webhook_queue_full(call)) {
         for (size_t i = 0; i < n; i++)
             webhook_job_dispose(&jobs[i]);
-        api_respond_retry(req, 503, "redis_unavailable",
-                          "the queue is unreachable; retry later", 5);
+        if (!up)
+            api_respond_retry(req, 503, "redis_unavailable",
+                              "the queue is unreachable; retry later", 5);
         return;
     }
     struct webhook_wait *w = mem_calloc(1, sizeof *w);

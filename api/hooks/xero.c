@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/hooks/shopify.h"
 #include "api/hooks/webhook.h"
 #include "lib/mem.h"
 
@@ -63,33 +62,36 @@ static long xero_jobs(json_t *doc, struct webhook_job *jobs)
 void xero_handle(struct api_call *call)
 {
     h2o_req_t *req = call->req;
-    const char *key = api_ctx_config(req)->xero_key;
+    const struct api_secrets *keys = &api_ctx_config(req)->xero_keys;
     const char *body = req->entity.base ? req->entity.base : "";
     size_t len = req->entity.len;
-    if (key == NULL) {
-        webhook_reject(call, WEBHOOK_REASON_NOT_CONFIGURED, 503,
+    if (keys->n == 0) {
+        webhook_refuse(call, WEBHOOK_REASON_NOT_CONFIGURED, 503,
                        "Xero webhooks are not configured (XERO_WEBHOOK_KEY)");
         return;
     }
     h2o_iovec_t sig = api_header(req, "x-xero-signature");
     if (sig.base == NULL) {
-        webhook_reject(call, WEBHOOK_REASON_MISSING_SIGNATURE, 401,
+        webhook_refuse(call, WEBHOOK_REASON_MISSING_SIGNATURE, 401,
                        "x-xero-signature header is missing");
         return;
     }
     /* Same construction as Shopify: base64(HMAC-SHA256(key, body)). */
-    if (!shopify_hmac_valid(key, body, len, sig.base, sig.len)) {
-        webhook_reject(call, WEBHOOK_REASON_INVALID_SIGNATURE, 401,
+    int slot = webhook_hmac_slot(keys, body, len, sig.base, sig.len);
+    if (slot < 0) {
+        webhook_refuse(call, WEBHOOK_REASON_INVALID_SIGNATURE, 401,
                        "signature validation failed");
         return;
     }
+    webhook_count_match(call, slot);
+    /* Without JSON_ALLOW_NUL jansson refuses \u0000, as the worker does. */
     json_t *doc = json_loadb(body, len, 0, NULL);
     json_t *events = json_object_get(doc, "events");
     size_t n = json_array_size(events);
     if (!json_is_object(doc) || !json_is_array(events) || n > WEBHOOK_JOBS_MAX) {
         json_decref(doc);
         webhook_reject(call, WEBHOOK_REASON_INVALID_BODY, 400,
-                       "body must be an object with an events array (at most 1000)");
+                       "body must be an object with an events array (at most 1000), without NUL");
         return;
     }
     if (n == 0) { /* intent to receive */

@@ -29,7 +29,7 @@ TEST(xero_vector)
     CHECK(shopify_hmac_valid("test_webhook_key", body, strlen(body), sig, strlen(sig)));
 }
 
-TEST(shopify_topics)
+TEST(shopify_topic_table)
 {
     CHECK(shopify_topic_valid("orders/create", 13));
     CHECK(shopify_topic_valid("inventory_levels/update", 23));
@@ -39,9 +39,31 @@ TEST(shopify_topics)
     CHECK(!shopify_topic_valid("Orders/create", 13));
     CHECK(!shopify_topic_valid("orders/create/x", 15));
     CHECK(!shopify_topic_valid("orders/cre ate", 14));
-    char *t = shopify_job_type("inventory_levels/update", 23);
-    CHECK_STR(t, "shopify.inventory_levels_update");
-    free(t);
+    CHECK_STR(shopify_job_type("inventory_levels/update", 23), "shopify.inventory_levels_update");
+    CHECK_STR(shopify_job_type("customers/data_request", 22), "privacy.customer_data_request");
+    CHECK_STR(shopify_job_type("customers/redact", 16), "privacy.customer_redact");
+    CHECK_STR(shopify_job_type("shop/redact", 11), "privacy.shop_redact");
+    CHECK(shopify_job_type("sync/orders", 11) == NULL);
+    CHECK(shopify_job_type("orders/create_", 14) == NULL);
+    for (size_t i = 0; i < shopify_topic_count(); i++)
+        CHECK(shopify_topic_valid(shopify_topics[i].topic, strlen(shopify_topics[i].topic)));
+}
+
+TEST(shopify_dedup_key_covers_topic_shop_body)
+{
+    char *a = shopify_dedup_key("uk", "orders/create", 13, "a.myshopify.com", 15, "{}", 2);
+    char *b = shopify_dedup_key("uk", "orders/create", 13, "a.myshopify.com", 15, "{}", 2);
+    char *c = shopify_dedup_key("us", "orders/create", 13, "a.myshopify.com", 15, "{}", 2);
+    char *d = shopify_dedup_key("uk", "orders/paid", 11, "a.myshopify.com", 15, "{}", 2);
+    char *e = shopify_dedup_key("uk", "orders/create", 13, "a.myshopify.co", 14, "m{}", 3);
+    CHECK(strncmp(a, "shopify:uk:", 11) == 0 && strlen(a) == 11 + 64);
+    CHECK_STR(a, b);
+    CHECK(strcmp(a, c) != 0 && strcmp(a, d) != 0 && strcmp(a, e) != 0);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    free(e);
 }
 
 TEST(xero_dedup_keys)

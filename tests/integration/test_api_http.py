@@ -184,13 +184,15 @@ def test_slowloris_dropped_others_unaffected(services, prefix):
     api.stop()
 
 
-def test_http2_cleartext(api):
+def test_http2_cleartext(services, prefix):
     if not os.path.exists("/usr/bin/curl"):
         pytest.skip("curl not installed")
+    api = start_api(services, prefix, ENABLE_H2C="true")
     out = subprocess.run(["curl", "-s", "-i", "--http2-prior-knowledge",
                           f"http://127.0.0.1:{api.port}/health"], capture_output=True, text=True, timeout=10)
     assert out.stdout.startswith("HTTP/2 200"), out.stdout
     assert "x-request-id:" in out.stdout
+    api.stop()
 
 
 def test_api_status(api):

@@ -102,7 +102,7 @@ def test_redis_stopped_and_restarted_mid_run(services, prefix):
 def test_redis_too_slow_answers_503_then_dedups(services, prefix):
     r = PrivateRedis()
     try:
-        api = start_api(services, prefix, redis_url=r.url, REDIS_TIMEOUT_MS=300)
+        api = start_api(services, prefix, redis_url=r.url, REDIS_TIMEOUT_MS=300, ENABLE_H2C="true")
         blocker = threading.Thread(target=lambda: r.client().execute_command("DEBUG", "SLEEP", "1.5"))
         blocker.start()
         time.sleep(0.1)

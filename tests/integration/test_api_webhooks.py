@@ -167,8 +167,9 @@ def test_shopify_published_vector_end_to_end(api, redis, prefix):
     assert doc["status"] == "queued"
     [job] = ready_jobs(redis, prefix)
     assert job["id"] == doc["ids"][0]
-    assert job["type"] == "shopify.orders_create" and job["dedup_key"] == "shopify:wh-1"
-    assert job["payload"] == {"raw": body, "shop_domain": "shop.myshopify.com", "topic": "orders/create",
+    content = hashlib.sha256(b"orders/create\0shop.myshopify.com\0" + body.encode()).hexdigest()
+    assert job["type"] == "shopify.orders_create" and job["dedup_key"] == "shopify:default:" + content
+    assert job["payload"] == {"store": "default", "raw": body, "shop_domain": "shop.myshopify.com", "topic": "orders/create",
                               "webhook_id": "wh-1", "event_id": "ev-1",
                               "triggered_at": "2025-01-01T00:00:00Z", "api_version": "2025-07"}
 
