@@ -2,12 +2,15 @@
  * api/main.c: sentia-api's entry point — the configuration table (every
  * variable the API reads, docs/API.md explains each), validation with exit
  * 78 and one message listing every problem, then the server until SIGTERM.
+ * `sentia-api --routes` prints the route table as JSON and exits.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/authn.h"
+#include "api/router.h"
 #include "api/server.h"
 #include "lib/auth/auth.h"
 #include "lib/config.h"
@@ -92,8 +95,10 @@ static struct auth *api_auth_create(const struct api_config *ac)
     return a;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--routes") == 0)
+        return api_router_dump(stdout) == 0 ? 0 : 1;
     const struct config_var *const tables[] = {config_common_vars, api_vars, NULL};
     struct config *cfg = NULL;
     struct api_config ac;

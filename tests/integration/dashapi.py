@@ -6,6 +6,7 @@ stores them, and the contract check of every JSON body a test receives
 import hashlib
 import json
 import os
+import re
 import secrets
 import sys
 
@@ -22,7 +23,8 @@ ROLES = ("viewer", "operator", "manager", "admin")
 
 def start_dash_api(services, prefix, database=None, jwks=None, **extra):
     """sentia-api with Clerk (the fake JWKS), the database (if any) and short
-    caches for tests; `extra` overrides any variable."""
+    caches for tests; `extra` overrides any variable. Every answer of a
+    dashboard route it gives the test is checked against the contract."""
     env = dict(CLERK_ISSUER=ISSUER, CLERK_AUTHORIZED_PARTIES=PARTY,
                CLERK_JWKS_REFETCH_INTERVAL_MS=1000, API_KEY_CACHE_TTL_MS=500)
     if jwks is not None:
@@ -30,7 +32,46 @@ def start_dash_api(services, prefix, database=None, jwks=None, **extra):
     if database is not None:
         env["DATABASE_URL"] = database_url(database)
     env.update(extra)
-    return start_api(services, prefix, **env)
+    api = start_api(services, prefix, **env)
+    plain = api.request
+
+    def checked(method, path, body=None, headers=None, timeout=10):
+        status, h, data = plain(method, path, body, headers, timeout)
+        validate_answer(method, path, status, h, data)
+        return status, h, data
+
+    api.request = checked
+    return api
+
+
+_templates = []
+
+
+def _template_of(path):
+    """The documented path template matching a concrete path, or None."""
+    if not _templates:
+        from test_openapi_doc import load_doc
+        for t in load_doc()["paths"]:
+            _templates.append((re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(t)) + "$"), t))
+    hits = [t for rx, t in _templates if rx.match(path)]
+    literal = [t for t in hits if "{" not in t]
+    return (literal or hits or [None])[0]
+
+
+def validate_answer(method, path, status, headers, data):
+    """A dashboard route's answer: its status documented, its JSON body valid
+    against that answer's schema (webhooks, probes and OPTIONS are not ours)."""
+    bare = path.split("?", 1)[0]
+    if method in ("OPTIONS", "HEAD") or not (bare.startswith("/api/v1/") or bare == "/api/integrations/status"):
+        return
+    template = _template_of(bare)
+    if template is None or "/webhooks/" in template or "/whatsapp/" in template or status in (404, 405):
+        return
+    if status == 304:
+        assert data == b"", f"{method} {path}: 304 with a body"
+        return
+    if headers.get("content-type", "").startswith("application/json"):
+        check_contract(method.lower(), template, status, data)
 
 
 def token(jwks, role="viewer", key=None, headers=None, **claims):
