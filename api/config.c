@@ -123,6 +123,7 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
     c->query_timeout_ms = (int)config_int(cfg, "API_QUERY_TIMEOUT_MS");
     c->apikey_ttl_ms = (int)config_int(cfg, "API_KEY_CACHE_TTL_MS");
     c->jwks_refetch_ms = (int)config_int(cfg, "CLERK_JWKS_REFETCH_INTERVAL_MS");
+    c->read_cache_ms = (int)config_int(cfg, "API_READ_CACHE_MS");
     struct buf err;
     buf_init(&err, API_CONFIG_ERRORS_MAX);
     api_config_checks(c, &err);

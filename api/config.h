@@ -52,6 +52,7 @@ struct api_config {
     int query_timeout_ms;       /* API_QUERY_TIMEOUT_MS: statement_timeout of reads */
     int apikey_ttl_ms;          /* API_KEY_CACHE_TTL_MS: revocation effective within */
     int jwks_refetch_ms;        /* CLERK_JWKS_REFETCH_INTERVAL_MS: at most one refetch per */
+    int read_cache_ms;          /* API_READ_CACHE_MS: identical reads share an answer this long */
 };
 
 /*

@@ -81,6 +81,9 @@ struct pgpool *api_ctx_pg_read(h2o_req_t *req);
 /* The thread's deadline list for records waiting on Postgres
  * (API_QUERY_TIMEOUT_MS + 2 s: a backstop behind statement_timeout). */
 struct api_pending_list *api_ctx_db_pending(h2o_req_t *req);
+/* The thread's read micro-cache (api/cache.h) and its clock (loop ms). */
+struct api_cache *api_ctx_read_cache(h2o_req_t *req);
+uint64_t api_ctx_now_ms(h2o_req_t *req);
 /* Counts a refused webhook of source index src (api/hooks/sources.h) for /metrics. */
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason);
 /* The server, opaque, for api/metrics.h's renderer. */

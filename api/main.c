@@ -55,6 +55,8 @@ static const struct config_var api_vars[] = {
     {"API_QUERY_TIMEOUT_MS", CONFIG_INT, "3000", 0, 100, 60000, NULL, false},
     /* API key cache lifetime: a revocation is effective within this (≤ 60 s). */
     {"API_KEY_CACHE_TTL_MS", CONFIG_INT, "60000", 0, 100, 60000, NULL, false},
+    /* Identical dashboard reads within this share one answer per thread (0 = off). */
+    {"API_READ_CACHE_MS", CONFIG_INT, "1000", 0, 0, 60000, NULL, false},
     /* An unknown kid refetches the JWKS at most once per interval (Clerk: 30 s). */
     {"CLERK_JWKS_REFETCH_INTERVAL_MS", CONFIG_INT, "30000", 0, 1000, 3600000, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},

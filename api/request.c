@@ -177,27 +177,37 @@ bool api_etag_matches(h2o_req_t *req, const char *etag, size_t len)
     return false;
 }
 
-void api_respond_cached(h2o_req_t *req, const char *body, size_t len)
+void api_etag_of(const char *body, size_t len, char out[API_ETAG_HEX + 3])
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t digest[CRYPTO_SHA256_LEN];
-    char etag[API_ETAG_HEX + 3];
     crypto_sha256(body, len, digest);
-    etag[0] = '"';
+    out[0] = '"';
     for (size_t i = 0; i < API_ETAG_HEX / 2; i++) {
-        etag[1 + 2 * i] = hex[digest[i] >> 4];
-        etag[2 + 2 * i] = hex[digest[i] & 15];
+        out[1 + 2 * i] = hex[digest[i] >> 4];
+        out[2 + 2 * i] = hex[digest[i] & 15];
     }
-    etag[API_ETAG_HEX + 1] = '"';
-    etag[API_ETAG_HEX + 2] = '\0';
+    out[API_ETAG_HEX + 1] = '"';
+    out[API_ETAG_HEX + 2] = '\0';
+}
+
+void api_respond_etag(h2o_req_t *req, const char *body, size_t len, const char *etag)
+{
     api_add_header(req, "etag", etag);
     api_add_header(req, "cache-control", "private, max-age=0");
-    if (api_etag_matches(req, etag, API_ETAG_HEX + 2)) {
+    if (api_etag_matches(req, etag, strlen(etag))) {
         api_respond(req, 304, NULL, "", 0);
         return;
     }
     h2o_iovec_t copy = h2o_strdup(&req->pool, body, len);
     api_respond(req, 200, "application/json", copy.base, copy.len);
+}
+
+void api_respond_cached(h2o_req_t *req, const char *body, size_t len)
+{
+    char etag[API_ETAG_HEX + 3];
+    api_etag_of(body, len, etag);
+    api_respond_etag(req, body, len, etag);
 }
 
 void api_respond_cached_json(h2o_req_t *req, json_t *doc)

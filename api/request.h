@@ -68,6 +68,10 @@ void api_respond_json(h2o_req_t *req, int status, json_t *doc);
  * when If-None-Match holds that tag (any entry of its list, W/ ignored) or *.
  */
 void api_respond_cached(h2o_req_t *req, const char *body, size_t len);
+/* The ETag of a body: `"` + the first 32 hex digits of its SHA-256 + `"`. */
+void api_etag_of(const char *body, size_t len, char out[35]);
+/* api_respond_cached with the body's ETag already known. */
+void api_respond_etag(h2o_req_t *req, const char *body, size_t len, const char *etag);
 /* The same for a JSON document (takes the reference to doc). */
 void api_respond_cached_json(h2o_req_t *req, json_t *doc);
 /* True when If-None-Match matches etag (with its quotes). */

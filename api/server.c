@@ -24,6 +24,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "api/cache.h"
 #include "api/gate.h"
 #include "api/hooks/webhook.h"
 #include "api/limits.h"
@@ -349,6 +350,7 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
     t->shutdown_timer.data = t;
     api_pending_list_init(&t->pending, &t->loop, (uint64_t)s->cfg.redis_timeout_ms);
     api_pending_list_init(&t->auth_pending, &t->loop, API_AUTH_TIMEOUT_MS);
+    t->read_cache = api_cache_create((uint64_t)s->cfg.read_cache_ms);
     api_pending_list_init(&t->db_pending, &t->loop,
                           (uint64_t)s->cfg.query_timeout_ms + 2 * API_PG_GRACE_MS);
     if ((t->listen_fd = api_listen_socket(s->cfg.port)) < 0) {
@@ -519,6 +521,8 @@ void api_server_free(struct api_server *s)
     for (unsigned i = 0; i < s->nthreads; i++)
         if (s->threads[i].phase != PHASE_DONE)
             api_thread_abandon(&s->threads[i]);
+    for (unsigned i = 0; i < s->nthreads; i++)
+        api_cache_free(s->threads[i].read_cache);
     free(s->threads);
     h2o_config_dispose(&s->globalconf);
     api_limiter_free(s->limiter);

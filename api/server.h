@@ -46,6 +46,7 @@ enum {
 struct api_limiter;
 struct api_router;
 struct api_authenticator;
+struct api_cache;
 
 struct api_conn;
 
@@ -65,6 +66,7 @@ struct api_thread {
     struct pgpool *pg_read;               /* read-only transactions (dashboard reads) */
     struct api_pending_list pending;      /* records waiting on Redis */
     struct api_pending_list db_pending;   /* records waiting on Postgres */
+    struct api_cache *read_cache;         /* API_READ_CACHE_MS answers of this thread */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;
     struct api_conn *conns; /* list of accepted sockets */

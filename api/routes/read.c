@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/cache.h"
 #include "lib/auth/b64url.h"
 #include "lib/crypto.h"
 #include "lib/form.h"
@@ -22,6 +23,8 @@ enum { READ_FIELDS_MAX = 2 * READ_ARGS_MAX, READ_MESSAGE_MAX = 160 };
 struct read_wait {
     struct api_pending pending; /* first: the expiry callback casts */
     struct pgpool_query *query;
+    char *key; /* the read micro-cache's key (api/cache.h) */
+    size_t key_len;
     bool paged;
     bool starting; /* inside pgpool_query: a callback now must not free */
     bool done;
@@ -280,10 +283,20 @@ bool read_range_ok(struct read *r, const char *from, const char *to)
 
 /* ---- the round trip --------------------------------------------------------- */
 
-/* The body with "next_cursor" spliced before its closing brace. */
-static void read_answer_paged(h2o_req_t *req, const char *body, const char *next,
-                              const char *filters)
+/* Answers a body Postgres produced, keeping it in the thread's cache. */
+static void read_reply(h2o_req_t *req, const struct read_wait *w, const char *body, size_t len)
 {
+    char etag[35];
+    api_etag_of(body, len, etag);
+    api_cache_put(api_ctx_read_cache(req), w->key, w->key_len, body, len, etag, api_ctx_now_ms(req));
+    api_respond_etag(req, body, len, etag);
+}
+
+/* The body with "next_cursor" spliced before its closing brace. */
+static void read_answer_paged(h2o_req_t *req, const struct read_wait *w, const char *body,
+                              const char *next)
+{
+    const char *filters = w->filters;
     size_t len = strlen(body);
     char cursor[AUTH_B64URL_ENCODED_SIZE(READ_CURSOR_MAX)] = "";
     if (next != NULL) {
@@ -309,7 +322,7 @@ static void read_answer_paged(h2o_req_t *req, const char *body, const char *next
                                                    h2o_iovec_init(H2O_STRLIT("\"")))
                                       : h2o_iovec_init(H2O_STRLIT("null")),
                                  h2o_iovec_init(H2O_STRLIT("}")));
-    api_respond_cached(req, out.base, out.len);
+    read_reply(req, w, out.base, out.len);
 }
 
 static void read_fail(h2o_req_t *req, const struct pgpool_error *err)
@@ -329,6 +342,12 @@ static void read_fail(h2o_req_t *req, const struct pgpool_error *err)
     }
 }
 
+static void read_wait_free(struct read_wait *w)
+{
+    free(w->key);
+    free(w);
+}
+
 static void read_done(void *data, PGresult *res, const struct pgpool_error *err)
 {
     struct read_wait *w = data;
@@ -339,14 +358,14 @@ static void read_done(void *data, PGresult *res, const struct pgpool_error *err)
     } else if (PQntuples(res) == 0) {
         api_respond_error(req, 404, "not_found", "no such resource");
     } else if (w->paged && PQnfields(res) >= 2) {
-        read_answer_paged(req, PQgetvalue(res, 0, 0),
-                          PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1), w->filters);
+        read_answer_paged(req, w, PQgetvalue(res, 0, 0),
+                          PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1));
     } else {
-        api_respond_cached(req, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+        read_reply(req, w, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
     }
     w->done = true;
     if (!w->starting)
-        free(w);
+        read_wait_free(w);
 }
 
 /* The backstop deadline: answer, then cancel (whose callback frees w). */
@@ -359,16 +378,39 @@ static void read_expired(struct api_pending *p)
     pgpool_cancel(w->query);
 }
 
+/* The cache key of a read: its route, its statement's parameters, its filters. */
+static h2o_iovec_t read_key(struct read *r, int nparams, const char *const *params)
+{
+    h2o_mem_pool_t *pool = &r->call->req->pool;
+    h2o_iovec_t key = h2o_concat(pool, h2o_iovec_init(r->call->route->pattern,
+                                                      strlen(r->call->route->pattern)),
+                                 h2o_iovec_init(r->filters, 16));
+    for (int i = 0; i < nparams; i++)
+        key = h2o_concat(pool, key, h2o_iovec_init(params[i] ? "\x1f" : "\x1e", 1),
+                         h2o_iovec_init(params[i] ? params[i] : "", params[i] ? strlen(params[i]) : 0));
+    return key;
+}
+
 void read_run(struct read *r, const char *sql, int nparams, const char *const *params,
               bool paged)
 {
     h2o_req_t *req = r->call->req;
     struct pgpool *pool = api_ctx_pg_read(req);
+    size_t len = 0;
+    const char *etag = NULL, *hit;
     if (pool == NULL) {
         api_respond_retry(req, 503, "database_unavailable", "no database is configured", 5);
         return;
     }
+    h2o_iovec_t key = read_key(r, nparams, params);
+    hit = api_cache_get(api_ctx_read_cache(req), key.base, key.len, api_ctx_now_ms(req), &len, &etag);
+    if (hit != NULL) {
+        api_respond_etag(req, hit, len, etag);
+        return;
+    }
     struct read_wait *w = mem_calloc(1, sizeof *w);
+    w->key = mem_strndup(key.base, key.len);
+    w->key_len = key.len;
     w->paged = paged;
     w->starting = true;
     memcpy(w->filters, r->filters, sizeof w->filters);
@@ -376,5 +418,5 @@ void read_run(struct read *r, const char *sql, int nparams, const char *const *p
     w->query = pgpool_query(pool, sql, nparams, params, 0, read_done, w);
     w->starting = false;
     if (w->done) /* answered at once: the pool is down */
-        free(w);
+        read_wait_free(w);
 }

@@ -23,10 +23,10 @@ ROLES = ("viewer", "operator", "manager", "admin")
 
 def start_dash_api(services, prefix, database=None, jwks=None, **extra):
     """sentia-api with Clerk (the fake JWKS), the database (if any) and short
-    caches for tests; `extra` overrides any variable. Every answer of a
+    caches for tests (the read micro-cache off); `extra` overrides any variable. Every answer of a
     dashboard route it gives the test is checked against the contract."""
     env = dict(CLERK_ISSUER=ISSUER, CLERK_AUTHORIZED_PARTIES=PARTY,
-               CLERK_JWKS_REFETCH_INTERVAL_MS=1000, API_KEY_CACHE_TTL_MS=500)
+               CLERK_JWKS_REFETCH_INTERVAL_MS=1000, API_KEY_CACHE_TTL_MS=500, API_READ_CACHE_MS=0)
     if jwks is not None:
         env["CLERK_JWKS_URL"] = jwks.url
     if database is not None:

@@ -266,3 +266,23 @@ def test_postgres_stopped_then_back(services, prefix, jwks):
         api.stop()
     finally:
         db.destroy()
+
+
+def test_read_cache_shares_identical_reads(services, prefix, seeded, jwks):
+    """API_READ_CACHE_MS: an identical read within the TTL is answered without
+    Postgres (here: while its table is locked); another read still asks."""
+    api = start_dash_api(services, prefix, seeded, jwks, API_THREADS=1, API_READ_CACHE_MS=5000,
+                         API_QUERY_TIMEOUT_MS=500)
+    api.jwks = jwks
+    status, h, body = get(api, "/api/v1/orders?limit=3")
+    assert status == 200
+    started = threading.Event()
+    t = threading.Thread(target=_lock, args=(seeded, "orders", 1.5, started))
+    t.start()
+    started.wait(5)
+    status, h2, body2 = get(api, "/api/v1/orders?limit=3", "admin")  # anyone: same body
+    assert status == 200 and body2 == body and h2["etag"] == h["etag"]
+    assert get(api, "/api/v1/orders?limit=3", headers={"If-None-Match": h["etag"]})[0] == 304
+    assert get(api, "/api/v1/orders?limit=4")[0] == 503
+    t.join()
+    api.stop()
