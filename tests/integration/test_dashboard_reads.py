@@ -246,7 +246,10 @@ def test_postgres_stopped_then_back(services, prefix, jwks):
     from servers import PrivatePostgres
     db = PrivatePostgres()
     try:
-        api = start_dash_api(services, prefix, None, jwks, DATABASE_URL=db.url, API_QUERY_TIMEOUT_MS=1000)
+        # One thread: each request is a new connection, and with two threads the
+        # second's pool could still be in its reconnect backoff (≤ 2 s) when the first answers.
+        api = start_dash_api(services, prefix, None, jwks, DATABASE_URL=db.url, API_QUERY_TIMEOUT_MS=1000,
+                             API_THREADS=1)
         api.jwks = jwks
         assert get(api, "/api/v1/orders")[0] == 200
         db.stop()
@@ -259,10 +262,11 @@ def test_postgres_stopped_then_back(services, prefix, jwks):
         assert api.post_twilio(inbound_params("SM" + "p" * 32))[0] == 200  # webhooks need Redis only
         assert get(api, "/api/v1/me")[0] == 200  # Clerk tokens need no database
         db.start()
-        deadline = time.time() + 20
+        deadline = time.time() + 30
         while time.time() < deadline and get(api, "/api/v1/orders")[0] != 200:
             time.sleep(0.3)
-        assert get(api, "/api/v1/orders")[0] == 200
+        states = [r.get("msg") for r in api.service.logs() if r.get("msg", "").startswith("postgres ")]
+        assert [get(api, "/api/v1/orders")[0] for _ in range(3)] == [200] * 3, states
         api.stop()
     finally:
         db.destroy()
