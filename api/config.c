@@ -189,6 +189,12 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
     c->h2c_streams_per_s = (int)config_int(cfg, "H2C_MAX_STREAMS_PER_S");
     c->h2c_max_connection_s = (int)config_int(cfg, "H2C_MAX_CONNECTION_S");
     c->max_queue_depth = config_int(cfg, "MAX_QUEUE_DEPTH");
+    c->database_url = api_secret(cfg, "DATABASE_URL");
+    c->pg_pool_size = (int)config_int(cfg, "API_PG_POOL_SIZE");
+    c->query_timeout_ms = (int)config_int(cfg, "API_QUERY_TIMEOUT_MS");
+    c->apikey_ttl_ms = (int)config_int(cfg, "API_KEY_CACHE_TTL_MS");
+    c->jwks_refetch_ms = (int)config_int(cfg, "CLERK_JWKS_REFETCH_INTERVAL_MS");
+    c->read_cache_ms = (int)config_int(cfg, "API_READ_CACHE_MS");
     struct buf err;
     buf_init(&err, API_CONFIG_ERRORS_MAX);
     api_config_secrets(c, &err);

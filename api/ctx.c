@@ -61,6 +61,31 @@ uv_loop_t *api_ctx_loop(h2o_req_t *req)
     return &api_thread_of(req)->loop;
 }
 
+struct pgpool *api_ctx_pg(h2o_req_t *req)
+{
+    return api_thread_of(req)->pg;
+}
+
+struct pgpool *api_ctx_pg_read(h2o_req_t *req)
+{
+    return api_thread_of(req)->pg_read;
+}
+
+struct api_pending_list *api_ctx_db_pending(h2o_req_t *req)
+{
+    return &api_thread_of(req)->db_pending;
+}
+
+struct api_cache *api_ctx_read_cache(h2o_req_t *req)
+{
+    return api_thread_of(req)->read_cache;
+}
+
+uint64_t api_ctx_now_ms(h2o_req_t *req)
+{
+    return uv_now(&api_thread_of(req)->loop);
+}
+
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason)
 {
     if (reason < WEBHOOK_REASON_COUNT)

@@ -7,16 +7,23 @@
  */
 #include "api/router.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/hooks/sources.h"
+#include "api/routes/catalogue.h"
+#include "api/routes/forecasts.h"
 #include "api/routes/health.h"
 #include "api/routes/integrations.h"
 #include "api/routes/me.h"
 #include "api/routes/metrics.h"
+#include "api/routes/openapi.h"
+#include "api/routes/orders.h"
+#include "api/routes/recommendations.h"
 #include "api/routes/status.h"
+#include "api/routes/working_capital.h"
 #include "lib/mem.h"
 
 /* ---- the table ---------------------------------------------------------- */
@@ -32,8 +39,19 @@ static const struct api_route api_table[] = {
     {API_GET, "/health/detailed", API_CLASS_METRICS, health_detailed, -1, 0, 0},
     {API_GET, "/metrics", API_CLASS_METRICS, metrics_route_scrape, -1, 0, 0},
     {API_GET, "/api/status", API_CLASS_PUBLIC, status_get, -1, 0, 0},
-    {API_GET, "/api/integrations/status", API_CLASS_PUBLIC, integrations_get, -1, 0, 0},
+    {API_GET, "/api/integrations/status", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
+    {API_GET, "/api/v1/openapi.json", API_CLASS_PUBLIC, openapi_get, -1, 0, 0},
     {API_GET, "/api/v1/me", API_CLASS_VIEWER, me_get, -1, 0, 0},
+    /* Dashboard reads (issue 10 §3): Postgres through api/routes/read.h. */
+    {API_GET, "/api/v1/orders", API_CLASS_VIEWER, orders_list, -1, 0, 0},
+    {API_GET, "/api/v1/orders/{id}", API_CLASS_VIEWER, orders_get, -1, 0, 0},
+    {API_GET, "/api/v1/products", API_CLASS_VIEWER, products_list, -1, 0, 0},
+    {API_GET, "/api/v1/inventory", API_CLASS_VIEWER, inventory_list, -1, 0, 0},
+    {API_GET, "/api/v1/forecasts", API_CLASS_VIEWER, forecasts_list, -1, 0, 0},
+    {API_GET, "/api/v1/forecasts/runs", API_CLASS_VIEWER, forecasts_runs, -1, 0, 0},
+    {API_GET, "/api/v1/stock/recommendations", API_CLASS_VIEWER, recommendations_list, -1, 0, 0},
+    {API_GET, "/api/v1/working-capital", API_CLASS_VIEWER, working_capital_get, -1, 0, 0},
+    {API_GET, "/api/v1/integrations", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
 };
 
 struct api_router {
@@ -223,4 +241,46 @@ void api_methods_text(unsigned methods, char *out, size_t size)
         if (methods & order[i].bit)
             n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s", order[i].text);
     snprintf(out + (n < size ? n : size - 1), n < size ? size - n : 1, "OPTIONS");
+}
+
+/* ---- the table as data -------------------------------------------------- */
+
+const char *api_class_name(enum api_class cls)
+{
+    static const char *const names[] = {"probe",  "public",   "webhook", "metrics",
+                                        "viewer", "operator", "manager", "admin"};
+    return (unsigned)cls < sizeof names / sizeof *names ? names[cls] : "unknown";
+}
+
+static json_t *api_row_json(const struct api_route *row)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } methods[] = {{API_GET, "GET"}, {API_POST, "POST"}, {API_PUT, "PUT"},
+                   {API_PATCH, "PATCH"}, {API_DELETE, "DELETE"}};
+    json_t *m = json_array();
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (row->methods & methods[i].bit)
+            json_array_append_new(m, json_string(methods[i].name));
+    return json_pack("{sossss}", "methods", m, "path", row->pattern, "class",
+                     api_class_name(row->cls));
+}
+
+int api_router_dump(FILE *out)
+{
+    struct api_router *r = NULL;
+    const char *why = NULL;
+    if (api_router_create(&r, &why) != 0) {
+        fprintf(stderr, "invalid route table: %s\n", why);
+        return -1;
+    }
+    json_t *rows = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(rows, api_row_json(&r->rows[i]));
+    json_dumpf(rows, out, JSON_INDENT(1));
+    fputc('\n', out);
+    json_decref(rows);
+    api_router_free(r);
+    return 0;
 }

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum {
     API_ROUTES_MAX = 64,               /* rows, so metrics arrays are fixed */
@@ -111,6 +112,16 @@ const struct api_route *api_router_row(const struct api_router *r, size_t id);
  */
 void api_router_match(const struct api_router *r, const char *path, size_t len,
                       const char *method, size_t mlen, struct api_match *m);
+
+/* "probe", "public", "webhook", "metrics", "viewer", … */
+const char *api_class_name(enum api_class cls);
+
+/*
+ * Writes every row as a JSON array of {"methods":[…],"path","class"} to out
+ * (sentia-api --routes: the contract test compares it with
+ * docs/openapi.yaml). Returns 0, or -1 when the table is invalid.
+ */
+int api_router_dump(FILE *out);
 
 /* True when pattern is well-formed (see above; {name} is [a-z_]+). */
 bool api_router_pattern_valid(const char *pattern);

@@ -8,8 +8,8 @@
  *   DRAINING --no request in flight, or the deadline--> CLOSING: every
  *     remaining socket is shut (SHUT_RDWR), so h2o sees EOF and closes it;
  *   CLOSING --no connection left--> REDIS: the Redis client closes after its
- *     pending replies;
- *   REDIS --closed--> DONE: timers and the h2o context are disposed, the loop
+ *     pending replies, then the Postgres pool after its running queries;
+ *   REDIS --both closed--> DONE: timers and the h2o context are disposed, the loop
  *     runs out of handles and the thread returns.
  */
 #include "api/server.h"
@@ -24,6 +24,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "api/cache.h"
 #include "api/gate.h"
 #include "api/h2guard.h"
 #include "api/hooks/webhook.h"
@@ -33,6 +34,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/pgpool.h"
 #include "lib/redis.h"
 #include "queue/queue.h"
 #include "queue/scripts.h"
@@ -40,6 +42,11 @@
 enum {
     API_CONNECTIONS_MAX = 8192,  /* per thread: beyond, new sockets are closed */
     API_SHUTDOWN_TICK_MS = 50,
+    /* The pool's own deadline of a query, past its statement_timeout: the
+     * server's cancel normally answers first. */
+    API_PG_GRACE_MS = 1000,
+    /* Read-write connections per thread: API key look-ups and audit rows are rare. */
+    API_PG_WRITERS = 1,
 };
 
 enum api_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING, PHASE_REDIS, PHASE_DONE };
@@ -247,17 +254,32 @@ static void api_thread_finish(struct api_thread *t)
         uv_close((uv_handle_t *)&t->h2c_timer, NULL);
     api_pending_list_close(&t->pending);
     api_pending_list_close(&t->auth_pending);
+    api_pending_list_close(&t->db_pending);
     /* h2o's HTTP/2 shutdown leaves a 1 s "resend GOAWAY" entry on the
      * context; every connection is closed by now, so it has nothing to do. */
     h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
     h2o_context_dispose(&t->ctx);
 }
 
+/* Closes the Postgres pools one after the other, then finishes the thread. */
+static void api_pg_closed(void *data)
+{
+    struct api_thread *t = data;
+    struct pgpool **p = t->pg ? &t->pg : t->pg_read ? &t->pg_read : NULL;
+    if (p == NULL) {
+        api_thread_finish(t);
+        return;
+    }
+    struct pgpool *pool = *p;
+    *p = NULL;
+    pgpool_close(pool, api_pg_closed, t);
+}
+
 static void api_redis_closed(void *data)
 {
     struct api_thread *t = data;
     t->redis = NULL;
-    api_thread_finish(t);
+    api_pg_closed(t);
 }
 
 static void api_shut_sockets(struct api_thread *t)
@@ -285,7 +307,7 @@ static void api_shutdown_tick(uv_timer_t *timer)
         if (t->redis)
             redis_client_close(t->redis, api_redis_closed, t);
         else
-            api_thread_finish(t);
+            api_redis_closed(t);
     } else if (t->phase == PHASE_CLOSING) {
         api_shut_sockets(t); /* sockets a late response re-armed */
     }
@@ -326,6 +348,42 @@ static int api_listen_socket(int port)
     return fd;
 }
 
+/*
+ * One pool on DATABASE_URL whose sessions start with statement_timeout (and
+ * default_transaction_read_only when read_only): libpq's `options`, so
+ * every statement runs under them without a statement of its own.
+ */
+static int api_pool_create(struct api_thread *t, bool read_only, int size, struct pgpool **out)
+{
+    const struct api_config *c = &t->server->cfg;
+    char *err = NULL;
+    char *url = mem_printf("%s%coptions=-c%%20statement_timeout%%3D%d%s", c->database_url,
+                           strchr(c->database_url, '?') ? '&' : '?', c->query_timeout_ms,
+                           read_only ? "%20-c%20default_transaction_read_only%3Don" : "");
+    struct pgpool_options po = {
+        .url = url,
+        .size = size,
+        .query_timeout_ms = c->query_timeout_ms + API_PG_GRACE_MS,
+    };
+    int rc = pgpool_create(&t->loop, &po, out, &err);
+    free(url);
+    if (rc != 0) {
+        log_error(LOG_FIELDS(LF_STR("error", err)), "cannot create the Postgres pool");
+        free(err);
+    }
+    return rc;
+}
+
+/* The thread's Postgres pools, when DATABASE_URL is set; 0, or -1 after logging. */
+static int api_thread_pg(struct api_server *s, struct api_thread *t)
+{
+    if (s->cfg.database_url == NULL)
+        return 0;
+    if (api_pool_create(t, false, API_PG_WRITERS, &t->pg) != 0)
+        return -1;
+    return api_pool_create(t, true, s->cfg.pg_pool_size, &t->pg_read);
+}
+
 /* Everything a thread needs, built before it starts (so wakeups are safe). */
 static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsigned index)
 {
@@ -348,6 +406,9 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
     }
     api_pending_list_init(&t->pending, &t->loop, (uint64_t)s->cfg.redis_timeout_ms);
     api_pending_list_init(&t->auth_pending, &t->loop, API_AUTH_TIMEOUT_MS);
+    t->read_cache = api_cache_create((uint64_t)s->cfg.read_cache_ms);
+    api_pending_list_init(&t->db_pending, &t->loop,
+                          (uint64_t)s->cfg.query_timeout_ms + 2 * API_PG_GRACE_MS);
     if ((t->listen_fd = api_listen_socket(s->cfg.port)) < 0) {
         log_error(LOG_FIELDS(LF_INT("port", s->cfg.port), LF_STR("error", strerror(errno))),
                   "cannot listen");
@@ -376,7 +437,7 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
         log_error(LOG_FIELDS(LF_STR("error", why)), "invalid REDIS_URL");
         return -1;
     }
-    return 0;
+    return api_thread_pg(s, t);
 }
 
 static void api_thread_main(void *arg)
@@ -495,6 +556,14 @@ static void api_thread_abandon(struct api_thread *t)
         redis_client_close(t->redis, NULL, NULL);
         t->redis = NULL;
     }
+    if (t->pg) {
+        pgpool_close(t->pg, NULL, NULL);
+        t->pg = NULL;
+    }
+    if (t->pg_read) {
+        pgpool_close(t->pg_read, NULL, NULL);
+        t->pg_read = NULL;
+    }
     if (t->listen_fd >= 0 && !uv_is_closing((uv_handle_t *)&t->listener) &&
         t->listener.loop != NULL)
         uv_close((uv_handle_t *)&t->listener, NULL);
@@ -512,6 +581,8 @@ void api_server_free(struct api_server *s)
     for (unsigned i = 0; i < s->nthreads; i++)
         if (s->threads[i].phase != PHASE_DONE)
             api_thread_abandon(&s->threads[i]);
+    for (unsigned i = 0; i < s->nthreads; i++)
+        api_cache_free(s->threads[i].read_cache);
     free(s->threads);
     h2o_config_dispose(&s->globalconf);
     api_limiter_free(s->limiter);

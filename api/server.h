@@ -4,7 +4,10 @@
  *
  * Shape: one struct api_server owns the shared, read-only h2o_globalconf_t
  * and N struct api_thread. Each thread has its own uv loop, h2o context,
- * SO_REUSEPORT listener, Redis connection and deadline list, so a request
+ * SO_REUSEPORT listener, Redis connection, Postgres pools (when
+ * DATABASE_URL is set: API_PG_POOL_SIZE read-only connections for the
+ * dashboard reads, one read-write connection for API keys and audit rows,
+ * all with statement_timeout = API_QUERY_TIMEOUT_MS) and deadline lists, so a request
  * never crosses threads and the request path takes no lock (the rate
  * limiter's striped locks aside). The server finds a request's thread
  * from req->conn->ctx (the h2o context is the thread struct's first
@@ -16,7 +19,7 @@
  * on HTTP/2, no more keep-alive on HTTP/1), waits until its in-flight
  * requests are answered or API_SHUTDOWN_DEADLINE_MS passed, then shuts the
  * remaining (idle) sockets so h2o closes them, closes Redis after its
- * pending replies, disposes the context and ends its loop. main() then
+ * pending replies, then the Postgres pool after its running queries, disposes the context and ends its loop. main() then
  * frees the server and exits 0.
  *
  * Ownership: api_server_create() returns a server the caller frees with
@@ -44,6 +47,7 @@ enum {
 struct api_limiter;
 struct api_router;
 struct api_authenticator;
+struct api_cache;
 
 struct api_conn;
 
@@ -60,7 +64,11 @@ struct api_thread {
     uv_timer_t shutdown_timer;
     uv_timer_t h2c_timer;   /* the h2c guard's sweep; data NULL when ENABLE_H2C is off */
     struct redis_client *redis;
+    struct pgpool *pg;                    /* read-write (API keys, audit); NULL without DATABASE_URL */
+    struct pgpool *pg_read;               /* read-only transactions (dashboard reads) */
     struct api_pending_list pending;      /* records waiting on Redis */
+    struct api_pending_list db_pending;   /* records waiting on Postgres */
+    struct api_cache *read_cache;         /* API_READ_CACHE_MS answers of this thread */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;
     struct api_queue_depth queue_depth;  /* cached webhook queue depth (limits.h) */

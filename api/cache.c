@@ -1,0 +1,82 @@
+/*
+ * api/cache.c: the read micro-cache (see cache.h).
+ */
+#include "api/cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/mem.h"
+
+struct api_cache_slot {
+    char *key;
+    size_t key_len;
+    char *body;
+    size_t len;
+    char etag[40];
+    uint64_t expires_ms;
+};
+
+struct api_cache {
+    uint64_t ttl_ms;
+    struct api_cache_slot slots[API_CACHE_SLOTS];
+};
+
+/* FNV-1a: keys are ours (route and parameters), not an attacker's choice of bucket. */
+static size_t api_cache_slot_of(const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+    return (size_t)(h % API_CACHE_SLOTS);
+}
+
+struct api_cache *api_cache_create(uint64_t ttl_ms)
+{
+    struct api_cache *c = mem_calloc(1, sizeof *c);
+    c->ttl_ms = ttl_ms;
+    return c;
+}
+
+static void api_cache_clear(struct api_cache_slot *s)
+{
+    free(s->key);
+    free(s->body);
+    memset(s, 0, sizeof *s);
+}
+
+void api_cache_free(struct api_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < API_CACHE_SLOTS; i++)
+        api_cache_clear(&c->slots[i]);
+    free(c);
+}
+
+const char *api_cache_get(struct api_cache *c, const char *key, size_t key_len, uint64_t now_ms,
+                          size_t *len, const char **etag)
+{
+    struct api_cache_slot *s = &c->slots[api_cache_slot_of(key, key_len)];
+    if (s->key == NULL || s->expires_ms <= now_ms || s->key_len != key_len ||
+        memcmp(s->key, key, key_len) != 0)
+        return NULL;
+    *len = s->len;
+    *etag = s->etag;
+    return s->body;
+}
+
+void api_cache_put(struct api_cache *c, const char *key, size_t key_len, const char *body,
+                   size_t len, const char *etag, uint64_t now_ms)
+{
+    if (c->ttl_ms == 0 || len > API_CACHE_BODY_MAX || strlen(etag) >= sizeof c->slots[0].etag)
+        return;
+    struct api_cache_slot *s = &c->slots[api_cache_slot_of(key, key_len)];
+    api_cache_clear(s);
+    s->key = mem_strndup(key, key_len);
+    s->key_len = key_len;
+    s->body = mem_strndup(body, len);
+    s->len = len;
+    strcpy(s->etag, etag);
+    s->expires_ms = now_ms + c->ttl_ms;
+}
