@@ -289,8 +289,8 @@ void qcall_fail(struct qcall *c, int status, const char *code, const char *messa
     }
     /* A refused command: its error document is its answer, stored and audited. */
     h2o_req_t *req = qcall_end(c);
-    json_t *doc = json_pack("{s{sssssO}}", "error", "code", code, "message", message,
-                            "request_id", json_string(c->request_id));
+    json_t *doc = json_pack("{s{ssssss}}", "error", "code", code, "message", message,
+                            "request_id", c->request_id);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     qcall_idem_store(c, status, text);
