@@ -173,3 +173,52 @@ def test_without_postgres_commands_are_refused_and_do_nothing(services, prefix, 
         assert redis.llen(f"{prefix}:audit:pending") == 1
     finally:
         a.stop()
+
+
+def test_admin_api_keys_and_audit(api, jwks, redis, prefix, database):
+    keys = "/api/v1/admin/api-keys"
+    status, _, doc = call(api, jwks, "POST", keys, keys, {"name": "prometheus", "role": "operator"},
+                          headers={"Idempotency-Key": "ignored"})
+    assert status == 201 and doc["key"].startswith("sentia_") and doc["revoked_at"] is None
+    key, kid = doc["key"], doc["id"]
+    # the new key works, and is stored only as its hash
+    status, _, me = call(api, jwks, "GET", "/api/v1/queues", "/api/v1/queues", role="operator")
+    s, _, raw = api.request("GET", "/api/v1/queues", None, {"Authorization": "Bearer " + key})
+    assert s == 200
+    conn = pg(database)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM api_keys WHERE key_hash LIKE %s", ("%" + key[7:15] + "%",))
+        assert cur.fetchone()[0] == 0
+    conn.close()
+    status, _, doc = call(api, jwks, "POST", keys, keys, {"name": "x", "role": "root"})
+    assert status == 400 and doc["error"]["code"] == "invalid_field"
+    status, _, page = call(api, jwks, "GET", keys + "?limit=1", keys)
+    assert status == 200 and [k["id"] for k in page["items"]] == [kid] and "key" not in page["items"][0]
+    # revoke: effective at once in this process, idempotent
+    path = f"{keys}/{kid}"
+    status, _, doc = call(api, jwks, "DELETE", path, keys + "/{id}")
+    assert status == 200 and doc["revoked_at"] and doc["revoked_by"] == "user_admin"
+    s, _, _ = api.request("GET", "/api/v1/queues", None, {"Authorization": "Bearer " + key})
+    assert s == 401
+    status, _, again = call(api, jwks, "DELETE", path, keys + "/{id}")
+    assert status == 200 and again["revoked_at"] == doc["revoked_at"]
+    status, _, doc = call(api, jwks, "DELETE", keys + "/999999", keys + "/{id}")
+    assert status == 404
+    status, _, page = call(api, jwks, "GET", keys + "?revoked=false", keys)
+    assert page["items"] == []
+    # the audit log lists these commands, newest first, filtered
+    audit = "/api/v1/admin/audit"
+    wait_until(lambda: len(call(api, jwks, "GET", audit + "?action=api_key.revoke", audit)[2]["items"]) == 3,
+               what="revoke rows")
+    status, _, page = call(api, jwks, "GET", audit + "?action=api_key.create&limit=1", audit)
+    assert status == 200 and page["items"][0]["outcome"] == "refused" and page["next_cursor"]
+    status, _, more = call(api, jwks, "GET", f"{audit}?action=api_key.create&cursor={page['next_cursor']}",
+                           audit)
+    assert [e["outcome"] for e in more["items"]] == ["done"] and more["next_cursor"] is None
+    assert more["items"][0]["target"] == f"api_key:{kid}"
+    for role in ("viewer", "operator", "manager"):
+        for method, p, t in (("GET", keys, keys), ("GET", audit, audit), ("POST", keys, keys),
+                             ("DELETE", path, keys + "/{id}")):
+            s, _, d = call(api, jwks, method, p, t, {"name": "n", "role": "viewer"} if method == "POST"
+                           else None, role=role)
+            assert s == 403, (method, p, role, s)
