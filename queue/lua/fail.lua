@@ -5,7 +5,8 @@
 -- (kept 25 h); a tracked command job's record (queue/track.h) follows.
 -- KEYS[1] active list, KEYS[2] delayed zset, KEYS[3] dead list,
 -- KEYS[4] stats hash, KEYS[5] per-type stats hash, KEYS[6] this minute's
--- throughput hash, KEYS[7] tracking record (tracked jobs only)
+-- throughput hash (callers before issue 12 omit it), KEYS[7] tracking record
+-- (tracked jobs only)
 -- ARGV[1] old envelope, ARGV[2] new envelope, ARGV[3] 'retry' | 'dead' |
 -- 'defer' (retry that spends no attempt), ARGV[4] due ms, ARGV[5] dead cap,
 -- ARGV[6] type, ARGV[7] histogram bucket label, ARGV[8] duration µs;
@@ -31,7 +32,7 @@ if ARGV[3] == 'defer' then
   return 1
 end
 redis.call('HINCRBY', KEYS[4], 'failed', 1)
-if redis.call('HINCRBY', KEYS[6], 'failed', 1) == 1 then
+if KEYS[6] and redis.call('HINCRBY', KEYS[6], 'failed', 1) == 1 then
   redis.call('EXPIRE', KEYS[6], 90000)
 end
 redis.call('HINCRBY', KEYS[5], t .. '|failed', 1)
