@@ -13,16 +13,21 @@
 #include <string.h>
 
 #include "api/hooks/sources.h"
+#include "api/routes/apikeys.h"
 #include "api/routes/catalogue.h"
+#include "api/routes/commands.h"
 #include "api/routes/forecasts.h"
 #include "api/routes/health.h"
 #include "api/routes/integrations.h"
+#include "api/routes/jobs.h"
 #include "api/routes/me.h"
 #include "api/routes/metrics.h"
 #include "api/routes/openapi.h"
 #include "api/routes/orders.h"
+#include "api/routes/queues.h"
 #include "api/routes/recommendations.h"
 #include "api/routes/status.h"
+#include "api/routes/workers.h"
 #include "api/routes/working_capital.h"
 #include "lib/mem.h"
 
@@ -52,6 +57,25 @@ static const struct api_route api_table[] = {
     {API_GET, "/api/v1/stock/recommendations", API_CLASS_VIEWER, recommendations_list, -1, 0, 0},
     {API_GET, "/api/v1/working-capital", API_CLASS_VIEWER, working_capital_get, -1, 0, 0},
     {API_GET, "/api/v1/integrations", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
+    {API_GET, "/api/v1/queues", API_CLASS_OPERATOR, queues_list, -1, 0, 0},
+    {API_GET, "/api/v1/queues/{queue}/jobs", API_CLASS_OPERATOR, jobs_list, -1, 0, 0},
+    {API_GET, "/api/v1/queues/{queue}/jobs/{id}", API_CLASS_OPERATOR, jobs_get, -1, 0, 0},
+    {API_DELETE, "/api/v1/queues/{queue}/jobs/{id}", API_CLASS_OPERATOR, jobs_delete, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/jobs/{id}/retry", API_CLASS_OPERATOR, jobs_retry, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/pause", API_CLASS_OPERATOR, queues_pause, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/resume", API_CLASS_OPERATOR, queues_resume, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/dead/retry", API_CLASS_ADMIN, queues_dead_retry, -1, 0, 0},
+    {API_DELETE, "/api/v1/queues/{queue}/dead", API_CLASS_ADMIN, queues_dead_delete, -1, 0, 0},
+    {API_GET, "/api/v1/queues/{queue}/throughput", API_CLASS_OPERATOR, queues_throughput, -1, 0, 0},
+    {API_GET, "/api/v1/workers", API_CLASS_OPERATOR, workers_list, -1, 0, 0},
+    {API_GET, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_list, -1, 0, 0},
+    {API_POST, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_create, -1, 0, 0},
+    {API_DELETE, "/api/v1/admin/api-keys/{id}", API_CLASS_ADMIN, apikeys_revoke, -1, 0, 0},
+    {API_GET, "/api/v1/admin/audit", API_CLASS_ADMIN, apikeys_audit, -1, 0, 0},
+    {API_GET, "/api/v1/jobs/{id}", API_CLASS_OPERATOR, jobs_status, -1, 0, 0},
+    {API_POST, "/api/v1/sync/{provider}/{resource}", API_CLASS_OPERATOR, commands_sync, -1, 0, 0},
+    {API_POST, "/api/v1/forecasts/run", API_CLASS_MANAGER, commands_forecast, -1, 0, 0},
+    {API_POST, "/api/v1/working-capital/compute", API_CLASS_MANAGER, commands_working_capital, -1, 0, 0},
 };
 
 struct api_router {
