@@ -29,6 +29,13 @@ const char *api_caller_kind_name(enum api_caller_kind k)
     }
 }
 
+const char *api_caller_auth_name(const struct api_caller *c)
+{
+    if (c->kind == API_CALLER_CLERK)
+        return c->cookie ? "clerk_cookie" : "clerk_bearer";
+    return api_caller_kind_name(c->kind);
+}
+
 int api_role_parse(const char *s, size_t len, enum api_role *out)
 {
     for (int r = API_ROLE_VIEWER; r <= API_ROLE_ADMIN; r++)
@@ -42,6 +49,7 @@ int api_role_parse(const char *s, size_t len, enum api_role *out)
 void api_caller_set(struct api_caller *c, enum api_caller_kind kind, enum api_role role,
                     const char *subject, const char *session)
 {
+    memset(c, 0, sizeof *c);
     c->kind = kind;
     c->role = role;
     snprintf(c->subject, sizeof c->subject, "%s", subject ? subject : "");

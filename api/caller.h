@@ -40,8 +40,11 @@ enum api_caller_kind {
 struct api_caller {
     enum api_caller_kind kind;
     enum api_role role;
-    char subject[API_SUBJECT_MAX + 1]; /* Clerk `sub`, API key id, "metrics" */
+    char subject[API_SUBJECT_MAX + 1]; /* Clerk `sub`, "api_key:<id>", "metrics" */
     char session[API_SESSION_MAX + 1]; /* Clerk `sid`; "" otherwise */
+    bool cookie;                       /* Clerk: from the __session cookie, not a bearer */
+    long long expires_at;              /* Clerk `exp` (Unix seconds); 0 otherwise */
+    long long api_key_id;              /* API key: its id; 0 otherwise */
 };
 
 /* True when `have` is `need` or above in the role order. */
@@ -50,6 +53,12 @@ bool api_role_allows(enum api_role have, enum api_role need);
 /* "none", "viewer", …; "kind" names: "anonymous", "clerk", "api_key", "metrics_token". */
 const char *api_role_name(enum api_role r);
 const char *api_caller_kind_name(enum api_caller_kind k);
+/*
+ * How the caller authenticated, as the contract's AuthKind names it (docs/
+ * openapi.yaml; audit rows, /api/v1/me): "clerk_bearer", "clerk_cookie",
+ * "api_key"; "metrics_token" and "anonymous" for the other kinds.
+ */
+const char *api_caller_auth_name(const struct api_caller *c);
 
 /*
  * The role named by s[0..len) ("viewer" … "admin", case-sensitive);
@@ -57,7 +66,8 @@ const char *api_caller_kind_name(enum api_caller_kind k);
  */
 int api_role_parse(const char *s, size_t len, enum api_role *out);
 
-/* Fills *c (subject and session truncated to their bounds; NULL = ""). */
+/* Fills *c (subject and session truncated to their bounds; NULL = ""; the
+ * other fields zero). */
 void api_caller_set(struct api_caller *c, enum api_caller_kind kind, enum api_role role,
                     const char *subject, const char *session);
 

@@ -118,6 +118,11 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
     c->maintenance_message = config_str(cfg, "MAINTENANCE_MESSAGE");
     c->maintenance_ips = api_split_list(config_str(cfg, "MAINTENANCE_ALLOWED_IPS"));
     c->stale_job_ms = config_int(cfg, "STALE_JOB_MS");
+    c->database_url = api_secret(cfg, "DATABASE_URL");
+    c->pg_pool_size = (int)config_int(cfg, "API_PG_POOL_SIZE");
+    c->query_timeout_ms = (int)config_int(cfg, "API_QUERY_TIMEOUT_MS");
+    c->apikey_ttl_ms = (int)config_int(cfg, "API_KEY_CACHE_TTL_MS");
+    c->jwks_refetch_ms = (int)config_int(cfg, "CLERK_JWKS_REFETCH_INTERVAL_MS");
     struct buf err;
     buf_init(&err, API_CONFIG_ERRORS_MAX);
     api_config_checks(c, &err);

@@ -47,6 +47,11 @@ struct api_config {
     const char *maintenance_message;
     char **maintenance_ips; /* NULL-terminated, numeric addresses */
     int64_t stale_job_ms;
+    const char *database_url;   /* DATABASE_URL; NULL: dashboard reads answer 503 */
+    int pg_pool_size;           /* API_PG_POOL_SIZE: connections per API thread */
+    int query_timeout_ms;       /* API_QUERY_TIMEOUT_MS: statement_timeout of reads */
+    int apikey_ttl_ms;          /* API_KEY_CACHE_TTL_MS: revocation effective within */
+    int jwks_refetch_ms;        /* CLERK_JWKS_REFETCH_INTERVAL_MS: at most one refetch per */
 };
 
 /*

@@ -61,6 +61,11 @@ uv_loop_t *api_ctx_loop(h2o_req_t *req)
     return &api_thread_of(req)->loop;
 }
 
+struct pgpool *api_ctx_pg(h2o_req_t *req)
+{
+    return api_thread_of(req)->pg;
+}
+
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason)
 {
     if (reason < WEBHOOK_REASON_COUNT)

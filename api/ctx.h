@@ -37,6 +37,7 @@
 struct api_thread;
 struct api_server;
 struct redis_client;
+struct pgpool;
 
 /* A matched request on its way through the gates to its handler. */
 struct api_call {
@@ -69,6 +70,8 @@ bool api_ctx_redis_up(h2o_req_t *req);
 /* The thread's deadline list for records waiting on Redis (REDIS_TIMEOUT_MS). */
 struct api_pending_list *api_ctx_pending(h2o_req_t *req);
 uv_loop_t *api_ctx_loop(h2o_req_t *req);
+/* The thread's Postgres pool (lib/pgpool.h), or NULL without DATABASE_URL. */
+struct pgpool *api_ctx_pg(h2o_req_t *req);
 /* Counts a refused webhook of source index src (api/hooks/sources.h) for /metrics. */
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason);
 /* The server, opaque, for api/metrics.h's renderer. */

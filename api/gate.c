@@ -148,13 +148,17 @@ static void gate_refuse_log(struct api_call *call, const char *what, const char 
              "%s", what);
 }
 
-/* 401: no valid credential. Metrics rows spend the rate token they only checked. */
-static void gate_unauthenticated(struct api_call *call, const char *code, const char *reason)
+/*
+ * 401: no valid credential (RFC 6750 §3.1: `Bearer` alone when none was
+ * sent). Metrics rows spend the rate token they only checked.
+ */
+static void gate_unauthenticated(struct api_call *call, bool sent, const char *code,
+                                 const char *reason)
 {
     if (call->route->cls == API_CLASS_METRICS)
         api_ctx_rate_penalize(call->req);
     gate_refuse_log(call, "authentication refused", reason ? reason : "refused");
-    api_add_header(call->req, "www-authenticate", GATE_WWW_AUTHENTICATE);
+    api_add_header(call->req, "www-authenticate", sent ? GATE_WWW_AUTHENTICATE : "Bearer");
     api_respond_error(call->req, 401, code ? code : "unauthenticated",
                       "a valid bearer token or API key is required");
 }
@@ -197,9 +201,10 @@ void api_auth_complete(struct api_auth_wait *w, enum api_auth_outcome outcome,
         gate_authorize(call);
     } else if (outcome == API_AUTH_UNAVAILABLE) {
         gate_refuse_log(call, "authentication unavailable", reason ? reason : "unavailable");
-        api_respond_retry(req, 503, "auth_unavailable", "authentication is unavailable; retry shortly", 1);
+        api_respond_retry(req, 503, code ? code : "auth_unavailable",
+                          "authentication is unavailable; retry shortly", 1);
     } else {
-        gate_unauthenticated(call, code, reason);
+        gate_unauthenticated(call, true, code, reason);
     }
 }
 
@@ -227,7 +232,8 @@ static void gate_authenticate(struct api_call *call, struct api_thread *t)
     }
     const struct api_authenticator *a = t->server->authenticator;
     if (cred.source == API_CREDENTIAL_NONE || a == NULL) {
-        gate_unauthenticated(call, NULL, cred.source == API_CREDENTIAL_NONE
+        gate_unauthenticated(call, cred.source != API_CREDENTIAL_NONE, NULL,
+                             cred.source == API_CREDENTIAL_NONE
                                              ? "no credential"
                                              : "credential not accepted here");
         return;

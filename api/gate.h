@@ -31,7 +31,8 @@
  * frees the wait.
  *
  * Refusals: no credential, a refused one, or no authenticator installed →
- * 401 with `WWW-Authenticate: Bearer error="invalid_token"` and the JSON
+ * 401 with `WWW-Authenticate: Bearer error="invalid_token"` (`Bearer` alone
+ * when the request carried no credential, RFC 6750 §3.1) and the JSON
  * error code "unauthenticated" (or the authenticator's code, such as
  * token_expired); the reason goes to the log, never the token. An
  * authenticated caller below the route's role → 403 forbidden.
@@ -91,8 +92,8 @@ struct api_authenticator {
 /*
  * Ends authentication of w and frees it: API_AUTH_OK with caller (copied) →
  * the role gate, then the handler; API_AUTH_REFUSED → 401 with `code` (NULL:
- * "unauthenticated"); API_AUTH_UNAVAILABLE → 503 auth_unavailable with
- * Retry-After. `reason` (may be NULL) is logged, never sent. Does nothing
+ * "unauthenticated"); API_AUTH_UNAVAILABLE → 503 with `code` (NULL:
+ * "auth_unavailable") and Retry-After: 1. `reason` (may be NULL) is logged, never sent. Does nothing
  * but free w when the request is gone or its deadline already answered it.
  */
 void api_auth_complete(struct api_auth_wait *w, enum api_auth_outcome outcome,

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "api/authn.h"
 #include "api/server.h"
+#include "lib/auth/auth.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/process.h"
@@ -42,6 +44,16 @@ static const struct config_var api_vars[] = {
      "Sentia is down for maintenance; please retry shortly.", 0, 0, 0, NULL, false},
     {"MAINTENANCE_ALLOWED_IPS", CONFIG_STR, "", 0, 0, 0, NULL, false},
     {"STALE_JOB_MS", CONFIG_INT, "300000", 0, 1000, 86400000, NULL, false},
+    /* Optional: without it the dashboard reads answer 503 database_unavailable. */
+    {"DATABASE_URL", CONFIG_URL_POSTGRES, NULL, 0, 0, 0, NULL, true},
+    /* Async libpq connections per API thread (reads and API key look-ups). */
+    {"API_PG_POOL_SIZE", CONFIG_INT, "2", 0, 1, 16, NULL, false},
+    /* statement_timeout of every dashboard read; the client gives up shortly after. */
+    {"API_QUERY_TIMEOUT_MS", CONFIG_INT, "3000", 0, 100, 60000, NULL, false},
+    /* API key cache lifetime: a revocation is effective within this (≤ 60 s). */
+    {"API_KEY_CACHE_TTL_MS", CONFIG_INT, "60000", 0, 100, 60000, NULL, false},
+    /* An unknown kid refetches the JWKS at most once per interval (Clerk: 30 s). */
+    {"CLERK_JWKS_REFETCH_INTERVAL_MS", CONFIG_INT, "30000", 0, 1000, 3600000, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 
@@ -57,6 +69,27 @@ static void api_config_fail(char *errors)
     fprintf(stderr, "%s\n", errors);
     free(errors);
     exit(78);
+}
+
+/*
+ * The process's one struct auth (lib/auth), from the Clerk variables and
+ * the API's cache settings; a configuration error exits 78.
+ */
+static struct auth *api_auth_create(const struct api_config *ac)
+{
+    struct auth_options o;
+    struct auth *a = NULL;
+    char *err = NULL;
+    if (auth_options_from_env(&o, NULL, &err) != 0)
+        api_config_fail(err);
+    o.apikeys.ttl_ms = ac->apikey_ttl_ms;
+    o.apikeys.query_timeout_ms = ac->query_timeout_ms;
+    o.clerk_opts.keys.refetch_interval_ms = ac->jwks_refetch_ms;
+    int rc = auth_create(&o, &a, &err);
+    auth_options_dispose(&o);
+    if (rc != 0)
+        api_config_fail(err);
+    return a;
 }
 
 int main(void)
@@ -75,11 +108,16 @@ int main(void)
         api_config_fail(errors);
     }
     signal(SIGPIPE, SIG_IGN);
+    struct auth *auth = api_auth_create(&ac);
+    struct api_authn authn;
+    api_authn_init(&authn, auth);
     int rc = 1;
     if (api_server_create(&ac, &server) == 0) {
+        api_server_set_authenticator(server, &authn.base);
         rc = api_server_run(server);
         api_server_free(server);
     }
+    auth_free(auth);
     api_config_dispose(&ac);
     config_free(cfg);
     return rc;

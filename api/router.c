@@ -32,7 +32,7 @@ static const struct api_route api_table[] = {
     {API_GET, "/health/detailed", API_CLASS_METRICS, health_detailed, -1, 0, 0},
     {API_GET, "/metrics", API_CLASS_METRICS, metrics_route_scrape, -1, 0, 0},
     {API_GET, "/api/status", API_CLASS_PUBLIC, status_get, -1, 0, 0},
-    {API_GET, "/api/integrations/status", API_CLASS_PUBLIC, integrations_get, -1, 0, 0},
+    {API_GET, "/api/integrations/status", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
     {API_GET, "/api/v1/me", API_CLASS_VIEWER, me_get, -1, 0, 0},
 };
 

@@ -8,8 +8,8 @@
  *   DRAINING --no request in flight, or the deadline--> CLOSING: every
  *     remaining socket is shut (SHUT_RDWR), so h2o sees EOF and closes it;
  *   CLOSING --no connection left--> REDIS: the Redis client closes after its
- *     pending replies;
- *   REDIS --closed--> DONE: timers and the h2o context are disposed, the loop
+ *     pending replies, then the Postgres pool after its running queries;
+ *   REDIS --both closed--> DONE: timers and the h2o context are disposed, the loop
  *     runs out of handles and the thread returns.
  */
 #include "api/server.h"
@@ -32,6 +32,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/pgpool.h"
 #include "lib/redis.h"
 #include "queue/queue.h"
 #include "queue/scripts.h"
@@ -39,6 +40,9 @@
 enum {
     API_CONNECTIONS_MAX = 8192,  /* per thread: beyond, new sockets are closed */
     API_SHUTDOWN_TICK_MS = 50,
+    /* The pool's own deadline of a query, past its statement_timeout: the
+     * server's cancel normally answers first. */
+    API_PG_GRACE_MS = 1000,
 };
 
 enum api_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING, PHASE_REDIS, PHASE_DONE };
@@ -203,11 +207,21 @@ static void api_thread_finish(struct api_thread *t)
     h2o_context_dispose(&t->ctx);
 }
 
+static void api_pg_closed(void *data)
+{
+    struct api_thread *t = data;
+    t->pg = NULL;
+    api_thread_finish(t);
+}
+
 static void api_redis_closed(void *data)
 {
     struct api_thread *t = data;
     t->redis = NULL;
-    api_thread_finish(t);
+    if (t->pg)
+        pgpool_close(t->pg, api_pg_closed, t);
+    else
+        api_thread_finish(t);
 }
 
 static void api_shut_sockets(struct api_thread *t)
@@ -235,7 +249,7 @@ static void api_shutdown_tick(uv_timer_t *timer)
         if (t->redis)
             redis_client_close(t->redis, api_redis_closed, t);
         else
-            api_thread_finish(t);
+            api_redis_closed(t);
     } else if (t->phase == PHASE_CLOSING) {
         api_shut_sockets(t); /* sockets a late response re-armed */
     }
@@ -274,6 +288,26 @@ static int api_listen_socket(int port)
         return -1;
     }
     return fd;
+}
+
+/* The thread's Postgres pool, when DATABASE_URL is set; 0, or -1 after logging. */
+static int api_thread_pg(struct api_server *s, struct api_thread *t)
+{
+    char *err = NULL;
+    struct pgpool_options po = {
+        .url = s->cfg.database_url,
+        .size = s->cfg.pg_pool_size,
+        .connect_timeout_ms = s->cfg.query_timeout_ms,
+        .query_timeout_ms = s->cfg.query_timeout_ms + API_PG_GRACE_MS,
+    };
+    if (s->cfg.database_url == NULL)
+        return 0;
+    if (pgpool_create(&t->loop, &po, &t->pg, &err) != 0) {
+        log_error(LOG_FIELDS(LF_STR("error", err)), "cannot create the Postgres pool");
+        free(err);
+        return -1;
+    }
+    return 0;
 }
 
 /* Everything a thread needs, built before it starts (so wakeups are safe). */
@@ -320,7 +354,7 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
         log_error(LOG_FIELDS(LF_STR("error", why)), "invalid REDIS_URL");
         return -1;
     }
-    return 0;
+    return api_thread_pg(s, t);
 }
 
 static void api_thread_main(void *arg)
@@ -434,6 +468,10 @@ static void api_thread_abandon(struct api_thread *t)
     if (t->redis) {
         redis_client_close(t->redis, NULL, NULL);
         t->redis = NULL;
+    }
+    if (t->pg) {
+        pgpool_close(t->pg, NULL, NULL);
+        t->pg = NULL;
     }
     if (t->listen_fd >= 0 && !uv_is_closing((uv_handle_t *)&t->listener) &&
         t->listener.loop != NULL)

@@ -4,7 +4,8 @@
  *
  * Shape: one struct api_server owns the shared, read-only h2o_globalconf_t
  * and N struct api_thread. Each thread has its own uv loop, h2o context,
- * SO_REUSEPORT listener, Redis connection and deadline list, so a request
+ * SO_REUSEPORT listener, Redis connection, Postgres pool (API_PG_POOL_SIZE
+ * async connections, when DATABASE_URL is set) and deadline lists, so a request
  * never crosses threads and the request path takes no lock (the rate
  * limiter's striped locks aside). The server finds a request's thread
  * from req->conn->ctx (the h2o context is the thread struct's first
@@ -16,7 +17,7 @@
  * on HTTP/2, no more keep-alive on HTTP/1), waits until its in-flight
  * requests are answered or API_SHUTDOWN_DEADLINE_MS passed, then shuts the
  * remaining (idle) sockets so h2o closes them, closes Redis after its
- * pending replies, disposes the context and ends its loop. main() then
+ * pending replies, then the Postgres pool after its running queries, disposes the context and ends its loop. main() then
  * frees the server and exits 0.
  *
  * Ownership: api_server_create() returns a server the caller frees with
@@ -58,6 +59,7 @@ struct api_thread {
     uv_async_t wakeup;
     uv_timer_t shutdown_timer;
     struct redis_client *redis;
+    struct pgpool *pg;                    /* NULL without DATABASE_URL */
     struct api_pending_list pending;      /* records waiting on Redis */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;

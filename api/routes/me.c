@@ -3,11 +3,27 @@
  */
 #include "api/routes/me.h"
 
+#include <time.h>
+
+/* An RFC 3339 UTC time of Unix seconds, or null for 0. */
+static json_t *me_time(long long s)
+{
+    char text[32];
+    struct tm tm;
+    time_t t = (time_t)s;
+    if (s <= 0 || gmtime_r(&t, &tm) == NULL)
+        return json_null();
+    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(text);
+}
+
 void me_get(struct api_call *call)
 {
     const struct api_caller *c = &call->caller;
-    api_respond_json(call->req, 200,
-                     json_pack("{sssssoss}", "subject", c->subject, "session", c->session,
-                               "role", json_string(api_role_name(c->role)), "auth",
-                               api_caller_kind_name(c->kind)));
+    json_t *doc = json_pack("{sssosssssoso}", "subject", c->subject, "session",
+                            c->session[0] ? json_string(c->session) : json_null(), "role",
+                            api_role_name(c->role), "auth", api_caller_auth_name(c), "api_key_id",
+                            c->api_key_id > 0 ? json_integer(c->api_key_id) : json_null(),
+                            "expires_at", me_time(c->expires_at));
+    api_respond_json(call->req, 200, doc);
 }

@@ -36,6 +36,8 @@ struct auth_caller {
     enum auth_role role;
     char subject[AUTH_SUBJECT_MAX + 1]; /* Clerk `sub` (user_…) or the key's name */
     char id[AUTH_ID_MAX + 1];           /* Clerk `sid` (sess_…) or the key's id */
+    long long expires_at;               /* Clerk `exp` (Unix seconds); 0 for a key */
+    bool from_cookie;                   /* Clerk: the token came from the session cookie */
 };
 
 struct auth_error {

@@ -318,6 +318,8 @@ const struct auth_error *auth_jwt_verify(const struct auth_jwt *t, EVP_PKEY *key
         return e;
     caller->kind = AUTH_KIND_CLERK;
     caller->role = jwt_role(t->payload, p->role_claim);
+    caller->expires_at = (long long)json_integer_value(json_object_get(t->payload, "exp"));
+    caller->from_cookie = from_cookie;
     reason[0] = '\0';
     return NULL;
 }

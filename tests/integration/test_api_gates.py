@@ -21,9 +21,11 @@ def api(services, prefix):
     a.stop()
 
 
-def assert_401(status, h, body):
+def assert_401(status, h, body, sent=True):
+    """401 unauthenticated; `sent`: the request carried a bearer or session cookie
+    (else RFC 6750's bare `Bearer` challenge)."""
     assert status == 401, body
-    assert h["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert h["www-authenticate"] == ('Bearer error="invalid_token"' if sent else "Bearer")
     assert h["content-type"] == "application/json"
     assert json.loads(body)["error"] == {"code": "unauthenticated",
                                          "message": "a valid bearer token or API key is required",
@@ -41,10 +43,10 @@ def test_probes_are_open_and_aliases_answer(api):
 
 @pytest.mark.parametrize("path", METRICS_ROUTES, ids=["metrics", "detailed"])
 def test_metrics_routes_need_the_token(api, path):
-    assert_401(*api.get(path))
+    assert_401(*api.get(path), sent=False)
     assert_401(*api.get(path, {"Authorization": "Bearer " + METRICS_TOKEN + "x"}))
     assert_401(*api.get(path, {"Authorization": "Bearer " + METRICS_TOKEN[:-1]}))
-    assert_401(*api.get(path, {"Authorization": "Basic " + METRICS_TOKEN}))
+    assert_401(*api.get(path, {"Authorization": "Basic " + METRICS_TOKEN}), sent=False)
     assert_401(*api.get(path, {"Cookie": "__session=" + METRICS_TOKEN}))  # a bearer, not a cookie
     status, h, body = api.get(path, METRICS_AUTH)
     assert status == 200, body
@@ -66,16 +68,20 @@ def test_refusals_are_logged_without_the_token(api):
 def test_without_metrics_token_nothing_opens_metrics(services, prefix):
     api = start_api(services, prefix, METRICS_TOKEN="")
     for path in METRICS_ROUTES:
-        assert_401(*api.get(path))
+        assert_401(*api.get(path), sent=False)
         assert_401(*api.get(path, METRICS_AUTH))
     assert api.get("/health")[0] == 200
     api.stop()
 
 
-def test_role_routes_answer_401_without_an_authenticator(api):
-    for headers in ({}, METRICS_AUTH, {"Authorization": "Bearer sentia_" + "A" * 43},
-                    {"Cookie": "__session=a.b.c"}):
+def test_role_routes_without_clerk_or_database(api):
+    """No Clerk key source and no DATABASE_URL: tokens are refused, API keys
+    cannot be checked (503), nothing opens a role route."""
+    assert_401(*api.get("/api/v1/me"), sent=False)
+    for headers in (METRICS_AUTH, {"Cookie": "__session=a.b.c"}):
         assert_401(*api.get("/api/v1/me", headers))
+    status, h, body = api.get("/api/v1/me", {"Authorization": "Bearer sentia_" + "A" * 43})
+    assert status == 503 and json.loads(body)["error"]["code"] == "database_unavailable"
     # The metrics token opens only the metrics class, never a role route.
     status, h, body = api.request("POST", "/api/v1/me")
     assert status == 405 and "GET" in h["allow"]
@@ -96,7 +102,7 @@ def test_metrics_served_in_maintenance_with_the_token(services, prefix):
     api = start_api(services, prefix, MAINTENANCE_MODE="true")
     assert api.get("/metrics", METRICS_AUTH)[0] == 200
     assert api.get("/health/detailed", METRICS_AUTH)[0] == 200
-    assert_401(*api.get("/metrics"))
+    assert_401(*api.get("/metrics"), sent=False)
     assert api.get("/api/v1/me")[0] == 503  # role routes are in maintenance like the rest
     api.stop()
 

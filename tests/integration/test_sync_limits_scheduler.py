@@ -14,7 +14,8 @@ import time
 import types
 
 from apiutil import start_api
-from conftest import base_env, run, wait_until
+from conftest import base_env, database_url, run, wait_until
+from dashapi import create_api_key
 from sync_support import (SHOPIFY_TOKEN, XERO_CLIENT_ID, XERO_CLIENT_SECRET, XERO_TENANT, Fake,
                           enqueue, provider_env, queue_stats, sync_worker, wait_finished,
                           wait_status)
@@ -139,7 +140,8 @@ def test_integrations_status_route(prefix, redis, database, services):
     try:
         sync_worker(services, prefix, database, SHOPIFY_RATE_PER_S=0,
                     **provider_env(shopify=shopify))
-        api = start_api(services, prefix)
+        api = start_api(services, prefix, DATABASE_URL=database_url(database))
+        _, key = create_api_key(database, "viewer")
         enqueue(prefix, "sync", "shopify.sync_orders")
         wait_status(redis, prefix, "shopify:orders", lambda s: s["last_success_ms"])
         # an old success for products: stale
@@ -149,7 +151,7 @@ def test_integrations_status_route(prefix, redis, database, services):
                                "last_error_ms": old, "rows_seen": 9, "last_run_rows": 9,
                                "position": None}))
         wait_until(lambda: redis.hlen(f"{prefix}:sync:providers") == 3, timeout=10)
-        status, doc = api.json("/api/integrations/status")
+        status, doc = api.json("/api/integrations/status", headers={"Authorization": "Bearer " + key})
         assert status == 200
         assert doc["promise_s"] == 1800 and doc["ok"] is False
         src = doc["sources"]
