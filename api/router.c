@@ -12,12 +12,16 @@
 #include <string.h>
 
 #include "api/hooks/sources.h"
+#include "api/routes/commands.h"
 #include "api/routes/console.h"
 #include "api/routes/health.h"
 #include "api/routes/integrations.h"
+#include "api/routes/jobs.h"
 #include "api/routes/me.h"
 #include "api/routes/metrics.h"
+#include "api/routes/queues.h"
 #include "api/routes/status.h"
+#include "api/routes/workers.h"
 #include "lib/mem.h"
 
 /* ---- the table ---------------------------------------------------------- */
@@ -37,6 +41,21 @@ static const struct api_route api_table[] = {
     {API_GET, "/console", API_CLASS_PUBLIC, console_page, -1, 0, 0},
     {API_GET, "/console/{asset}", API_CLASS_PUBLIC, console_asset, -1, 0, 0},
     {API_GET, "/api/v1/me", API_CLASS_VIEWER, me_get, -1, 0, 0},
+    {API_GET, "/api/v1/queues", API_CLASS_OPERATOR, queues_list, -1, 0, 0},
+    {API_GET, "/api/v1/queues/{queue}/jobs", API_CLASS_OPERATOR, jobs_list, -1, 0, 0},
+    {API_GET, "/api/v1/queues/{queue}/jobs/{id}", API_CLASS_OPERATOR, jobs_get, -1, 0, 0},
+    {API_DELETE, "/api/v1/queues/{queue}/jobs/{id}", API_CLASS_OPERATOR, jobs_delete, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/jobs/{id}/retry", API_CLASS_OPERATOR, jobs_retry, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/pause", API_CLASS_OPERATOR, queues_pause, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/resume", API_CLASS_OPERATOR, queues_resume, -1, 0, 0},
+    {API_POST, "/api/v1/queues/{queue}/dead/retry", API_CLASS_ADMIN, queues_dead_retry, -1, 0, 0},
+    {API_DELETE, "/api/v1/queues/{queue}/dead", API_CLASS_ADMIN, queues_dead_delete, -1, 0, 0},
+    {API_GET, "/api/v1/queues/{queue}/throughput", API_CLASS_OPERATOR, queues_throughput, -1, 0, 0},
+    {API_GET, "/api/v1/workers", API_CLASS_OPERATOR, workers_list, -1, 0, 0},
+    {API_GET, "/api/v1/jobs/{id}", API_CLASS_OPERATOR, jobs_status, -1, 0, 0},
+    {API_POST, "/api/v1/sync/{provider}/{resource}", API_CLASS_OPERATOR, commands_sync, -1, 0, 0},
+    {API_POST, "/api/v1/forecasts/run", API_CLASS_MANAGER, commands_forecast, -1, 0, 0},
+    {API_POST, "/api/v1/working-capital/compute", API_CLASS_MANAGER, commands_working_capital, -1, 0, 0},
 };
 
 struct api_router {

@@ -53,6 +53,8 @@ static json_t *job_object(const struct job *job, int attempt,
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(job->id));
+    if (job->track)
+        json_object_set_new(o, "track", json_true());
     job_set_str(o, "type", job->type);
     job_set_str(o, "queue", job->queue);
     json_object_set_new(o, "attempt", json_integer(attempt));
@@ -242,6 +244,12 @@ int job_decode(const char *raw, size_t len, struct job **out, const char **why)
     if ((*why = job_decode_strings(o, job)) != NULL ||
         (*why = job_decode_numbers(o, job)) != NULL)
         goto fail;
+    json_t *track = json_object_get(o, "track");
+    if (track != NULL && !json_is_boolean(track)) {
+        *why = "track is not a boolean";
+        goto fail;
+    }
+    job->track = json_is_true(track);
     job->payload = json_object_get(o, "payload");
     if (job->payload == NULL) {
         *why = "payload missing";
@@ -257,4 +265,15 @@ fail:
     job_free(job);
     json_decref(o);
     return -1;
+}
+
+bool job_envelope_tracked(const char *raw, size_t len)
+{
+    static const char flag[] = "\",\"track\":true";
+    const size_t head = sizeof "{\"id\":\"" - 1;
+    if (len < head || memcmp(raw, "{\"id\":\"", head) != 0)
+        return false;
+    const char *end = memchr(raw + head, '"', len - head > JOB_ID_MAX + 1 ? JOB_ID_MAX + 1 : len - head);
+    return end != NULL && (size_t)(raw + len - end) >= sizeof flag - 1 &&
+           memcmp(end, flag, sizeof flag - 1) == 0;
 }

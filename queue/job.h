@@ -7,7 +7,8 @@
  * written by the same script that removes the old one.
  *
  *   {"id","type","queue","attempt","max_attempts","created_ms","dedup_key",
- *    "request_id","payload":{…}} + "last_error","failed_ms" once failed,
+ *    "request_id","payload":{…}} + "track":true right after "id" when a
+ *    command's job is followed by a tracking record (queue/track.h), + "last_error","failed_ms" once failed,
  *    + "run_at_ms" when delayed, + "backoff_ms","backoff_cap_ms" when the
  *    job overrides the retry policy, + "timeout_ms" when the job overrides
  *    its handler's run timeout.
@@ -59,6 +60,7 @@ struct job {
     char *request_id;        /* NULL if none */
     char *last_error;        /* NULL if never failed */
     json_t *payload;         /* never NULL */
+    bool track;              /* a tracking record follows it (queue/track.h) */
     char *raw;               /* decoded jobs: the envelope's exact bytes */
     size_t raw_len;
 };
@@ -70,7 +72,10 @@ struct job {
 struct job *job_create(const char *queue, const char *type, json_t *payload);
 void job_free(struct job *job);
 
-/* The envelope text (NUL-terminated, caller frees); *len without the NUL. */
+/*
+ * The envelope text (NUL-terminated, caller frees); *len without the NUL.
+ * It always begins '{"id":"<id>",' (queue/lua/find.lua relies on it).
+ */
 char *job_encode(const struct job *job, size_t *len);
 
 /*
@@ -96,5 +101,12 @@ char *job_encode_failed(const struct job *job, const char *error, int64_t now_ms
 
 /* The envelope of a dead job sent back to ready: attempt 0, history kept. */
 char *job_encode_revived(const struct job *job, size_t *len);
+
+/*
+ * True when envelope bytes carry the tracking flag where job_encode puts it
+ * (right after the id): a few bytes compared, no parsing, so untracked jobs
+ * cost nothing on the hot path.
+ */
+bool job_envelope_tracked(const char *raw, size_t len);
 
 #endif

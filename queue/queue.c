@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/mem.h"
 #include "queue/scripts.h"
+#include "queue/throughput.h"
+#include "queue/track.h"
 
 /* ---- names and keys ----------------------------------------------------- */
 
@@ -201,13 +204,40 @@ int queue_parse_reserve(const redisReply *r, bool *paused, size_t *first)
     return 0;
 }
 
+/* The id of a tracked envelope into id (JOB_ID_MAX + 1), or false. */
+static bool queue_tracked_id(const char *env, size_t len, char *id)
+{
+    if (!job_envelope_tracked(env, len))
+        return false;
+    const char *start = env + sizeof "{\"id\":\"" - 1;
+    size_t n = strcspn(start, "\"");
+    snprintf(id, JOB_ID_MAX + 1, "%.*s", (int)n, start);
+    return true;
+}
+
 void queue_op_ack(struct queue_op *op, const char *prefix, const char *queue,
                   const char *worker, const struct queue_done *done, size_t n)
 {
-    queue_op_init(op, QUEUE_SCRIPT_ACK, 3);
+    int64_t now = clock_wall_ms();
+    char id[JOB_ID_MAX + 1];
+    int tracked = 0;
+    queue_op_init(op, QUEUE_SCRIPT_ACK, 4);
     queue_add_active(&op->args, prefix, queue, worker);
     queue_add_key(&op->args, prefix, queue, "stats");
     queue_add_key(&op->args, prefix, queue, "jobstats");
+    queue_throughput_add_key(&op->args, prefix, queue, queue_minute_of(now));
+    for (size_t i = 0; i < n; i++)
+        if (queue_tracked_id(done[i].envelope, done[i].len, id)) {
+            queue_track_add_key(&op->args, prefix, queue, id);
+            tracked++;
+        }
+    op->nkeys += tracked;
+    redis_args_add_int(&op->args, tracked);
+    for (size_t i = 0; i < n && tracked > 0; i++)
+        if (job_envelope_tracked(done[i].envelope, done[i].len)) {
+            redis_args_add_int(&op->args, now - done[i].duration_us / 1000);
+            redis_args_add_int(&op->args, now);
+        }
     for (size_t i = 0; i < n; i++) {
         redis_args_addn(&op->args, done[i].envelope, done[i].len);
         redis_args_add(&op->args, done[i].type);
@@ -248,17 +278,33 @@ void queue_failure_dispose(struct queue_failure *f)
     f->envelope = NULL;
 }
 
+/* The last_error of a failed envelope (tracked jobs only), caller frees. */
+static char *queue_failure_error(const struct queue_failure *f)
+{
+    struct job *j = NULL;
+    const char *why;
+    char *err = NULL;
+    if (job_decode(f->envelope, f->len, &j, &why) == 0 && j->last_error)
+        err = mem_strdup(j->last_error);
+    job_free(j);
+    return err ? err : mem_strdup("");
+}
+
 void queue_op_fail(struct queue_op *op, const char *prefix, const char *worker,
                    const struct job *job, const struct queue_failure *f,
                    int64_t duration_us)
 {
     static const char *const modes[] = {"retry", "dead", "defer"};
-    queue_op_init(op, QUEUE_SCRIPT_FAIL, 5);
+    int64_t now = clock_wall_ms();
+    queue_op_init(op, QUEUE_SCRIPT_FAIL, job->track ? 7 : 6);
     queue_add_active(&op->args, prefix, job->queue, worker);
     queue_add_key(&op->args, prefix, job->queue, "delayed");
     queue_add_key(&op->args, prefix, job->queue, "dead");
     queue_add_key(&op->args, prefix, job->queue, "stats");
     queue_add_key(&op->args, prefix, job->queue, "jobstats");
+    queue_throughput_add_key(&op->args, prefix, job->queue, queue_minute_of(now));
+    if (job->track)
+        queue_track_add_key(&op->args, prefix, job->queue, job->id);
     redis_args_addn(&op->args, job->raw, job->raw_len);
     redis_args_addn(&op->args, f->envelope, f->len);
     redis_args_add(&op->args, modes[f->mode]);
@@ -267,6 +313,14 @@ void queue_op_fail(struct queue_op *op, const char *prefix, const char *worker,
     redis_args_add(&op->args, job->type);
     redis_args_add(&op->args, queue_bucket_for_us(duration_us));
     redis_args_add_int(&op->args, duration_us);
+    if (job->track) {
+        /* args reference strings: the error is kept in the op's owned list. */
+        char *err = queue_failure_error(f);
+        redis_args_add_fmt(&op->args, "%s", err);
+        free(err);
+        redis_args_add_int(&op->args, now - duration_us / 1000);
+        redis_args_add_int(&op->args, now);
+    }
 }
 
 /* ---- housekeeping ------------------------------------------------------- */

@@ -1,14 +1,28 @@
 -- fail: a job failed. If this worker still holds it, replace it by its next
 -- envelope: scheduled for a retry, or pushed to the capped dead list.
 -- A job no longer held (reaped and handed out again) is left alone.
+-- Failures that retry or go dead count in this minute's throughput hash
+-- (kept 25 h); a tracked command job's record (queue/track.h) follows.
 -- KEYS[1] active list, KEYS[2] delayed zset, KEYS[3] dead list,
--- KEYS[4] stats hash, KEYS[5] per-type stats hash
+-- KEYS[4] stats hash, KEYS[5] per-type stats hash, KEYS[6] this minute's
+-- throughput hash, KEYS[7] tracking record (tracked jobs only)
 -- ARGV[1] old envelope, ARGV[2] new envelope, ARGV[3] 'retry' | 'dead' |
 -- 'defer' (retry that spends no attempt), ARGV[4] due ms, ARGV[5] dead cap,
--- ARGV[6] type, ARGV[7] histogram bucket label, ARGV[8] duration µs
+-- ARGV[6] type, ARGV[7] histogram bucket label, ARGV[8] duration µs;
+-- tracked: ARGV[9] last error, ARGV[10] started ms, ARGV[11] finished ms
 -- Returns 1 when applied, 0 when the job was not held.
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
   return 0
+end
+if KEYS[7] and redis.call('EXISTS', KEYS[7]) == 1 then
+  local state = ARGV[3] == 'dead' and 'dead' or 'delayed'
+  redis.call('HSET', KEYS[7], 'state', state, 'last_error', ARGV[9],
+             'started_ms', ARGV[10])
+  redis.call('HINCRBY', KEYS[7], 'attempts', 1)
+  if state == 'dead' then
+    redis.call('HSET', KEYS[7], 'finished_ms', ARGV[11])
+    redis.call('EXPIRE', KEYS[7], 3600)
+  end
 end
 local t = ARGV[6]
 if ARGV[3] == 'defer' then
@@ -17,6 +31,9 @@ if ARGV[3] == 'defer' then
   return 1
 end
 redis.call('HINCRBY', KEYS[4], 'failed', 1)
+if redis.call('HINCRBY', KEYS[6], 'failed', 1) == 1 then
+  redis.call('EXPIRE', KEYS[6], 90000)
+end
 redis.call('HINCRBY', KEYS[5], t .. '|failed', 1)
 redis.call('HINCRBY', KEYS[5], t .. '|le:' .. ARGV[7], 1)
 redis.call('HINCRBY', KEYS[5], t .. '|sum_us', ARGV[8])

@@ -319,11 +319,21 @@ static void fc_on_inputs(void *data, PGresult *res, const struct pgpool_error *e
         pg_outcome_fail(st->run, "forecast_inputs", err);
         return;
     }
-    st->nitems = (size_t)PQntuples(res);
-    st->items = mem_calloc(st->nitems ? st->nitems : 1, sizeof *st->items);
-    for (size_t i = 0; i < st->nitems; i++) {
-        st->items[i].sku = mem_strdup(PQgetvalue(res, (int)i, 0));
-        st->items[i].input = mem_strdup(PQgetvalue(res, (int)i, 1));
+    /* The payload's optional "skus" (POST /api/v1/forecasts/run) narrows the run. */
+    json_t *only = json_object_get(job_run_job(st->run)->payload, "skus");
+    size_t rows = (size_t)PQntuples(res);
+    st->items = mem_calloc(rows ? rows : 1, sizeof *st->items);
+    st->nitems = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const char *sku = PQgetvalue(res, (int)i, 0);
+        bool wanted = !json_is_array(only);
+        for (size_t k = 0; !wanted && k < json_array_size(only); k++)
+            wanted = json_is_string(json_array_get(only, k)) &&
+                     strcmp(json_string_value(json_array_get(only, k)), sku) == 0;
+        if (!wanted)
+            continue;
+        st->items[st->nitems].sku = mem_strdup(sku);
+        st->items[st->nitems++].input = mem_strdup(PQgetvalue(res, (int)i, 1));
     }
     size_t per = st->nitems / ((size_t)st->parallelism * FC_CHUNKS_PER_THREAD) + 1;
     st->chunk_size = per < FC_CHUNK_MAX ? per : FC_CHUNK_MAX;
@@ -379,6 +389,10 @@ static void forecast_run(struct job_run *run)
     st->run = run;
     st->started_us = clock_mono_us();
     fc_settings(cfg, clock_wall_ms(), &st->settings);
+    /* The payload's optional "horizon" (1–520 buckets) overrides FORECAST_HORIZON. */
+    json_t *h = json_object_get(job_run_job(run)->payload, "horizon");
+    if (json_is_integer(h) && json_integer_value(h) >= 1 && json_integer_value(h) <= 520)
+        st->settings.horizon = (int)json_integer_value(h);
     st->parallelism = jobs_forecast_parallelism(cfg);
     st->keep_runs = (int)config_int(cfg, "FORECAST_KEEP_RUNS");
     st->delay_ms = (unsigned)config_int(cfg, "FORECAST_TEST_DELAY_MS");

@@ -1,0 +1,114 @@
+/*
+ * api/routes/qcall.h: the plumbing the queue and command routes share — a
+ * request that runs Redis operations one after another (struct qcall), the
+ * read answer with its ETag and 304, and the command frame: body
+ * validation, Idempotency-Key, the audit row (api/routes/audit_log.h) and
+ * the 202/200 answers (docs/API-CONTRACT.md "Commands").
+ *
+ * A qcall copies what it needs from the request (prefix, caller, request
+ * id, path parameters), because an HTTP/2 reset may free the request while
+ * Redis answers: it waits in an api_pending record with the thread's Redis
+ * deadline, exactly one operation outstanding at a time. Each step gets the
+ * reply and either runs the next operation (qcall_run) or answers
+ * (qcall_answer*), which frees the qcall once no reply is outstanding.
+ *
+ * Ownership: qcall_begin() allocates; the qcall frees itself after its
+ * answer (or, when the request vanished or the deadline passed, when the
+ * outstanding reply arrives). `data` is freed with free() unless
+ * free_data is set.
+ */
+#ifndef SENTIA_API_ROUTES_QCALL_H
+#define SENTIA_API_ROUTES_QCALL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/ctx.h"
+#include "queue/job.h"
+#include "queue/queue.h"
+
+enum {
+    QCALL_IDEM_TTL_S = 86400,    /* Idempotency-Key answers kept 24 h */
+    QCALL_IDEM_KEY_MAX = 255,
+    QCALL_BODY_MAX = 64 * 1024,  /* command bodies are small */
+};
+
+struct qcall;
+struct pgpool;
+typedef void qcall_step_fn(struct qcall *c, const redisReply *r);
+
+struct qcall {
+    struct api_pending pending;
+    struct redis_client *redis;
+    struct pgpool *pg;         /* the thread's pool, for the audit row */
+    qcall_step_fn *step;       /* runs on the next reply */
+    qcall_step_fn *after;      /* qcall_need_queue's and the command frame's next step */
+    bool busy;                 /* a reply is outstanding */
+    bool answered;
+    char prefix[QUEUE_PREFIX_MAX + 1];
+    char queue[QUEUE_NAME_MAX + 1];  /* the {queue} parameter, if any */
+    char id[JOB_ID_MAX + 1];         /* the {id} parameter, if any */
+    struct api_caller caller;
+    char request_id[API_REQUEST_ID_MAX + 1];
+    int64_t now_ms;
+    /* Commands (qcall_command_begin): */
+    const char *action;        /* audit action, static */
+    char target[160];          /* audit target */
+    char idem_key[160];        /* Redis key of the Idempotency-Key, "" if none */
+    char fingerprint[65];      /* SHA-256 hex of method, path and body */
+    json_t *body;              /* the command's JSON object */
+    int64_t arg;               /* a route's small value */
+    int retries;               /* a route's retry count */
+    void *data;
+    void (*free_data)(void *data);
+};
+
+/*
+ * A qcall for call with `queue` and `id` copied from the path when present.
+ * Answers 503 redis_unavailable and returns NULL when Redis is down, 400
+ * invalid_parameter / 404 for a malformed {queue} or {id}.
+ */
+struct qcall *qcall_begin(struct api_call *call);
+/* Runs op (then disposes it); `next` gets the reply. */
+void qcall_run(struct qcall *c, struct queue_op *op, qcall_step_fn *next);
+
+/* Reads: 200 with ETag + Cache-Control (or 304 on a matching If-None-Match). */
+void qcall_answer_read(struct qcall *c, json_t *doc);
+/* Answers status with doc (commands: stored for the Idempotency-Key, audited). */
+void qcall_answer(struct qcall *c, int status, json_t *doc);
+/* Answers an error (commands: stored and audited as well). */
+void qcall_fail(struct qcall *c, int status, const char *code, const char *message);
+
+/*
+ * Checks that c->queue is a registered queue, then runs `next` with the
+ * SISMEMBER reply already checked (404 otherwise).
+ */
+void qcall_need_queue(struct qcall *c, qcall_step_fn *next);
+
+/*
+ * The command frame. Validates the body against `fields` (NULL-terminated
+ * names the object may hold; others → 400 unknown_field), the
+ * Content-Type (415) and the Idempotency-Key (400), then — for a key seen
+ * before — replays the first answer (or 422 when it came with another
+ * request); otherwise runs `start`. Postgres unavailable for the audit row →
+ * 503 database_unavailable before anything is done. `target` names what the
+ * command acts on for the audit row.
+ */
+void qcall_command_begin(struct api_call *call, const char *action, const char *target,
+                         const char *const *fields, qcall_step_fn *start);
+
+/*
+ * The query string as {name: value} (percent-decoded), every name one of
+ * `allowed` (NULL-terminated) and given once; NULL after answering 400
+ * unknown_parameter / invalid_parameter.
+ */
+json_t *qcall_query(struct qcall *c, h2o_req_t *req, const char *const *allowed);
+
+/* "2026-12-04T18:30:00.123Z" of epoch ms, or JSON null for 0. */
+json_t *qcall_time(int64_t ms);
+
+/* The ETag of body bytes into out ("\"<32 hex>\""), for reads. */
+void qcall_etag(const char *body, size_t len, char out[35]);
+
+#endif
