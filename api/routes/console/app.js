@@ -21,7 +21,7 @@ const ctx = {
     app.flashTimer = setTimeout(() => hideBanner('info'), 4000);
   },
   fail(e) {
-    showError(e);
+    showError(e, 'action');
   },
   refreshNow() {
     refresh();
@@ -41,14 +41,17 @@ function hideBanner(kind) {
   if (!kind || b.dataset.kind === kind) b.hidden = true;
 }
 
-function showError(e) {
+// kind 'error': a refresh failed (a later good refresh hides it); 'action':
+// a command failed (stays until the next command or page).
+function showError(e, kind = 'error') {
   if (e instanceof ApiError && (e.status === 401 || e.status === 403) && e.code !== 'forbidden') {
     signedOut(e.code === 'token_expired' ? 'Your session expired: sign in again.' : 'The API no longer accepts these credentials.');
     return;
   }
   const what = e instanceof ApiError ? e.describe() : String(e);
   const redis = e instanceof ApiError && e.code.startsWith('redis');
-  showBanner(`${redis ? 'Redis is unavailable' : 'The API failed'} — ${what}. Showing the last data; retrying every 5 s.`, 'error');
+  if (kind === 'action') showBanner(`The command failed — ${what}.`, 'error action');
+  else showBanner(`${redis ? 'Redis is unavailable' : 'The API failed'} — ${what}. Showing the last data; retrying every 5 s.`, 'error');
 }
 
 // ---- sign-in -----------------------------------------------------------------
@@ -155,6 +158,7 @@ async function refresh() {
     if (view !== app.view) return;
     hideBanner('error');
     const now = new Date();
+    $('main').dataset.loaded = location.hash;
     $('refreshed').textContent = `Last refresh ${now.toLocaleTimeString()}`;
     $('refreshed').dataset.at = now.toISOString();
   } catch (e) {
