@@ -66,6 +66,16 @@ struct pgpool *api_ctx_pg(h2o_req_t *req)
     return api_thread_of(req)->pg;
 }
 
+struct pgpool *api_ctx_pg_read(h2o_req_t *req)
+{
+    return api_thread_of(req)->pg_read;
+}
+
+struct api_pending_list *api_ctx_db_pending(h2o_req_t *req)
+{
+    return &api_thread_of(req)->db_pending;
+}
+
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason)
 {
     if (reason < WEBHOOK_REASON_COUNT)

@@ -70,8 +70,17 @@ bool api_ctx_redis_up(h2o_req_t *req);
 /* The thread's deadline list for records waiting on Redis (REDIS_TIMEOUT_MS). */
 struct api_pending_list *api_ctx_pending(h2o_req_t *req);
 uv_loop_t *api_ctx_loop(h2o_req_t *req);
-/* The thread's Postgres pool (lib/pgpool.h), or NULL without DATABASE_URL. */
+/*
+ * The thread's Postgres pools (lib/pgpool.h), NULL without DATABASE_URL:
+ * api_ctx_pg is read-write (API keys, audit rows), api_ctx_pg_read runs
+ * every statement in a read-only transaction (the dashboard reads). Both
+ * have statement_timeout = API_QUERY_TIMEOUT_MS.
+ */
 struct pgpool *api_ctx_pg(h2o_req_t *req);
+struct pgpool *api_ctx_pg_read(h2o_req_t *req);
+/* The thread's deadline list for records waiting on Postgres
+ * (API_QUERY_TIMEOUT_MS + 2 s: a backstop behind statement_timeout). */
+struct api_pending_list *api_ctx_db_pending(h2o_req_t *req);
 /* Counts a refused webhook of source index src (api/hooks/sources.h) for /metrics. */
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason);
 /* The server, opaque, for api/metrics.h's renderer. */

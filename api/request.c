@@ -16,8 +16,10 @@
 #include "lib/crypto.h"
 #include "lib/log.h"
 
-/* An error document never needs more: message texts are ours, ids capped. */
-enum { API_ERROR_BODY_MAX = 2048 };
+enum {
+    API_ETAG_HEX = 32,         /* hex digits of SHA-256 in an ETag */
+    API_ERROR_BODY_MAX = 2048, /* an error document never needs more: texts are ours, ids capped */
+};
 
 #define API_HDR_REQUEST_ID "x-request-id"
 
@@ -148,6 +150,67 @@ void api_respond_json(h2o_req_t *req, int status, json_t *doc)
     h2o_iovec_t body = h2o_strdup(&req->pool, text ? text : "null", SIZE_MAX);
     free(text);
     api_respond(req, status, "application/json", body.base, body.len);
+}
+
+/* ---- cached reads (ETag) ------------------------------------------------- */
+
+/* Does one If-None-Match entry [a, b) (spaces trimmed) name etag? */
+static bool api_etag_entry(const char *a, const char *b, const char *etag, size_t len)
+{
+    while (a < b && (*a == ' ' || *a == '\t'))
+        a++;
+    while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+        b--;
+    if (b - a >= 2 && a[0] == 'W' && a[1] == '/')
+        a += 2;
+    return (b - a == 1 && *a == '*') || ((size_t)(b - a) == len && memcmp(a, etag, len) == 0);
+}
+
+bool api_etag_matches(h2o_req_t *req, const char *etag, size_t len)
+{
+    for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, i)) >= 0;) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        const char *p = v.base, *end = v.base + v.len;
+        while (p <= end) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma ? comma : end;
+            if (api_etag_entry(p, stop, etag, len))
+                return true;
+            p = stop + 1;
+        }
+    }
+    return false;
+}
+
+void api_respond_cached(h2o_req_t *req, const char *body, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t digest[CRYPTO_SHA256_LEN];
+    char etag[API_ETAG_HEX + 3];
+    crypto_sha256(body, len, digest);
+    etag[0] = '"';
+    for (size_t i = 0; i < API_ETAG_HEX / 2; i++) {
+        etag[1 + 2 * i] = hex[digest[i] >> 4];
+        etag[2 + 2 * i] = hex[digest[i] & 15];
+    }
+    etag[API_ETAG_HEX + 1] = '"';
+    etag[API_ETAG_HEX + 2] = '\0';
+    api_add_header(req, "etag", etag);
+    api_add_header(req, "cache-control", "private, max-age=0");
+    if (api_etag_matches(req, etag, API_ETAG_HEX + 2)) {
+        api_respond(req, 304, NULL, "", 0);
+        return;
+    }
+    h2o_iovec_t copy = h2o_strdup(&req->pool, body, len);
+    api_respond(req, 200, "application/json", copy.base, copy.len);
+}
+
+void api_respond_cached_json(h2o_req_t *req, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    json_decref(doc);
+    api_respond_cached(req, text ? text : "null", text ? strlen(text) : 4);
+    free(text);
 }
 
 /* Builds the error document into a pool string. */

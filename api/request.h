@@ -62,6 +62,18 @@ void api_respond(h2o_req_t *req, int status, const char *content_type,
  * exact ("0.123" ms, not 17 digits of binary noise).
  */
 void api_respond_json(h2o_req_t *req, int status, json_t *doc);
+/*
+ * A read's answer (docs/API-CONTRACT.md, ETag): the JSON body body[0..len)
+ * (copied) with `ETag: "<first 32 hex of SHA-256 of the body>"` and
+ * `Cache-Control: private, max-age=0` — or 304 with the ETag and no body
+ * when If-None-Match holds that tag (any entry of its list, W/ ignored) or *.
+ */
+void api_respond_cached(h2o_req_t *req, const char *body, size_t len);
+/* The same for a JSON document (takes the reference to doc). */
+void api_respond_cached_json(h2o_req_t *req, json_t *doc);
+/* True when If-None-Match matches etag (with its quotes). */
+bool api_etag_matches(h2o_req_t *req, const char *etag, size_t len);
+
 /* Sends the JSON error document; message is plain text (escaped here). */
 void api_respond_error(h2o_req_t *req, int status, const char *code,
                        const char *message);

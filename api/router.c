@@ -12,16 +12,21 @@
 #include <string.h>
 
 #include "api/hooks/sources.h"
+#include "api/routes/catalogue.h"
 #include "api/routes/commands.h"
 #include "api/routes/console.h"
+#include "api/routes/forecasts.h"
 #include "api/routes/health.h"
 #include "api/routes/integrations.h"
 #include "api/routes/jobs.h"
 #include "api/routes/me.h"
 #include "api/routes/metrics.h"
+#include "api/routes/orders.h"
 #include "api/routes/queues.h"
+#include "api/routes/recommendations.h"
 #include "api/routes/status.h"
 #include "api/routes/workers.h"
+#include "api/routes/working_capital.h"
 #include "lib/mem.h"
 
 /* ---- the table ---------------------------------------------------------- */
@@ -56,6 +61,16 @@ static const struct api_route api_table[] = {
     {API_POST, "/api/v1/sync/{provider}/{resource}", API_CLASS_OPERATOR, commands_sync, -1, 0, 0},
     {API_POST, "/api/v1/forecasts/run", API_CLASS_MANAGER, commands_forecast, -1, 0, 0},
     {API_POST, "/api/v1/working-capital/compute", API_CLASS_MANAGER, commands_working_capital, -1, 0, 0},
+    /* Dashboard reads (issue 10 §3): Postgres through api/routes/read.h. */
+    {API_GET, "/api/v1/orders", API_CLASS_VIEWER, orders_list, -1, 0, 0},
+    {API_GET, "/api/v1/orders/{id}", API_CLASS_VIEWER, orders_get, -1, 0, 0},
+    {API_GET, "/api/v1/products", API_CLASS_VIEWER, products_list, -1, 0, 0},
+    {API_GET, "/api/v1/inventory", API_CLASS_VIEWER, inventory_list, -1, 0, 0},
+    {API_GET, "/api/v1/forecasts", API_CLASS_VIEWER, forecasts_list, -1, 0, 0},
+    {API_GET, "/api/v1/forecasts/runs", API_CLASS_VIEWER, forecasts_runs, -1, 0, 0},
+    {API_GET, "/api/v1/stock/recommendations", API_CLASS_VIEWER, recommendations_list, -1, 0, 0},
+    {API_GET, "/api/v1/working-capital", API_CLASS_VIEWER, working_capital_get, -1, 0, 0},
+    {API_GET, "/api/v1/integrations", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
 };
 
 struct api_router {

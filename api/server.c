@@ -43,6 +43,8 @@ enum {
     /* The pool's own deadline of a query, past its statement_timeout: the
      * server's cancel normally answers first. */
     API_PG_GRACE_MS = 1000,
+    /* Read-write connections per thread: API key look-ups and audit rows are rare. */
+    API_PG_WRITERS = 1,
 };
 
 enum api_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING, PHASE_REDIS, PHASE_DONE };
@@ -201,27 +203,32 @@ static void api_thread_finish(struct api_thread *t)
     uv_close((uv_handle_t *)&t->wakeup, NULL);
     api_pending_list_close(&t->pending);
     api_pending_list_close(&t->auth_pending);
+    api_pending_list_close(&t->db_pending);
     /* h2o's HTTP/2 shutdown leaves a 1 s "resend GOAWAY" entry on the
      * context; every connection is closed by now, so it has nothing to do. */
     h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
     h2o_context_dispose(&t->ctx);
 }
 
+/* Closes the Postgres pools one after the other, then finishes the thread. */
 static void api_pg_closed(void *data)
 {
     struct api_thread *t = data;
-    t->pg = NULL;
-    api_thread_finish(t);
+    struct pgpool **p = t->pg ? &t->pg : t->pg_read ? &t->pg_read : NULL;
+    if (p == NULL) {
+        api_thread_finish(t);
+        return;
+    }
+    struct pgpool *pool = *p;
+    *p = NULL;
+    pgpool_close(pool, api_pg_closed, t);
 }
 
 static void api_redis_closed(void *data)
 {
     struct api_thread *t = data;
     t->redis = NULL;
-    if (t->pg)
-        pgpool_close(t->pg, api_pg_closed, t);
-    else
-        api_thread_finish(t);
+    api_pg_closed(t);
 }
 
 static void api_shut_sockets(struct api_thread *t)
@@ -290,24 +297,40 @@ static int api_listen_socket(int port)
     return fd;
 }
 
-/* The thread's Postgres pool, when DATABASE_URL is set; 0, or -1 after logging. */
-static int api_thread_pg(struct api_server *s, struct api_thread *t)
+/*
+ * One pool on DATABASE_URL whose sessions start with statement_timeout (and
+ * default_transaction_read_only when read_only): libpq's `options`, so
+ * every statement runs under them without a statement of its own.
+ */
+static int api_pool_create(struct api_thread *t, bool read_only, int size, struct pgpool **out)
 {
+    const struct api_config *c = &t->server->cfg;
     char *err = NULL;
+    char *url = mem_printf("%s%coptions=-c%%20statement_timeout%%3D%d%s", c->database_url,
+                           strchr(c->database_url, '?') ? '&' : '?', c->query_timeout_ms,
+                           read_only ? "%20-c%20default_transaction_read_only%3Don" : "");
     struct pgpool_options po = {
-        .url = s->cfg.database_url,
-        .size = s->cfg.pg_pool_size,
-        .connect_timeout_ms = s->cfg.query_timeout_ms,
-        .query_timeout_ms = s->cfg.query_timeout_ms + API_PG_GRACE_MS,
+        .url = url,
+        .size = size,
+        .query_timeout_ms = c->query_timeout_ms + API_PG_GRACE_MS,
     };
-    if (s->cfg.database_url == NULL)
-        return 0;
-    if (pgpool_create(&t->loop, &po, &t->pg, &err) != 0) {
+    int rc = pgpool_create(&t->loop, &po, out, &err);
+    free(url);
+    if (rc != 0) {
         log_error(LOG_FIELDS(LF_STR("error", err)), "cannot create the Postgres pool");
         free(err);
-        return -1;
     }
-    return 0;
+    return rc;
+}
+
+/* The thread's Postgres pools, when DATABASE_URL is set; 0, or -1 after logging. */
+static int api_thread_pg(struct api_server *s, struct api_thread *t)
+{
+    if (s->cfg.database_url == NULL)
+        return 0;
+    if (api_pool_create(t, false, API_PG_WRITERS, &t->pg) != 0)
+        return -1;
+    return api_pool_create(t, true, s->cfg.pg_pool_size, &t->pg_read);
 }
 
 /* Everything a thread needs, built before it starts (so wakeups are safe). */
@@ -326,6 +349,8 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
     t->shutdown_timer.data = t;
     api_pending_list_init(&t->pending, &t->loop, (uint64_t)s->cfg.redis_timeout_ms);
     api_pending_list_init(&t->auth_pending, &t->loop, API_AUTH_TIMEOUT_MS);
+    api_pending_list_init(&t->db_pending, &t->loop,
+                          (uint64_t)s->cfg.query_timeout_ms + 2 * API_PG_GRACE_MS);
     if ((t->listen_fd = api_listen_socket(s->cfg.port)) < 0) {
         log_error(LOG_FIELDS(LF_INT("port", s->cfg.port), LF_STR("error", strerror(errno))),
                   "cannot listen");
@@ -472,6 +497,10 @@ static void api_thread_abandon(struct api_thread *t)
     if (t->pg) {
         pgpool_close(t->pg, NULL, NULL);
         t->pg = NULL;
+    }
+    if (t->pg_read) {
+        pgpool_close(t->pg_read, NULL, NULL);
+        t->pg_read = NULL;
     }
     if (t->listen_fd >= 0 && !uv_is_closing((uv_handle_t *)&t->listener) &&
         t->listener.loop != NULL)

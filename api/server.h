@@ -4,8 +4,10 @@
  *
  * Shape: one struct api_server owns the shared, read-only h2o_globalconf_t
  * and N struct api_thread. Each thread has its own uv loop, h2o context,
- * SO_REUSEPORT listener, Redis connection, Postgres pool (API_PG_POOL_SIZE
- * async connections, when DATABASE_URL is set) and deadline lists, so a request
+ * SO_REUSEPORT listener, Redis connection, Postgres pools (when
+ * DATABASE_URL is set: API_PG_POOL_SIZE read-only connections for the
+ * dashboard reads, one read-write connection for API keys and audit rows,
+ * all with statement_timeout = API_QUERY_TIMEOUT_MS) and deadline lists, so a request
  * never crosses threads and the request path takes no lock (the rate
  * limiter's striped locks aside). The server finds a request's thread
  * from req->conn->ctx (the h2o context is the thread struct's first
@@ -59,8 +61,10 @@ struct api_thread {
     uv_async_t wakeup;
     uv_timer_t shutdown_timer;
     struct redis_client *redis;
-    struct pgpool *pg;                    /* NULL without DATABASE_URL */
+    struct pgpool *pg;                    /* read-write (API keys, audit); NULL without DATABASE_URL */
+    struct pgpool *pg_read;               /* read-only transactions (dashboard reads) */
     struct api_pending_list pending;      /* records waiting on Redis */
+    struct api_pending_list db_pending;   /* records waiting on Postgres */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;
     struct api_conn *conns; /* list of accepted sockets */

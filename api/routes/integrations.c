@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/routes/read.h"
 #include "lib/clock.h"
 #include "lib/redis.h"
 #include "lib/mem.h"
@@ -123,8 +124,8 @@ static void integrations_finish(struct integrations_wait *w)
     if (req != NULL && w->failed) {
         integrations_unavailable(req);
     } else if (req != NULL) {
-        api_respond_json(req, 200,
-                         integrations_status_doc(w->hashes[0], w->hashes[1], clock_wall_ms()));
+        api_respond_cached_json(req, integrations_status_doc(w->hashes[0], w->hashes[1],
+                                                             clock_wall_ms()));
     }
 }
 
@@ -169,7 +170,10 @@ static void integrations_on_providers(void *data, const redisReply *r, const cha
 
 void integrations_get(struct api_call *call)
 {
+    static const struct read_param none[] = {{NULL, READ_TEXT, 0, 0, NULL}};
     h2o_req_t *req = call->req;
+    if (read_begin(call, none) == NULL)
+        return;
     struct redis_client *redis = api_ctx_redis(req);
     const char *prefix = api_ctx_config(req)->prefix;
     if (!api_ctx_redis_up(req)) {

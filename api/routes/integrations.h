@@ -1,5 +1,6 @@
 /*
- * api/routes/integrations.h: GET /api/integrations/status — the data-freshness
+ * api/routes/integrations.h: GET /api/v1/integrations and its alias GET
+ * /api/integrations/status (class viewer, ETag) — the data-freshness
  * promise (every configured source synced within the last 30 minutes), from
  * Redis only (DESIGN.md §1: the API never queries Postgres on a request).
  *

@@ -83,3 +83,63 @@ def check_contract(method, template, status, body):
     errors = sorted(response_validator(method, template, status).iter_errors(doc), key=str)
     assert not errors, f"{method} {template} {status}: {errors[0].message} in {json.dumps(doc)[:400]}"
     return doc
+
+
+SEED_SQL = """
+INSERT INTO products (sku, name, unit_price, currency, active, source, avg_cost)
+SELECT 'SKU-' || g, 'Product ' || g, 10 + g, 'GBP', g % 5 <> 0, 'unleashed',
+       CASE WHEN g % 2 = 0 THEN 4.25 END
+  FROM generate_series(1, 20) g;
+INSERT INTO inventory (sku, location, on_hand, allocated, source)
+SELECT p.sku, v.loc, 10 + 3 * substr(p.sku, 5)::int, 6, 'unleashed'
+  FROM products p, (VALUES ('main'), ('north')) v(loc);
+INSERT INTO orders (source, external_id, status, currency, total, stock_location, placed_at)
+SELECT (ARRAY['whatsapp', 'shopify', 'unleashed'])[1 + g % 3], 'ext-' || g,
+       (ARRAY['pending', 'confirmed', 'cancelled'])[1 + (g / 3) % 3], 'GBP', 25.00,
+       CASE WHEN g % 10 = 0 THEN NULL ELSE 'main' END,
+       timestamptz '2026-01-01 00:00:00+00' + (g / 2) * interval '1 minute'
+  FROM generate_series(1, {orders}) g;
+INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price, line_total)
+SELECT o.id, n, 'SKU-' || ((o.id + n * 7) % 20 + 1), 'Product', n, 10.00, 10.00 * n
+  FROM orders o, generate_series(1, 2) n;
+INSERT INTO forecast_runs (job_id, status, finished_at, as_of, bucket, period, horizon,
+                           history_start, origin, skus_total, skus_ok, skus_failed, success_rate)
+VALUES ('job-old', 'failed', now() - interval '2 days', current_date - 2, 'week', 52, 2,
+        date_trunc('week', now())::date - 70, date_trunc('week', now())::date, 20, 0, 20, 0),
+       ('job-cur', 'succeeded', now(), current_date, 'week', 52, 2,
+        date_trunc('week', now())::date - 70, date_trunc('week', now())::date, 20, 20, 0, 1);
+INSERT INTO forecasts (run_id, sku, step, period_start, method, model, point, lo80, hi80, lo95, hi95)
+SELECT r.id, p.sku, s, r.origin + (s - 1) * 7, 'auto', 'ETS(A,N,N)', 12.5, 8, 17, 5, 20
+  FROM forecast_runs r, products p, generate_series(1, 2) s WHERE r.job_id = 'job-cur';
+INSERT INTO stock_recommendations (run_id, sku, location, lead_time_days, lead_time_source,
+    lead_time_samples, demand_share, lead_time_demand, lead_time_sigma, safety_stock,
+    reorder_point, review_period_days, review_demand, on_hand, allocated, on_order,
+    inventory_position, suggested_order)
+SELECT r.id, i.sku, i.location, 14, 'default', 0, 0.5, 20, 5, 8, 28, 7, 12, i.on_hand,
+       i.allocated, 0, i.on_hand - i.allocated, CASE WHEN i.on_hand - i.allocated < 28 THEN 20 ELSE 0 END
+  FROM forecast_runs r, inventory i WHERE r.job_id = 'job-cur';
+INSERT INTO working_capital_snapshots (job_id, as_of, computed_at, days, base_currency, receivables,
+    payables, inventory_value, revenue, cogs, dso, dio, dpo, ccc, notes)
+SELECT 'wc-' || d || '-' || k, current_date - d, now() - d * interval '1 day' + k * interval '1 hour',
+       90, 'GBP', 1000 + d, 500, 800, 41000, 23000, 27.44, 38.35, 25.04, 40.75 + k,
+       ARRAY['note ' || d]
+  FROM generate_series(0, 4) d, generate_series(0, 1) k;
+"""
+
+
+def seed(dbname, orders=300):
+    """Products, inventory, orders with lines, a failed and a current forecast
+    run with forecasts and recommendations, working-capital snapshots."""
+    conn = pg(dbname)
+    with conn.cursor() as cur:
+        cur.execute(SEED_SQL.replace("{orders}", str(int(orders))))
+    conn.close()
+
+
+def query(dbname, sql, *params):
+    conn = pg(dbname)
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        out = cur.fetchall()
+    conn.close()
+    return out
