@@ -26,7 +26,7 @@ import pytest
 from apiutil import start_api  # noqa: F401  (dashapi builds on it)
 from conftest import TEST_DIR, Service, base_env, create_database, drop_database, drop_prefix, \
     new_prefix, redis_client, run, wait_until
-from dashapi import create_api_key, start_dash_api
+from dashapi import create_api_key, seed, start_dash_api
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import TimeoutException  # noqa: E402
@@ -119,6 +119,7 @@ def stack(template_db):
         return s
 
     try:
+        seed(db)  # products, stock, orders, a forecast run, recommendations, working capital
         api = start_dash_api(services, prefix, db)
         keys = {role: create_api_key(db, role, f"console-{role}")[1] for role in ("viewer", "operator", "admin")}
         os.makedirs(SHOTS, exist_ok=True)
@@ -377,7 +378,11 @@ def test_workers_integrations_business_pages(stack):
     if not route_exists(stack, "/api/v1/working-capital"):
         pytest.skip("GET /api/v1/working-capital is not in this build's route table yet")
     go(stack, "#/business")
-    assert d.find_elements(By.CSS_SELECTOR, "[data-tile], .notice")
+    wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#forecast svg.chart"), "forecast chart")
+    assert len(d.find_elements(By.CSS_SELECTOR, "[data-tile] svg.spark")) == 7
+    assert d.find_elements(By.CSS_SELECTOR, "#forecast path.band.b80") and \
+        d.find_elements(By.CSS_SELECTOR, "#forecast path.band.b95")
+    assert d.find_elements(By.CSS_SELECTOR, "tr[data-sku]")  # stock that needs an order
     shot(d, "business")
     assert problems(d) == []
 

@@ -47,8 +47,8 @@ function fmtTick(v) {
  * {title, xFormat(x), width, height, zeroBased}. Returns a <figure>.
  */
 export function lineChart(series, bands, opts) {
-  const W = opts.width || 720;
-  const H = opts.height || 240;
+  const W = opts.width || 1000;
+  const H = opts.height || 250;
   const m = { l: 48, r: 12, t: 12, b: 28 };
   const xs = [];
   const ys = [];
