@@ -19,6 +19,7 @@ import hmac
 import http.client
 import json
 import math
+import os
 import socket
 import subprocess
 import threading
@@ -35,6 +36,8 @@ class Redis:
     def __init__(self, port, host="127.0.0.1"):
         self.sock = socket.create_connection((host, port))
         self.rfile = self.sock.makefile("rb")
+        if os.environ.get("REDISCLI_AUTH"):  # bench/lib.sh's servers have a password
+            self.call("AUTH", os.environ["REDISCLI_AUTH"])
 
     @staticmethod
     def pack(*args):

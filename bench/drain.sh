@@ -61,7 +61,7 @@ bench_machine
 echo "redis: $(redis-server --version | cut -d' ' -f3), AOF everysec, noeviction"
 echo
 echo "== redis-benchmark -t lpush,rpop -c 50 -n 200000 -q (for scale)"
-SCALE=$(redis-benchmark -p "$BENCH_REDIS_PORT" -t lpush,rpop -c 50 -n 200000 -q | tr '\r' '\n' \
+SCALE=$(redis-benchmark -p "$BENCH_REDIS_PORT" -a "$REDISCLI_AUTH" -t lpush,rpop -c 50 -n 200000 -q 2>/dev/null | tr '\r' '\n' \
   | grep -E 'requests per second')
 echo "$SCALE"
 LPUSH=$(awk '/^LPUSH/ {print $2}' <<<"$SCALE")

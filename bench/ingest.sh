@@ -47,13 +47,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-redis-server --port "$RP" --bind 127.0.0.1 --dir "$WORK" --daemonize yes \
-  --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" \
-  --appendonly yes --maxmemory-policy noeviction --save '' >/dev/null
-for _ in $(seq 1 100); do redis-cli -p "$RP" ping >/dev/null 2>&1 && break; sleep 0.05; done
+# A password (docs/SECURITY.md), on stdin: redis-cli reads REDISCLI_AUTH;
+# redis-benchmark only takes -a.
+export REDISCLI_AUTH; REDISCLI_AUTH=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+printf 'requirepass %s\n' "$REDISCLI_AUTH" | redis-server - --port "$RP" --bind 127.0.0.1 --dir "$WORK" \
+  --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" \
+  --appendonly yes --maxmemory-policy noeviction --save '' >/dev/null 2>&1
+for _ in $(seq 1 100); do [ "$(redis-cli -p "$RP" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
 
 env -i PATH="$PATH" APP_ENV=production LOG_LEVEL="${LOG_LEVEL:-info}" PORT="$AP" \
-  API_THREADS="${API_THREADS:-0}" REDIS_URL="redis://127.0.0.1:$RP/0" QUEUE_PREFIX="$PREFIX" \
+  API_THREADS="${API_THREADS:-0}" REDIS_URL="redis://:$REDISCLI_AUTH@127.0.0.1:$RP/0" QUEUE_PREFIX="$PREFIX" \
   PUBLIC_BASE_URL="http://127.0.0.1:$AP" TWILIO_AUTH_TOKEN="$TOKEN" \
   SHOPIFY_WEBHOOK_SECRET=bench XERO_WEBHOOK_KEY=bench RATE_LIMIT_PER_IP=0 \
   "$API_BIN" >"$WORK/api.log" 2>"$WORK/api.err" &
@@ -65,7 +68,7 @@ curl -sf "http://127.0.0.1:$AP/health/ready" >/dev/null || { cat "$WORK/api.err"
 
 echo "== machine: $(nproc) cores, $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== redis-benchmark -t lpush -c 50 -n 2000000 (AOF on)"
-LPUSH=$(redis-benchmark -p "$RP" -t lpush -c 50 -n 2000000 -q 2>/dev/null | tr '\r' '\n' | grep -E '^LPUSH:' | tail -1)
+LPUSH=$(redis-benchmark -p "$RP" -a "$REDISCLI_AUTH" -t lpush -c 50 -n 2000000 -q 2>/dev/null | tr '\r' '\n' | grep -E '^LPUSH:' | tail -1)
 echo "$LPUSH"
 LPUSH_RPS=$(sed -nE 's/^LPUSH: ([0-9.]+) requests per second.*/\1/p' <<<"$LPUSH")
 redis-cli -p "$RP" del mylist >/dev/null

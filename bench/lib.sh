@@ -24,24 +24,30 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# bench_secret: 32 random hex digits, a password for one benchmark's server.
+bench_secret() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+
 # bench_redis: starts a private Redis like production's (AOF on,
-# noeviction); sets BENCH_REDIS_PORT and BENCH_REDIS_URL.
+# noeviction, a password: requirepass on stdin, never on a command line);
+# sets BENCH_REDIS_PORT and BENCH_REDIS_URL and exports REDISCLI_AUTH, which
+# redis-cli and bench/benchlib.py read.
 bench_redis() {
   local dir
   mkdir -p "$BENCH_ROOT/.local"
   dir=$(mktemp -d -p "$BENCH_ROOT/.local" --suffix=.bench-redis)
   BENCH_DIRS+=("$dir")
   BENCH_REDIS_PORT=$(bench_free_port)
-  redis-server --port "$BENCH_REDIS_PORT" --bind 127.0.0.1 --dir "$dir" \
+  export REDISCLI_AUTH; REDISCLI_AUTH=$(bench_secret)
+  redis-server - --port "$BENCH_REDIS_PORT" --bind 127.0.0.1 --dir "$dir" \
     --appendonly yes --maxmemory-policy noeviction --save '' \
-    --logfile "$dir/redis.log" >/dev/null &
+    --logfile "$dir/redis.log" >/dev/null 2>&1 < <(printf 'requirepass %s\n' "$REDISCLI_AUTH") &
   BENCH_PIDS+=($!)
   local i
   for i in $(seq 1 100); do
-    redis-cli -p "$BENCH_REDIS_PORT" ping >/dev/null 2>&1 && break
+    [ "$(redis-cli -p "$BENCH_REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
     sleep 0.05
   done
-  BENCH_REDIS_URL="redis://127.0.0.1:$BENCH_REDIS_PORT/0"
+  BENCH_REDIS_URL="redis://:$REDISCLI_AUTH@127.0.0.1:$BENCH_REDIS_PORT/0"
 }
 
 # PostgreSQL refuses to run as root: as root it runs as the `postgres`
@@ -71,17 +77,23 @@ bench_postgres() {
     chown postgres "$dir"
   fi
   BENCH_PG_PORT=$(bench_free_port)
+  # initdb reads the superuser's password from a file postgres can read; it
+  # is used once below, over TCP (the socket wants peer authentication).
   pw="$dir/pw"
-  echo postgres >"$pw"
-  chmod 644 "$pw"
-  bench_pg_user "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$pw" --auth-local=trust \
+  (umask 077 && bench_secret >"$pw")
+  [ "$(id -u)" -ne 0 ] || chown postgres "$pw"
+  BENCH_PG_PASSWORD=$(bench_secret)
+  bench_pg_user "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$pw" --auth-local=peer \
     --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
   bench_pg_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
     "-c listen_addresses=127.0.0.1 -c port=$BENCH_PG_PORT -c unix_socket_directories=$dir ${BENCH_PG_OPTIONS:-}" >/dev/null
   BENCH_PG_DATA="$dir/data"
-  PGPASSWORD=postgres psql -X -q -h 127.0.0.1 -p "$BENCH_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-    -c "CREATE ROLE sentia LOGIN CREATEDB PASSWORD 'sentia'" -c "CREATE DATABASE sentia OWNER sentia" >/dev/null
-  BENCH_DATABASE_URL="postgresql://sentia:sentia@127.0.0.1:$BENCH_PG_PORT/sentia"
+  PGPASSWORD=$(cat "$pw") psql -X -q -h 127.0.0.1 -p "$BENCH_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+    -f - >/dev/null <<SQL
+CREATE ROLE sentia LOGIN CREATEDB PASSWORD '$BENCH_PG_PASSWORD';
+CREATE DATABASE sentia OWNER sentia;
+SQL
+  BENCH_DATABASE_URL="postgresql://sentia:$BENCH_PG_PASSWORD@127.0.0.1:$BENCH_PG_PORT/sentia"
 }
 
 # The fake Twilio's account; bench/benchlib.py has the same values.
@@ -121,7 +133,7 @@ bench_stop() {
 
 # bench_redis_lpush CLIENTS REQUESTS: redis-benchmark's LPUSH requests/s.
 bench_redis_lpush() {
-  redis-benchmark -p "$BENCH_REDIS_PORT" -t lpush -c "$1" -n "$2" -q 2>/dev/null \
+  redis-benchmark -p "$BENCH_REDIS_PORT" -a "$REDISCLI_AUTH" -t lpush -c "$1" -n "$2" -q 2>/dev/null \
     | tr '\r' '\n' | awk '/LPUSH/ && /requests per second/ {v=$2} END {print v+0}'
 }
 

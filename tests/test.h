@@ -9,6 +9,11 @@
  * CHECK* macros record the failure and leave the case (return); a case may also
  * call test_skip(reason). Cases must not depend on one another's state.
  * A test may #include the .c under test to reach its statics (STYLE.md 17).
+ *
+ * Tests that need the servers of ./dev test build their URLs with
+ * test_redis_url() and test_pg_url(): ./dev gives both servers a random
+ * password per run (SENTIA_TEST_REDIS_PASSWORD, SENTIA_TEST_PG_PASSWORD,
+ * docs/SECURITY.md). NULL when SENTIA_TEST_*_PORT is unset: skip the case.
  */
 #ifndef SENTIA_TEST_H
 #define SENTIA_TEST_H
@@ -16,6 +21,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef void (*test_fn)(void);
@@ -72,5 +78,31 @@ bool test__failed(void);
             return;                                                         \
         }                                                                   \
     } while (0)
+
+/* The suite's Redis as redis://[:password@]127.0.0.1:port/db; a static buffer. */
+static inline const char *test_redis_url(int db)
+{
+    static char url[256];
+    const char *port = getenv("SENTIA_TEST_REDIS_PORT");
+    const char *pw = getenv("SENTIA_TEST_REDIS_PASSWORD");
+    if (port == NULL)
+        return NULL;
+    snprintf(url, sizeof url, "redis://%s%s%s127.0.0.1:%s/%d", pw && *pw ? ":" : "",
+             pw && *pw ? pw : "", pw && *pw ? "@" : "", port, db);
+    return url;
+}
+
+/* The suite's PostgreSQL as role sentia at host/dbname; a static buffer. */
+static inline const char *test_pg_url(const char *host, const char *dbname)
+{
+    static char url[256];
+    const char *port = getenv("SENTIA_TEST_PG_PORT");
+    const char *pw = getenv("SENTIA_TEST_PG_PASSWORD");
+    if (port == NULL)
+        return NULL;
+    snprintf(url, sizeof url, "postgresql://sentia:%s@%s:%s/%s", pw ? pw : "", host, port,
+             dbname);
+    return url;
+}
 
 #endif

@@ -5,7 +5,8 @@ tests. Python stdlib only.
     python3 tests/fakes/shopify.py --token T [--port 0] [--orders 5000]
         [--products 40] [--seed 1] [--version 2025-07]
 
-Prints "ready <port>". API under /admin/api/<version>/:
+Prints "ready <port>" ($FAKE_SHOPIFY_TOKEN may replace --token). API under
+/admin/api/<version>/:
   orders.json    status=any|open|cancelled, limit (≤250, default 50),
                  updated_at_min, order=updated_at asc, page_info
   products.json  limit, updated_at_min, page_info
@@ -37,6 +38,7 @@ GET /_fake/served (records returned per resource).
 import argparse
 import base64
 import json
+import os
 import random
 import sys
 import threading
@@ -239,7 +241,9 @@ class Handler(fakebase.DataHandler):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--token", required=True)
+    # the secret may come from $FAKE_SHOPIFY_TOKEN instead: a command line is public
+    ap.add_argument("--token", default=os.environ.get("FAKE_SHOPIFY_TOKEN"),
+                    required="FAKE_SHOPIFY_TOKEN" not in os.environ)
     ap.add_argument("--orders", type=int, default=5000)
     ap.add_argument("--products", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)

@@ -6,7 +6,8 @@ speaking the wire format of shared/external-apis.md §1–2. Python stdlib only.
         [--callbacks queued,sent,delivered] [--callback-delay-ms 20]
         [--bad-number whatsapp:+15005550001 …]
 
-Prints "ready <port>" once listening; stops on SIGTERM/SIGINT.
+Prints "ready <port>" once listening; stops on SIGTERM/SIGINT. The auth token
+may come from $FAKE_TWILIO_AUTH_TOKEN instead (a command line is public).
 
 Messages API
   POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form: To, From, Body,
@@ -58,6 +59,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import signal
@@ -412,7 +414,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="fake Twilio for Sentia's tests")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--account-sid", required=True)
-    ap.add_argument("--auth-token", required=True)
+    # the secret may come from $FAKE_TWILIO_AUTH_TOKEN instead: a command line is public
+    ap.add_argument("--auth-token", default=os.environ.get("FAKE_TWILIO_AUTH_TOKEN"),
+                    required="FAKE_TWILIO_AUTH_TOKEN" not in os.environ)
     ap.add_argument("--callbacks", default="queued,sent,delivered")
     ap.add_argument("--callback-delay-ms", type=int, default=20)
     ap.add_argument("--bad-number", action="append", default=[])

@@ -5,7 +5,8 @@ only.
     python3 tests/fakes/unleashed.py --api-id ID --api-key KEY [--port 0]
         [--products 30] [--orders 40]
 
-Prints "ready <port>". Paged resources, the page number in the path:
+Prints "ready <port>" ($FAKE_UNLEASHED_API_KEY may replace --api-key). Paged
+resources, the page number in the path:
   GET /StockOnHand/{page}, /Products/{page}, /PurchaseOrders/{page},
       /SalesOrders/{page}  (?pageSize=1..1000, default 200; modifiedSince=
       YYYY-MM-DD[THH:MM:SS])
@@ -21,6 +22,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import os
 import random
 import sys
 import threading
@@ -145,7 +147,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--api-id", required=True)
-    ap.add_argument("--api-key", required=True)
+    # the secret may come from $FAKE_UNLEASHED_API_KEY instead: a command line is public
+    ap.add_argument("--api-key", default=os.environ.get("FAKE_UNLEASHED_API_KEY"),
+                    required="FAKE_UNLEASHED_API_KEY" not in os.environ)
     ap.add_argument("--products", type=int, default=30)
     ap.add_argument("--orders", type=int, default=40)
     ap.add_argument("--seed", type=int, default=3)

@@ -7,7 +7,7 @@ stdlib only.
         [--refresh-token rt-initial] [--invoices 300] [--contacts 50]
         [--grace-ms 1800000] [--expires-in 1800] [--port 0]
 
-Prints "ready <port>".
+Prints "ready <port>" ($FAKE_XERO_CLIENT_SECRET may replace --client-secret).
   POST /connect/token  Basic client_id:client_secret, form
        grant_type=refresh_token&refresh_token=R. R must be the current
        refresh token, or the one before it within the grace window (Xero's
@@ -29,6 +29,7 @@ access token stops working).
 """
 import argparse
 import base64
+import os
 import random
 import sys
 import threading
@@ -209,7 +210,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--client-id", required=True)
-    ap.add_argument("--client-secret", required=True)
+    # the secret may come from $FAKE_XERO_CLIENT_SECRET instead: a command line is public
+    ap.add_argument("--client-secret", default=os.environ.get("FAKE_XERO_CLIENT_SECRET"),
+                    required="FAKE_XERO_CLIENT_SECRET" not in os.environ)
     ap.add_argument("--tenant", required=True)
     ap.add_argument("--refresh-token", default="rt-initial")
     ap.add_argument("--invoices", type=int, default=300)

@@ -29,8 +29,12 @@ BUILD = os.environ.get("SENTIA_BUILD", os.path.join(ROOT, "build-asan"))
 REDIS_PORT = int(os.environ.get("SENTIA_TEST_REDIS_PORT", "6379"))
 PG_PORT = int(os.environ.get("SENTIA_TEST_PG_PORT", "5432"))
 TEST_DIR = os.environ.get("SENTIA_TEST_DIR", "/tmp")
-REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
-PG_ADMIN_DSN = f"host=127.0.0.1 port={PG_PORT} user=sentia password=sentia dbname=sentia"
+# ./dev test gives both servers a new random password per run (docs/SECURITY.md);
+# every URL, DSN and client below carries it.
+REDIS_PASSWORD = os.environ.get("SENTIA_TEST_REDIS_PASSWORD", "")
+PG_PASSWORD = os.environ.get("SENTIA_TEST_PG_PASSWORD", "")
+REDIS_URL = f"redis://{':' + REDIS_PASSWORD + '@' if REDIS_PASSWORD else ''}127.0.0.1:{REDIS_PORT}/0"
+PG_ADMIN_DSN = f"host=127.0.0.1 port={PG_PORT} user=sentia password={PG_PASSWORD} dbname=sentia"
 TEMPLATE_DB = "sentia_template"
 
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
@@ -60,8 +64,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def database_url(dbname):
-    return f"postgresql://sentia:sentia@127.0.0.1:{PG_PORT}/{dbname}"
+def database_url(dbname, port=PG_PORT):
+    """DATABASE_URL of a test database (on the suite's cluster unless `port`)."""
+    return f"postgresql://sentia:{PG_PASSWORD}@127.0.0.1:{port}/{dbname}"
 
 
 def base_env(prefix=None, dbname=None, **extra):
@@ -201,7 +206,8 @@ def services(request):
 
 def redis_client():
     """A client of the test Redis that answers str."""
-    return redis_lib.Redis(host="127.0.0.1", port=REDIS_PORT, decode_responses=True)
+    return redis_lib.Redis(host="127.0.0.1", port=REDIS_PORT, password=REDIS_PASSWORD or None,
+                           decode_responses=True)
 
 
 def new_prefix():
@@ -286,7 +292,7 @@ def empty_database():
 def pg(dbname, port=PG_PORT):
     """An autocommit psycopg2 connection to a test database (of the suite's
     cluster unless `port` names another)."""
-    conn = psycopg2.connect(f"host=127.0.0.1 port={port} user=sentia password=sentia dbname={dbname}")
+    conn = psycopg2.connect(f"host=127.0.0.1 port={port} user=sentia password={PG_PASSWORD} dbname={dbname}")
     conn.autocommit = True
     return conn
 

@@ -8,11 +8,17 @@ for every other test; a test that stops a server gets one of these instead:
 - PrivatePostgres: initdb on a free port, role and database `sentia`,
   migrated; stop() is a fast shutdown (sessions terminated with SQLSTATE
   57P01, then connections refused) as an operator or a failover does;
+
+Both are set up as ./dev sets up the suite's servers (docs/SECURITY.md): run
+by an unprivileged account when we are root (`redis`, `postgres`), with the
+suite's passwords (requirepass; scram-sha-256 on TCP, peer on the socket),
+in a directory of ours whose data subdirectory alone the account owns.
 - TcpProxy: a loopback proxy in front of a server; down() refuses new
   connections and cuts the open ones, as a network partition does.
 """
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -20,7 +26,7 @@ import tempfile
 import threading
 import uuid
 
-from conftest import TEST_DIR, base_env, free_port, run, wait_until
+from conftest import PG_PASSWORD, REDIS_PASSWORD, TEST_DIR, base_env, database_url, free_port, run, wait_until
 
 
 def connectable(port):
@@ -37,27 +43,35 @@ class PrivateRedis:
     def __init__(self):
         self.port = free_port()
         self.dir = os.path.join(TEST_DIR, "redis-" + uuid.uuid4().hex[:8])
-        os.makedirs(self.dir)
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        os.makedirs(self.dir, mode=0o711)
+        self.data = os.path.join(self.dir, "data")
+        _account_dir(self.data, "redis")
+        self.url = f"redis://{':' + REDIS_PASSWORD + '@' if REDIS_PASSWORD else ''}127.0.0.1:{self.port}/0"
         self.proc = None
         self.start()
 
     def start(self):
+        # the password on stdin ("-"): a command line is public
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+            ["redis-server", "-", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.data,
              "--appendonly", "yes", "--appendfsync", "always", "--save", "",
              "--maxmemory-policy", "noeviction", "--enable-debug-command", "local"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            **_account_kwargs("redis"))
+        self.proc.stdin.write(f"requirepass {REDIS_PASSWORD}\n".encode() if REDIS_PASSWORD else b"")
+        self.proc.stdin.close()
         wait_until(self._ready, what="private redis")
 
     def _ready(self):
         """PONG: listening and done loading its append-only file."""
-        cp = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True)
+        cp = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True,
+                            env=dict(os.environ, REDISCLI_AUTH=REDIS_PASSWORD))
         return cp.stdout.strip() == "PONG"
 
     def client(self):
         import redis as redis_lib
-        return redis_lib.Redis(host="127.0.0.1", port=self.port, decode_responses=True)
+        return redis_lib.Redis(host="127.0.0.1", port=self.port, password=REDIS_PASSWORD or None,
+                               decode_responses=True)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -151,46 +165,61 @@ def _as_postgres(args):
     return ["runuser", "-u", "postgres", "--"] + args if os.geteuid() == 0 else args
 
 
+def _account_kwargs(account):
+    """Popen arguments that run a server as `account` when we are root (it
+    execs in place: the Popen's pid is the server's)."""
+    if os.geteuid() != 0:
+        return {}
+    return {"user": account, "group": account, "extra_groups": [], "cwd": "/"}
+
+
+def _account_dir(path, account):
+    """A new 0700 directory for the server's files, owned by its account."""
+    os.mkdir(path, 0o700)
+    if os.geteuid() == 0:
+        os.chown(path, pwd.getpwnam(account).pw_uid, pwd.getpwnam(account).pw_gid, follow_symlinks=False)
+
+
 class PrivatePostgres:
     """One test's PostgreSQL server: start(), stop(), destroy()."""
 
     def __init__(self):
-        # /tmp, not the test directory: as root, postgres must be able to
-        # enter every directory on the way to its data.
-        self.dir = tempfile.mkdtemp(prefix="sentia-pgtest-", dir="/tmp")
+        # A directory of ours (0711) below the test directory, to which ./dev
+        # gave the postgres account traverse permission; data/ and run/ are
+        # postgres's.
+        self.dir = tempfile.mkdtemp(prefix="pg-", dir=TEST_DIR)
+        os.chmod(self.dir, 0o711)
         self.data = os.path.join(self.dir, "data")
+        self.run_dir = os.path.join(self.dir, "run")
+        _account_dir(self.data, "postgres")
+        _account_dir(self.run_dir, "postgres")
         self.port = free_port()
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, user="postgres")
-        pwfile = os.path.join(self.dir, "pw")
-        with open(pwfile, "w") as f:
-            f.write("postgres\n")
-        os.chmod(pwfile, 0o644)
+        self.superuser = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
         self._check(_as_postgres([
-            _pg_bin("initdb"), "-D", self.data, "-U", "postgres", f"--pwfile={pwfile}",
-            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]))
+            _pg_bin("initdb"), "-D", self.data, "-U", self.superuser, "--auth-local=peer",
+            "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]))
         self.start()
         self._check(_as_postgres([
-            _pg_bin("psql"), "-X", "-q", "-h", self.dir, "-p", str(self.port), "-U", "postgres",
-            "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-            "-c", "CREATE ROLE sentia LOGIN PASSWORD 'sentia'",
-            "-c", "CREATE DATABASE sentia OWNER sentia"]))
-        self.url = f"postgresql://sentia:sentia@127.0.0.1:{self.port}/sentia"
+            _pg_bin("psql"), "-X", "-q", "-h", self.run_dir, "-p", str(self.port), "-U", self.superuser,
+            "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-f", "-"]),
+            input=f"CREATE ROLE sentia LOGIN PASSWORD '{PG_PASSWORD}';\n"
+                  "CREATE DATABASE sentia OWNER sentia;\n")
+        self.url = database_url("sentia", self.port)
         cp = run("sentia-migrate", "up", env=base_env(DATABASE_URL=self.url))
         assert cp.returncode == 0, cp.stdout + cp.stderr
 
     @staticmethod
-    def _check(args):
-        cp = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    def _check(args, input=None):
+        cp = subprocess.run(args, capture_output=True, text=True, timeout=120, input=input, cwd="/")
         assert cp.returncode == 0, f"{' '.join(args)}: {cp.stdout}{cp.stderr}"
 
     def dsn(self):
-        return f"host=127.0.0.1 port={self.port} user=sentia password=sentia dbname=sentia"
+        return f"host=127.0.0.1 port={self.port} user=sentia password={PG_PASSWORD} dbname=sentia"
 
     def start(self):
-        opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir}"
+        opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.run_dir}"
         self._check(_as_postgres([_pg_bin("pg_ctl"), "-D", self.data, "-l",
-                                  os.path.join(self.dir, "postgres.log"), "-o", opts, "-w", "-t", "60",
+                                  os.path.join(self.run_dir, "postgres.log"), "-o", opts, "-w", "-t", "60",
                                   "start"]))
 
     def stop(self):
@@ -200,5 +229,8 @@ class PrivatePostgres:
 
     def destroy(self):
         subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w",
-                                     "stop"]), capture_output=True, timeout=60)
+                                     "stop"]), capture_output=True, timeout=60, cwd="/")
+        # postgres's own files go as postgres; then only ours are left
+        subprocess.run(_as_postgres(["rm", "-rf", "--", self.data, self.run_dir]), capture_output=True,
+                       timeout=60, cwd="/")
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -35,7 +35,7 @@ import urllib.request
 
 import pytest
 
-from conftest import PG_PORT, base_env, binary, free_port, pg, run, wait_until
+from conftest import PG_PORT, base_env, binary, database_url, free_port, pg, run, wait_until
 from servers import PrivatePostgres, TcpProxy
 from whatsapp_support import (AUTH_TOKEN, DEFAULT_CATALOG, WHATSAPP_FROM, FakeTwilio, Queues, fake_module,
                               inbound_payload, seed_catalog, start_worker, worker_env)
@@ -321,7 +321,7 @@ def test_postgres_unreachable_for_10s_under_load(prefix, database, services, red
     seed_catalog(database, BULK_CATALOG)
     proxy = TcpProxy(PG_PORT)
     system = System(prefix, database, services, redis, fake,
-                    database_url=f"postgresql://sentia:sentia@127.0.0.1:{proxy.port}/{database}")
+                    database_url=database_url(database, proxy.port))
     orders_survive_outage(system, proxy.down, proxy.up)
 
 

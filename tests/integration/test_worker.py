@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from conftest import (PG_PORT, base_env, git_head,
+from conftest import (PG_PORT, base_env, database_url, git_head,
                       run, wait_until)
 from servers import PrivateRedis, TcpProxy
 
@@ -145,7 +145,7 @@ def test_unknown_type_goes_dead_at_once(prefix, services):
 
 def test_malformed_envelopes_go_dead_with_their_bytes(prefix, redis, services):
     r = redis.connection_pool.connection_kwargs
-    raw_redis = __import__("redis").Redis(host=r["host"], port=r["port"])
+    raw_redis = __import__("redis").Redis(host=r["host"], port=r["port"], password=r.get("password"))
     push_raw(raw_redis, prefix, "webhooks", b"not json at all")
     push_raw(raw_redis, prefix, "webhooks", b'{"id":"x","type":"t"}')
     push_raw(raw_redis, prefix, "webhooks", b"\xff\xfe binary")
@@ -268,7 +268,7 @@ def test_two_workers_never_run_a_job_twice(prefix, redis, services):
 def test_postgres_outage_defers_jobs_and_loses_none(prefix, redis, database, services):
     proxy = TcpProxy(PG_PORT)
     try:
-        url = f"postgresql://sentia:sentia@127.0.0.1:{proxy.port}/{database}"
+        url = database_url(database, proxy.port)
         w = start_worker(services, prefix, "webhooks:8", DATABASE_URL=url, PG_POOL_SIZE=2)
         enqueue(prefix, "webhooks", "sys.db_ping", count=50)
         completed(prefix, "webhooks", 50)

@@ -36,15 +36,9 @@ struct ctx {
     int finished;
 };
 
-static char url_buf[256];
-
 static const char *test_url(const char *host)
 {
-    const char *port = getenv("SENTIA_TEST_PG_PORT");
-    if (port == NULL)
-        return NULL;
-    snprintf(url_buf, sizeof url_buf, "postgresql://sentia:sentia@%s:%s/sentia", host, port);
-    return url_buf;
+    return test_pg_url(host, "sentia");
 }
 
 static void on_state(void *data, bool up)
