@@ -346,6 +346,7 @@ def test_viewer_sees_no_action_controls(stack):
         assert actions(d) == [], page
         assert problems(d) == [], page
     assert not d.find_element(By.CSS_SELECTOR, "nav a[data-page=workers]").is_displayed()
+    go(stack, "#/overview")
     shot(d, "viewer-overview")
 
 

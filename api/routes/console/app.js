@@ -74,7 +74,7 @@ function signedOut(message) {
   },
   h('h1', { id: 'h-signin' }, 'Sign in to Sentia'),
   message ? h('p', { class: 'notice', role: 'status' }, message) : null,
-  h('p', {}, 'Signed-in dashboard users are recognised automatically. Otherwise paste an API key (sentia-admin create-key); it is kept for this tab only.'),
+  h('p', {}, 'Signed-in dashboard users are recognised automatically. Otherwise paste an API key (sentia-admin keys create); it is kept for this tab only.'),
   h('label', { for: 'api-key' }, 'API key'), input,
   h('button', { type: 'submit' }, 'Sign in'));
   $('main').replaceChildren(form);

@@ -375,10 +375,11 @@ export function businessView(ctx) {
   const pick = h('select', { id: 'sku', onchange: () => { st.sku = pick.value; view.refresh(); } });
   const chart = h('div', { class: 'chart-slot', id: 'forecast' });
   const runBox = h('p', { class: 'muted' });
+  const skuBox = h('div', { class: 'controls' }, h('label', { for: 'sku' }, 'SKU '), pick);
   const recs = h('div', {});
   const el = h('section', { 'aria-labelledby': 'h-biz' }, h('h1', { id: 'h-biz' }, 'Business'),
     h('h2', {}, 'Working capital'), wcBox,
-    h('h2', {}, 'Forecast'), runBox, h('div', { class: 'controls' }, h('label', { for: 'sku' }, 'SKU '), pick), chart,
+    h('h2', {}, 'Forecast'), runBox, skuBox, chart,
     h('h2', {}, 'Stock that needs an order'), recs);
   const view = {
     el,
@@ -389,9 +390,10 @@ export function businessView(ctx) {
       replace(wcBox, tiles(wc));
       if (!fc.run || !fc.items.length) {
         replace(runBox, 'No forecast run yet.');
-        replace(pick);
+        skuBox.hidden = true;
         replace(chart);
       } else {
+        skuBox.hidden = false;
         replace(runBox, `Run ${fc.run.id} of ${fc.run.as_of}: ${fc.run.horizon} ${fc.run.bucket} buckets from ${fc.run.origin}.`);
         if (!st.sku || !fc.items.some((i) => i.sku === st.sku)) st.sku = fc.items[0].sku;
         replace(pick, fc.items.map((i) => h('option', { value: i.sku, selected: i.sku === st.sku }, i.sku)));
