@@ -4,6 +4,8 @@
  */
 #include "api/ctx.h"
 
+#include "api/authn.h"
+
 #include <string.h>
 
 #include "api/hooks/webhook.h"
@@ -59,6 +61,13 @@ struct api_pending_list *api_ctx_pending(h2o_req_t *req)
 uv_loop_t *api_ctx_loop(h2o_req_t *req)
 {
     return &api_thread_of(req)->loop;
+}
+
+struct auth *api_ctx_auth(h2o_req_t *req)
+{
+    /* main installs an api_authn (api/authn.h), whose first member is the base */
+    const struct api_authenticator *a = api_thread_of(req)->server->authenticator;
+    return a != NULL ? ((const struct api_authn *)a)->auth : NULL;
 }
 
 struct pgpool *api_ctx_pg(h2o_req_t *req)

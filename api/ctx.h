@@ -70,6 +70,10 @@ bool api_ctx_redis_up(h2o_req_t *req);
 /* The thread's deadline list for records waiting on Redis (REDIS_TIMEOUT_MS). */
 struct api_pending_list *api_ctx_pending(h2o_req_t *req);
 uv_loop_t *api_ctx_loop(h2o_req_t *req);
+struct auth;
+/* The process's authenticator state (lib/auth/auth.h), or NULL when none is
+ * installed: the admin routes drop revoked keys from its cache. */
+struct auth *api_ctx_auth(h2o_req_t *req);
 /*
  * The thread's Postgres pools (lib/pgpool.h), NULL without DATABASE_URL:
  * api_ctx_pg is read-write (API keys, audit rows), api_ctx_pg_read runs

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/hooks/sources.h"
+#include "api/routes/apikeys.h"
 #include "api/routes/catalogue.h"
 #include "api/routes/commands.h"
 #include "api/routes/console.h"
@@ -57,6 +58,10 @@ static const struct api_route api_table[] = {
     {API_DELETE, "/api/v1/queues/{queue}/dead", API_CLASS_ADMIN, queues_dead_delete, -1, 0, 0},
     {API_GET, "/api/v1/queues/{queue}/throughput", API_CLASS_OPERATOR, queues_throughput, -1, 0, 0},
     {API_GET, "/api/v1/workers", API_CLASS_OPERATOR, workers_list, -1, 0, 0},
+    {API_GET, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_list, -1, 0, 0},
+    {API_POST, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_create, -1, 0, 0},
+    {API_DELETE, "/api/v1/admin/api-keys/{id}", API_CLASS_ADMIN, apikeys_revoke, -1, 0, 0},
+    {API_GET, "/api/v1/admin/audit", API_CLASS_ADMIN, apikeys_audit, -1, 0, 0},
     {API_GET, "/api/v1/jobs/{id}", API_CLASS_OPERATOR, jobs_status, -1, 0, 0},
     {API_POST, "/api/v1/sync/{provider}/{resource}", API_CLASS_OPERATOR, commands_sync, -1, 0, 0},
     {API_POST, "/api/v1/forecasts/run", API_CLASS_MANAGER, commands_forecast, -1, 0, 0},

@@ -40,8 +40,7 @@ static void audit_write_free(struct audit_write *w)
 
 struct pgpool *audit_log_pool(h2o_req_t *req)
 {
-    (void)req;
-    return NULL;
+    return api_ctx_pg(req);
 }
 
 bool audit_log_ready(const struct pgpool *pool)

@@ -15,6 +15,7 @@
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/pgpool.h"
 #include "lib/redis.h"
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -65,7 +66,7 @@ static bool qcall_id_valid(const char *s)
     return true;
 }
 
-struct qcall *qcall_begin(struct api_call *call)
+static struct qcall *qcall_begin_with(struct api_call *call, bool redis)
 {
     h2o_req_t *req = call->req;
     struct qcall *c = mem_calloc(1, sizeof *c);
@@ -74,7 +75,7 @@ struct qcall *qcall_begin(struct api_call *call)
         free(c);
         return NULL;
     }
-    if (!api_ctx_redis_up(req)) {
+    if (redis && !api_ctx_redis_up(req)) {
         api_respond_retry(req, 503, "redis_unavailable", "Redis is not connected", 5);
         free(c);
         return NULL;
@@ -84,8 +85,56 @@ struct qcall *qcall_begin(struct api_call *call)
     c->caller = call->caller;
     snprintf(c->request_id, sizeof c->request_id, "%s", api_request_id(req));
     c->now_ms = clock_wall_ms();
+    c->pg = api_ctx_pg(req);
+    c->query_timeout_ms = api_ctx_config(req)->query_timeout_ms;
     api_pending_begin(&c->pending, api_ctx_pending(req), req, qcall_expired);
     return c;
+}
+
+struct qcall *qcall_begin(struct api_call *call)
+{
+    return qcall_begin_with(call, true);
+}
+
+struct qcall *qcall_begin_pg(struct api_call *call)
+{
+    return qcall_begin_with(call, false);
+}
+
+static void qcall_on_pg(void *data, PGresult *res, const struct pgpool_error *err)
+{
+    struct qcall *c = data;
+    c->busy = false;
+    if (!api_pending_armed(&c->pending)) {
+        qcall_free(c);
+        return;
+    }
+    if (err != NULL) {
+        bool timeout = err->message && strstr(err->message, "timeout") != NULL;
+        log_warn(LOG_FIELDS(LF_STR("request_id", c->request_id), LF_STR("error", err->message)),
+                 "admin route: Postgres call failed");
+        if (err->unavailable || err->transient)
+            qcall_fail(c, 503, timeout ? "database_timeout" : "database_unavailable",
+                       "the database did not answer");
+        else
+            qcall_fail(c, 500, "internal_error", "the statement failed");
+        return;
+    }
+    qcall_pg_fn_ptr next = c->pg_next;
+    c->pg_next = NULL;
+    next(c, res);
+}
+
+void qcall_pg(struct qcall *c, const char *sql, int nparams, const char *const *params,
+              qcall_pg_fn *next)
+{
+    if (!audit_log_ready(c->pg)) {
+        qcall_fail(c, 503, "database_unavailable", "the database is not connected");
+        return;
+    }
+    c->pg_next = next;
+    c->busy = true;
+    pgpool_query(c->pg, sql, nparams, params, c->query_timeout_ms, qcall_on_pg, c);
 }
 
 static void qcall_on_reply(void *data, const redisReply *r, const char *error)
@@ -289,8 +338,8 @@ void qcall_fail(struct qcall *c, int status, const char *code, const char *messa
     }
     /* A refused command: its error document is its answer, stored and audited. */
     h2o_req_t *req = qcall_end(c);
-    json_t *doc = json_pack("{s{sssssO}}", "error", "code", code, "message", message,
-                            "request_id", json_string(c->request_id));
+    json_t *doc = json_pack("{s{ssssss}}", "error", "code", code, "message", message,
+                            "request_id", c->request_id);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     qcall_idem_store(c, status, text);
@@ -376,7 +425,9 @@ static json_t *qcall_body(struct qcall *c, h2o_req_t *req, const char *const *fi
 static int qcall_idem_key(struct qcall *c, h2o_req_t *req)
 {
     h2o_iovec_t k = api_header(req, "idempotency-key");
-    if (k.base == NULL)
+    /* Not honoured when creating an API key: the key is never stored, so the
+     * first answer could not be given again (docs/API-CONTRACT.md). */
+    if (k.base == NULL || strcmp(c->action, "api_key.create") == 0)
         return 0;
     bool ok = k.len >= 1 && k.len <= QCALL_IDEM_KEY_MAX;
     for (size_t i = 0; ok && i < k.len; i++)
@@ -457,7 +508,6 @@ void qcall_command_begin(struct api_call *call, const char *action, const char *
         return;
     c->action = action;
     snprintf(c->target, sizeof c->target, "%s", target);
-    c->pg = audit_log_pool(req);
     if (!audit_log_ready(c->pg)) {
         qcall_fail(c, 503, "database_unavailable", "the audit log cannot be written");
         return;

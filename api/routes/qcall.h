@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 #include "api/ctx.h"
 #include "queue/job.h"
 #include "queue/queue.h"
@@ -36,14 +38,17 @@ enum {
 
 struct qcall;
 struct pgpool;
+typedef void (*qcall_pg_fn_ptr)(struct qcall *c, PGresult *res);
 typedef void qcall_step_fn(struct qcall *c, const redisReply *r);
 
 struct qcall {
     struct api_pending pending;
     struct redis_client *redis;
     struct pgpool *pg;         /* the thread's pool, for the audit row */
+    int query_timeout_ms;      /* API_QUERY_TIMEOUT_MS */
     qcall_step_fn *step;       /* runs on the next reply */
     qcall_step_fn *after;      /* qcall_need_queue's and the command frame's next step */
+    qcall_pg_fn_ptr pg_next;   /* qcall_pg's next step */
     bool busy;                 /* a reply is outstanding */
     bool answered;
     char prefix[QUEUE_PREFIX_MAX + 1];
@@ -70,6 +75,18 @@ struct qcall {
  * invalid_parameter / 404 for a malformed {queue} or {id}.
  */
 struct qcall *qcall_begin(struct api_call *call);
+/* The same for routes that read Postgres only: no Redis check. */
+struct qcall *qcall_begin_pg(struct api_call *call);
+
+/*
+ * Runs one parameterised statement on the thread's pool; `next` gets the
+ * result. Pool missing or down → 503 database_unavailable; a statement
+ * over API_QUERY_TIMEOUT_MS → 503 database_timeout; another error → 500.
+ */
+typedef void qcall_pg_fn(struct qcall *c, PGresult *res);
+void qcall_pg(struct qcall *c, const char *sql, int nparams, const char *const *params,
+              qcall_pg_fn *next);
+
 /* Runs op (then disposes it); `next` gets the reply. */
 void qcall_run(struct qcall *c, struct queue_op *op, qcall_step_fn *next);
 
