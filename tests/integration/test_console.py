@@ -29,7 +29,8 @@ from conftest import TEST_DIR, Service, base_env, create_database, drop_database
 from dashapi import create_api_key, seed, start_dash_api
 
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, \
+    TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -161,7 +162,8 @@ def sign_in(st, role):
 
 def wait(d, cond, what, timeout=15):
     try:
-        return WebDriverWait(d, timeout, poll_frequency=0.1).until(lambda _: cond())
+        return WebDriverWait(d, timeout, poll_frequency=0.1, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException)).until(lambda _: cond())
     except TimeoutException:
         banner = d.find_element(By.ID, "banner")
         raise AssertionError(f"{what}: not within {timeout}s; banner: {banner.text!r}; "
@@ -186,8 +188,21 @@ def shot(d, name):
     d.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
 
+def stable(d, read):
+    """read() retried while the 5 s refresh replaces the elements it reads."""
+    box = []
+    wait(d, lambda: box.append(read()) or True, "a stable read")
+    return box[-1]
+
+
+def click(d, css):
+    wait(d, lambda: d.find_element(By.CSS_SELECTOR, css).click() or True, f"click {css}")
+
+
 def actions(d):
-    return d.find_elements(By.CSS_SELECTOR, "[data-action]")
+    """The data-action values of the page's controls."""
+    return stable(d, lambda: [b.get_attribute("data-action") for b in
+                              d.find_elements(By.CSS_SELECTOR, "[data-action]")])
 
 
 def route_exists(st, path):
@@ -260,7 +275,7 @@ def test_overview_counts_equal_cli_stats(stack):
     cp = run("sentia-queue", "--json", "stats", env=stack.env())
     assert cp.returncode == 0, cp.stderr
     cli = {q["queue"]: q for q in json.loads(cp.stdout)["queues"]}
-    shown = _cells(d)
+    shown = stable(d, lambda: _cells(d))
     assert set(shown) == set(cli) == {"webhooks", "notify"}
     for q, s in cli.items():
         for f in ("ready", "delayed", "active", "dead", "workers"):
@@ -295,14 +310,14 @@ def test_dead_job_found_by_search_is_retried(stack):
     wait(d, lambda: [e.get_attribute("data-job") for e in d.find_elements(By.CSS_SELECTOR, "tr[data-job]")]
          == [stack.needle], "search result")
     shot(d, "queue-dead-search")
-    d.find_element(By.CSS_SELECTOR, f"tr[data-job='{stack.needle}'] a").click()
+    click(d, f"tr[data-job='{stack.needle}'] a")
     wait(d, lambda: "twilio: 400" in d.find_element(By.ID, "main").text, "job detail")
     assert stack.needle in d.find_element(By.CSS_SELECTOR, "pre.json").text
     shot(d, "job")
     d.back()
     wait(d, lambda: d.find_elements(By.CSS_SELECTOR, f"tr[data-job='{stack.needle}'] button[data-action=retry]"),
          "row again")
-    d.find_element(By.CSS_SELECTOR, f"tr[data-job='{stack.needle}'] button[data-action=retry]").click()
+    click(d, f"tr[data-job='{stack.needle}'] button[data-action=retry]")
     wait(d, lambda: not d.find_elements(By.CSS_SELECTOR, f"tr[data-job='{stack.needle}']"), "row gone")
     dead = [json.loads(e)["id"] for e in r.lrange(f"{stack.prefix}:{{notify}}:dead", 0, -1)]
     ready = [json.loads(e)["id"] for e in r.lrange(f"{stack.prefix}:{{notify}}:ready", 0, -1)]
@@ -318,9 +333,9 @@ def test_delete_all_dead_confirms_and_touches_exactly_n(stack):
     assert n >= 1
     sign_in(stack, "admin")
     go(stack, "#/queue/notify?state=dead")
-    btn = wait(d, lambda: d.find_element(By.CSS_SELECTOR, "button[data-action=delete-all-dead]"), "bulk button")
-    assert btn.text == f"Delete all dead ({n})"
-    btn.click()
+    bulk = "button[data-action=delete-all-dead]"
+    wait(d, lambda: d.find_element(By.CSS_SELECTOR, bulk).text == f"Delete all dead ({n})", "bulk button")
+    click(d, bulk)
     dlg = wait(d, lambda: d.find_element(By.CSS_SELECTOR, "dialog[open]"), "dialog")
     assert f"exactly {n} jobs will be deleted" in dlg.text
     shot(d, "queue-delete-all-dead")
@@ -357,7 +372,7 @@ def test_operator_has_no_bulk_dead_controls(stack):
     r.close()
     sign_in(stack, "operator")
     go(stack, "#/queue/notify?state=dead")
-    kinds = {b.get_attribute("data-action") for b in actions(d)}
+    kinds = set(actions(d))
     assert {"retry", "delete", "pause"} <= kinds
     assert not kinds & {"retry-all-dead", "delete-all-dead"}
     assert problems(d) == []
