@@ -14,6 +14,7 @@ build), Redis and Postgres. One browser and one API for the module.
   securitypolicyviolation listener installed before the page's scripts);
   a PNG screenshot of every page under SENTIA_TEST_DIR/console/.
 """
+import base64
 import json
 import os
 import shutil
@@ -185,7 +186,13 @@ def go(st, fragment):
 
 
 def shot(d, name):
-    d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+    """A PNG of the whole page (not only the window) under SHOTS."""
+    size = d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = dict(x=0, y=0, width=size["width"], height=min(size["height"], 4000), scale=1)
+    png = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                         "clip": clip})["data"]
+    with open(os.path.join(SHOTS, name + ".png"), "wb") as f:
+        f.write(base64.b64decode(png))
 
 
 def stable(d, read):

@@ -354,7 +354,8 @@ function tiles(wc) {
     const shown = v === null ? '—' : kind === 'money' ? `${cur} ${num(v, 2)}` : `${num(v, 1)} d`;
     return h('div', { class: 'tile', 'data-tile': f }, h('div', { class: 'tile-label' }, label), h('div', { class: 'tile-value' }, shown),
       sparkline(series, `${label} over ${series.length} day(s)`),
-      h('div', { class: 'tile-trend' }, delta === null ? 'no trend yet' : `${delta >= 0 ? '+' : '−'}${num(Math.abs(delta), kind === 'money' ? 2 : 1)} since ${wc.from}`));
+      h('div', { class: 'tile-trend' }, delta === null || series.length < 2 ? 'no trend yet'
+        : `${delta >= 0 ? '+' : '−'}${num(Math.abs(delta), kind === 'money' ? 2 : 1)} since ${wc.history[0].as_of}`));
   }));
 }
 

@@ -108,14 +108,13 @@ static char *read_file(const char *path)
 /* A fresh database with the auth migration; its URL in db_url. */
 static bool make_database(void)
 {
-    const char *port = getenv("SENTIA_TEST_PG_PORT");
-    if (port == NULL)
+    if (getenv("SENTIA_TEST_PG_PORT") == NULL)
         return false;
     char id[CRYPTO_ID_HEX_LEN + 1];
     crypto_random_id(id);
     snprintf(db_name, sizeof db_name, "auth_%.12s", id);
-    snprintf(admin_url, sizeof admin_url, "postgresql://sentia:sentia@127.0.0.1:%s/sentia", port);
-    snprintf(db_url, sizeof db_url, "postgresql://sentia:sentia@127.0.0.1:%s/%s", port, db_name);
+    snprintf(admin_url, sizeof admin_url, "%s", test_pg_url("127.0.0.1", "sentia"));
+    snprintf(db_url, sizeof db_url, "%s", test_pg_url("127.0.0.1", db_name));
     PGconn *a = connect_to(admin_url);
     char *sql = mem_printf("CREATE DATABASE %s", db_name);
     bool ok = a != NULL && exec_ok(a, sql, 0, NULL);
