@@ -435,7 +435,8 @@ static void api_filter_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
     api_add_static(req, "x-content-type-options", "nosniff");
     api_add_static(req, "x-frame-options", "DENY");
     api_add_static(req, "referrer-policy", "no-referrer");
-    api_add_static(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    if (api_find_res_header(req, "content-security-policy") < 0)
+        api_add_static(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
     if (h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) < 0)
         api_add_static(req, "cache-control", "no-store");
     if (s->cfg.hsts)

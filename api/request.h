@@ -16,7 +16,8 @@
  * Security headers (filter): X-Content-Type-Options: nosniff,
  * X-Frame-Options: DENY, Referrer-Policy: no-referrer,
  * Content-Security-Policy: default-src 'none'; frame-ancestors 'none'
- * (we serve no HTML, so nothing needs loading), Cache-Control: no-store,
+ * unless the route set its own (the console, api/routes/console.h; the API
+ * answers load nothing), Cache-Control: no-store unless the route set one,
  * Strict-Transport-Security when ENABLE_HSTS, and CORS headers only for
  * origins listed in CORS_ORIGINS. No Server header (globalconf.server_name
  * is empty).

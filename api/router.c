@@ -16,6 +16,7 @@
 #include "api/routes/apikeys.h"
 #include "api/routes/catalogue.h"
 #include "api/routes/commands.h"
+#include "api/routes/console.h"
 #include "api/routes/forecasts.h"
 #include "api/routes/health.h"
 #include "api/routes/integrations.h"
@@ -45,6 +46,8 @@ static const struct api_route api_table[] = {
     {API_GET, "/metrics", API_CLASS_METRICS, metrics_route_scrape, -1, 0, 0},
     {API_GET, "/api/status", API_CLASS_PUBLIC, status_get, -1, 0, 0},
     {API_GET, "/api/integrations/status", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
+    {API_GET, "/console", API_CLASS_PUBLIC, console_page, -1, 0, 0},
+    {API_GET, "/console/{asset}", API_CLASS_PUBLIC, console_asset, -1, 0, 0},
     {API_GET, "/api/v1/openapi.json", API_CLASS_PUBLIC, openapi_get, -1, 0, 0},
     {API_GET, "/api/v1/me", API_CLASS_VIEWER, me_get, -1, 0, 0},
     /* Dashboard reads (issue 10 §3): Postgres through api/routes/read.h. */

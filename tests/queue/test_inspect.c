@@ -23,15 +23,13 @@ static char prefix[64];
 /* A connection and a fresh prefix, or NULL (case skipped). */
 static struct redis_sync *open_redis(void)
 {
-    const char *port = getenv("SENTIA_TEST_REDIS_PORT");
+    const char *url = test_redis_url(0); /* with the suite's password */
     struct redis_sync *r = NULL;
-    char url[128];
     char id[33];
-    if (port == NULL) {
+    if (url == NULL) {
         fprintf(stderr, "skip: SENTIA_TEST_REDIS_PORT not set\n");
         return NULL;
     }
-    snprintf(url, sizeof url, "redis://127.0.0.1:%s/0", port);
     char *err = NULL;
     if (redis_sync_connect(url, 2000, &r, &err) != 0)
         abort();

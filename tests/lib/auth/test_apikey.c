@@ -108,8 +108,7 @@ static char *read_file(const char *path)
 /* A fresh database with the auth migration; its URL in db_url. */
 static bool make_database(void)
 {
-    const char *port = getenv("SENTIA_TEST_PG_PORT");
-    if (port == NULL)
+    if (getenv("SENTIA_TEST_PG_PORT") == NULL)
         return false;
     char id[CRYPTO_ID_HEX_LEN + 1];
     crypto_random_id(id);
