@@ -134,7 +134,7 @@ def load(conn, today):
         cur.execute("INSERT INTO orders (source, external_id, customer_id, status, currency, total, "
                     "placed_at, cancelled_at, external_status) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (source, external_id) DO NOTHING RETURNING id",
+                    "ON CONFLICT (source, account, external_id) DO NOTHING RETURNING id",
                     (source, ext, ids[cust] if cust is not None else None, status, CURRENCY,
                      round(total, 2), placed, placed if status == "cancelled" else None, "sample"))
         row = cur.fetchone()
