@@ -8,15 +8,21 @@
 #   1. shopify.sync_orders: a full sync of ORDERS orders (pages of 250, with
 #      their line items);
 #   2. xero.sync_invoices: a full sync of INVOICES invoices (pages of
-#      XERO_PAGE_SIZE, token refresh included).
+#      XERO_PAGE_SIZE, token refresh included);
+#   3. amazon.sync_orders: a full sync of AMAZON_ORDERS orders of one
+#      marketplace (getOrders pages of 100, then getOrderItems per order,
+#      LWA token included; both rate limits off).
 # and prints rows/s for each, the pages, and the worker's peak RSS.
-# Knobs: ORDERS (20000), INVOICES (20000), XERO_PAGE_SIZE (1000).
+# Knobs: ORDERS (20000), INVOICES (20000), XERO_PAGE_SIZE (1000),
+# AMAZON_ORDERS (5000).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require worker/sentia-worker lib/migrate/sentia-migrate queue/sentia-queue
 ORDERS=${ORDERS:-20000}
 INVOICES=${INVOICES:-20000}
 XERO_PAGE_SIZE=${XERO_PAGE_SIZE:-1000}
+AMAZON_ORDERS=${AMAZON_ORDERS:-5000}
+AMAZON_MKT=ATVPDKIKX0DER
 PY=/usr/bin/python3
 PREFIX=bench$$
 TENANT=bench-tenant
@@ -41,6 +47,9 @@ SP=$FAKE_PORT
 start_fake xero --client-id bench-id --client-secret bench-secret --tenant "$TENANT" \
   --invoices "$INVOICES" --contacts 100
 XP=$FAKE_PORT
+start_fake amazon --client-id bench-id --client-secret bench-secret \
+  --refresh-token 'Atzr|bench' --orders "$AMAZON_ORDERS" --marketplaces "$AMAZON_MKT"
+AP=$FAKE_PORT
 
 export APP_ENV=production LOG_LEVEL=warn REDIS_URL="$BENCH_REDIS_URL" \
   DATABASE_URL="$BENCH_DATABASE_URL" QUEUE_PREFIX="$PREFIX" WORKER_QUEUES=sync:2 \
@@ -50,18 +59,21 @@ export APP_ENV=production LOG_LEVEL=warn REDIS_URL="$BENCH_REDIS_URL" \
   XERO_IDENTITY_URL="http://127.0.0.1:$XP/connect/token" XERO_CLIENT_ID=bench-id \
   XERO_CLIENT_SECRET=bench-secret XERO_TENANT_ID="$TENANT" XERO_REFRESH_TOKEN=rt-initial \
   CREDENTIALS_KEY=$(printf '%064d' 7) XERO_RATE_PER_MIN=0 XERO_CONCURRENCY=0 \
-  XERO_PAGE_SIZE="$XERO_PAGE_SIZE"
+  XERO_PAGE_SIZE="$XERO_PAGE_SIZE" AMAZON_SP_API_BASE="http://127.0.0.1:$AP" \
+  AMAZON_LWA_URL="http://127.0.0.1:$AP/auth/o2/token" AMAZON_CLIENT_ID=bench-id \
+  AMAZON_CLIENT_SECRET=bench-secret AMAZON_REFRESH_TOKEN='Atzr|bench' \
+  AMAZON_MARKETPLACE_IDS="$AMAZON_MKT" AMAZON_ORDERS_PER_HOUR=0 AMAZON_ITEMS_PER_MINUTE=0
 "$BENCH_BUILD/lib/migrate/sentia-migrate" up >/dev/null
 "$BENCH_BUILD/worker/sentia-worker" >"$WORK/worker.log" 2>&1 &
 WORKER_PID=$!
 BENCH_PIDS+=($WORKER_PID)
 sleep 0.5
 
-# time_sync TYPE FIELD → "seconds rows pages"
+# time_sync TYPE FIELD [PAYLOAD] → "seconds rows pages"
 time_sync() {
   local t0 t1 st
   t0=$(date +%s.%N)
-  "$BENCH_BUILD/queue/sentia-queue" enqueue sync "$1" >/dev/null
+  "$BENCH_BUILD/queue/sentia-queue" enqueue sync "$1" ${3:+"$3"} >/dev/null
   while :; do
     st=$(redis-cli -p "$BENCH_REDIS_PORT" hget "$PREFIX:sync:status" "$2")
     if [ -n "$st" ] && "$PY" -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["last_success_ms"] else 1)' "$st"; then break; fi
@@ -75,9 +87,13 @@ time_sync() {
 bench_machine
 read -r s_secs s_rows s_pages < <(time_sync shopify.sync_orders shopify:orders)
 read -r x_secs x_rows x_pages < <(time_sync xero.sync_invoices xero:invoices)
+read -r a_secs a_rows a_pages < <(time_sync amazon.sync_orders "amazon:$AMAZON_MKT:orders" \
+  "{\"marketplace\":\"$AMAZON_MKT\"}")
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$WORKER_PID/status")
 printf 'shopify.sync_orders: %d orders (%d pages of 250) in %.2f s = %.0f rows/s\n' \
   "$s_rows" "$s_pages" "$s_secs" "$(echo "$s_rows / $s_secs" | bc -l)"
 printf 'xero.sync_invoices: %d invoices (%d pages of %d) in %.2f s = %.0f rows/s\n' \
   "$x_rows" "$x_pages" "$XERO_PAGE_SIZE" "$x_secs" "$(echo "$x_rows / $x_secs" | bc -l)"
+printf 'amazon.sync_orders: %d orders (%d pages of 100, items per order) in %.2f s = %.0f rows/s\n' \
+  "$a_rows" "$a_pages" "$a_secs" "$(echo "$a_rows / $a_secs" | bc -l)"
 printf 'worker peak RSS: %d KiB\n' "$rss"

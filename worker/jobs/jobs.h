@@ -18,6 +18,7 @@ extern const struct job_family jobs_planning;  /* forecast.run, working_capital.
 extern const struct job_family jobs_shopify;   /* shopify.sync_*, shopify.<topic> */
 extern const struct job_family jobs_xero;      /* xero.sync_*, xero.event */
 extern const struct job_family jobs_unleashed; /* unleashed.sync_* */
+extern const struct job_family jobs_amazon;    /* amazon.sync_orders */
 
 /* Every family the worker runs, NULL-terminated. */
 extern const struct job_family *const jobs_families[];

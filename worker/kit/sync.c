@@ -28,10 +28,10 @@ const struct config_var sync_config_vars[] = {
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 
-static const char begin_sql[] = "SELECT sync_begin($1, $2, $3::bigint)::text";
+static const char begin_sql[] = "SELECT sync_begin($1, $2, $3::bigint, $4)::text";
 static const char page_sql[] =
-    "SELECT sync_page($1, $2, $3, $4::bigint, $5::jsonb, $6, $7::integer)::text";
-static const char failed_sql[] = "SELECT sync_failed($1, $2, $3, $4, $5)::text";
+    "SELECT sync_page($1, $2, $3, $4::bigint, $5::jsonb, $6, $7::integer, $8)::text";
+static const char failed_sql[] = "SELECT sync_failed($1, $2, $3, $4, $5, $6)::text";
 
 struct sync_pass {
     struct job_run *run;
@@ -44,6 +44,9 @@ struct sync_pass {
     int64_t cursor_ms;
     char *position; /* NULL: the pass's first page */
     char *next;     /* the position being committed */
+    size_t skipped; /* rows the page being committed skipped */
+    char sync_account[SYNC_ACCOUNT_MAX + 1];
+    char field[160]; /* "<source>:<resource>" or "<source>:<account>:<resource>" */
     int waits;      /* 429 waits for the current page */
     bool reauthed;  /* ops->reauth tried for the current page */
     int pages;      /* pages committed by this run */
@@ -70,8 +73,14 @@ static void sync_pass_free(void *state)
 
 struct job_run *sync_pass_run(const struct sync_pass *p) { return p->run; }
 const struct config *sync_pass_cfg(const struct sync_pass *p) { return p->cfg; }
-const char *sync_pass_account(const struct sync_pass *p) { return p->limit.account; }
+/* The provider account (integrations row): the sync account for families
+ * whose limiter depends on it, else the limiter's account. */
+const char *sync_pass_account(const struct sync_pass *p)
+{
+    return p->ops->account_limiter ? p->sync_account : p->limit.account;
+}
 int sync_pass_kind(const struct sync_pass *p) { return p->ops->kind; }
+const char *sync_pass_sync_account(const struct sync_pass *p) { return p->sync_account; }
 int64_t sync_pass_cursor_ms(const struct sync_pass *p) { return p->cursor_ms; }
 void *sync_pass_family(const struct sync_pass *p) { return p->family; }
 
@@ -100,11 +109,19 @@ static void sync_on_mirrored(struct job_run *run, const redisReply *r, const cha
 void sync_mirror_status(struct job_run *run, const char *source, const char *resource,
                         const char *status_json, struct sync_mirror *m)
 {
+    char field[160];
+    snprintf(field, sizeof field, "%s:%s", source, resource);
+    sync_mirror_field(run, field, status_json, m);
+}
+
+void sync_mirror_field(struct job_run *run, const char *field, const char *status_json,
+                       struct sync_mirror *m)
+{
     struct redis_args a;
     redis_args_init(&a);
     redis_args_add(&a, "HSET");
     redis_args_add_fmt(&a, "%s:sync:status", job_run_services(run)->prefix);
-    redis_args_add_fmt(&a, "%s:%s", source, resource);
+    redis_args_add(&a, field);
     redis_args_add(&a, status_json);
     job_run_redis(run, NULL, 0, &a, sync_on_mirrored, m);
     redis_args_dispose(&a);
@@ -147,8 +164,7 @@ static void sync_on_failed_recorded(void *data, PGresult *res, const struct pgpo
         return;
     }
     p->mirror = (struct sync_mirror){sync_finish_failed, p};
-    sync_mirror_status(p->run, p->ops->source, p->ops->resource, PQgetvalue(res, 0, 0),
-                       &p->mirror);
+    sync_mirror_field(p->run, p->field, PQgetvalue(res, 0, 0), &p->mirror);
 }
 
 /*
@@ -167,9 +183,9 @@ static void sync_fail(struct sync_pass *p, bool permanent, const char *integrati
     vsnprintf(p->why + n, sizeof p->why - (size_t)n, fmt, ap);
     va_end(ap);
     p->end = permanent ? END_PERMANENT : END_FAIL;
-    const char *params[5] = {p->ops->source, p->ops->resource, p->limit.account, p->why,
-                             integration};
-    job_run_query(p->run, failed_sql, 5, params, sync_on_failed_recorded, p);
+    const char *params[6] = {p->ops->source, p->ops->resource, sync_pass_account(p), p->why,
+                             integration, p->sync_account};
+    job_run_query(p->run, failed_sql, 6, params, sync_on_failed_recorded, p);
 }
 
 static void sync_finish(struct sync_pass *p)
@@ -237,8 +253,21 @@ static void sync_on_page(void *data, PGresult *res, const struct pgpool_error *e
     p->waits = 0;
     p->reauthed = false;
     p->mirror = (struct sync_mirror){next ? sync_page_committed : sync_succeed, p};
-    sync_mirror_status(p->run, p->ops->source, p->ops->resource, PQgetvalue(res, 0, 0),
-                       &p->mirror);
+    sync_mirror_field(p->run, p->field, PQgetvalue(res, 0, 0), &p->mirror);
+}
+
+/* One statement: the page's rows (taken) and the next position (p->next). */
+static void sync_commit_rows(struct sync_pass *p, json_t *rows)
+{
+    char *text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    char skipped_text[24];
+    snprintf(skipped_text, sizeof skipped_text, "%zu", p->skipped);
+    p->rows += (int64_t)json_array_size(rows);
+    json_decref(rows);
+    const char *params[8] = {p->ops->source, p->ops->resource, sync_pass_account(p), p->lock.fence,
+                             text, p->next, skipped_text, p->sync_account};
+    job_run_query(p->run, page_sql, 8, params, sync_on_page, p);
+    free(text);
 }
 
 /* A usable 2xx answer: map the whole page, then commit it with the position. */
@@ -251,17 +280,30 @@ static void sync_commit_page(struct sync_pass *p, const struct http_response *re
         sync_fail(p, false, NULL, "page %d unusable: %s", p->pages + 1, why);
         return;
     }
-    char *text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    char skipped_text[24];
-    snprintf(skipped_text, sizeof skipped_text, "%zu", skipped);
-    p->rows += (int64_t)json_array_size(rows);
-    json_decref(rows);
     free(p->next);
     p->next = next;
-    const char *params[7] = {p->ops->source, p->ops->resource, p->limit.account, p->lock.fence,
-                             text, next, skipped_text};
-    job_run_query(p->run, page_sql, 7, params, sync_on_page, p);
-    free(text);
+    p->skipped = skipped;
+    if (p->ops->enrich != NULL)
+        p->ops->enrich(p, rows);
+    else
+        sync_commit_rows(p, rows);
+}
+
+void sync_enriched(struct sync_pass *p, json_t *rows, const char *error, bool permanent,
+                   const char *integration)
+{
+    if (error != NULL) {
+        json_decref(rows);
+        sync_fail(p, permanent, integration, "page %d: %s", p->pages + 1, error);
+        return;
+    }
+    sync_commit_rows(p, rows);
+}
+
+void sync_defer(struct sync_pass *p, int64_t wait_ms, const char *why)
+{
+    sync_unlock(p);
+    job_run_defer(p->run, wait_ms, "%s.%s: %s", p->ops->source, p->ops->resource, why);
 }
 
 static void sync_retry_page(struct job_run *run, void *data)
@@ -275,8 +317,11 @@ static void sync_on_response(void *data, const struct http_response *res)
     struct sync_pass *p = data;
     struct provider_outcome o;
     ratelimit_release(p->run, &p->rl);
-    provider_judge(res->status, res->error, res->timed_out,
-                   http_response_header(res, "retry-after"), res->body, res->body_len, &o);
+    if (p->ops->judge != NULL)
+        p->ops->judge(p, res, &o);
+    else
+        provider_judge(res->status, res->error, res->timed_out,
+                       http_response_header(res, "retry-after"), res->body, res->body_len, &o);
     switch (o.verdict) {
     case PROVIDER_OK:
         sync_commit_page(p, res);
@@ -417,8 +462,8 @@ static void sync_on_locked(struct job_run *run, const redisReply *r, const char 
         return;
     }
     job_run_after(run, (uint64_t)p->lock_ttl_ms / 3, sync_refresh_lock, p);
-    const char *params[3] = {p->ops->source, p->ops->resource, p->lock.fence};
-    job_run_query(run, begin_sql, 3, params, sync_on_begin, p);
+    const char *params[4] = {p->ops->source, p->ops->resource, p->lock.fence, p->sync_account};
+    job_run_query(run, begin_sql, 4, params, sync_on_begin, p);
 }
 
 void sync_run(struct job_run *run, const struct sync_ops *ops)
@@ -429,16 +474,28 @@ void sync_run(struct job_run *run, const struct sync_ops *ops)
         job_run_fail_permanent(run, "%s not configured: %s", ops->source, missing);
         return;
     }
+    char account[SYNC_ACCOUNT_MAX + 1] = "default";
+    const char *why = NULL;
+    if (ops->sync_account != NULL && ops->sync_account(run, account, sizeof account, &why) != 0) {
+        job_run_fail_permanent(run, "%s.%s: %s", ops->source, ops->resource, why);
+        return;
+    }
     struct sync_pass *p = mem_calloc(1, sizeof *p);
+    snprintf(p->sync_account, sizeof p->sync_account, "%s", account);
     p->run = run;
     p->ops = ops;
     p->cfg = sv->cfg;
     p->cursor_ms = -1;
     p->lock_ttl_ms = (int)config_int(sv->cfg, "SYNC_LOCK_TTL_MS");
-    ops->limiter(sv->cfg, &p->limit);
-    char scope[128];
-    snprintf(scope, sizeof scope, "%s:%s", ops->source, ops->resource);
-    synclock_init(&p->lock, run, "sync:lock", "sync:fence", scope);
+    if (ops->account_limiter != NULL)
+        ops->account_limiter(sv->cfg, p->sync_account, &p->limit);
+    else
+        ops->limiter(sv->cfg, &p->limit);
+    if (strcmp(account, "default") == 0)
+        snprintf(p->field, sizeof p->field, "%s:%s", ops->source, ops->resource);
+    else
+        snprintf(p->field, sizeof p->field, "%s:%s:%s", ops->source, account, ops->resource);
+    synclock_init(&p->lock, run, "sync:lock", "sync:fence", p->field);
     job_run_set_state(run, p, sync_pass_free);
     synclock_acquire(run, &p->lock, p->lock_ttl_ms, sync_on_locked, p);
 }

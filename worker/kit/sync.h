@@ -7,7 +7,7 @@
  *   1. configured?  ops->missing(cfg) names what is absent → dead at once
  *                   ("<source> not configured: …").
  *   2. lock         worker/kit/lua/synclock.lua: one holder per (source,
- *                   resource) across every replica, lease SYNC_LOCK_TTL_MS
+ *                   [account,] resource) across every replica, lease SYNC_LOCK_TTL_MS
  *                   refreshed every third of it, with a fencing token. A copy
  *                   that finds the lock taken defers itself until the lease
  *                   would expire (no attempt spent): it is either a duplicate
@@ -32,9 +32,10 @@
  * page); 401/403 mark the integration unauthorised and the job dead; other
  * 4xx are dead with the reason. A page is never partly committed.
  *
- * Status mirror: after every commit or failure the (source, resource)
- * status from Postgres (sync_status_json) is written to the Redis hash
- * <prefix>:sync:status, field "<source>:<resource>", for
+ * Status mirror: after every commit or failure the (source, account,
+ * resource) status from Postgres (sync_status_json) is written to the
+ * Redis hash <prefix>:sync:status, field "<source>:<resource>" for the
+ * account "default", else "<source>:<account>:<resource>", for
  * GET /api/integrations/status (the API reads Redis only).
  *
  * Ownership: the pass state belongs to the run (job_run_set_state).
@@ -50,6 +51,7 @@
 #include "lib/http.h"
 #include "worker/core/handler.h"
 #include "worker/kit/ratelimit.h"
+#include "worker/providers/provider.h"
 
 enum {
     SYNC_RESPONSE_MAX = 32 * 1024 * 1024, /* one page: 250 big orders are ~5 MiB */
@@ -57,6 +59,7 @@ enum {
     SYNC_WAIT_INLINE_MAX_MS = 60000,      /* longer Retry-After: defer the job */
     SYNC_JOB_TIMEOUT_MS = 60 * 60 * 1000, /* a whole pass; each page has its own timeout */
     SYNC_HEADERS_MAX = 8,
+    SYNC_ACCOUNT_MAX = 64,                /* sync_state.account: [A-Za-z0-9][A-Za-z0-9_.-]{0,63} */
 };
 
 struct sync_pass;
@@ -69,6 +72,9 @@ struct sync_ops {
     const char *(*missing)(const struct config *cfg);
     /* The provider account and its limiter. */
     void (*limiter)(const struct config *cfg, struct ratelimit_spec *spec);
+    /* Instead of limiter when the limiter depends on the sync account. */
+    void (*account_limiter)(const struct config *cfg, const char *sync_account,
+                            struct ratelimit_spec *spec);
     /* Optional: asynchronous set-up; ends with sync_prepared(). */
     void (*prepare)(struct sync_pass *p);
     /* Optional: a 401/403 may mean a revoked cached credential — renew it
@@ -84,6 +90,25 @@ struct sync_ops {
      */
     int (*page)(struct sync_pass *p, const struct http_response *res, const char *position,
                 json_t **rows, char **next, size_t *skipped, char *why, size_t why_size);
+    /*
+     * Optional: the verdict on an answer (default provider_judge with
+     * Retry-After), e.g. Amazon's x-amzn-RateLimit-Limit rule.
+     */
+    void (*judge)(struct sync_pass *p, const struct http_response *res,
+                  struct provider_outcome *out);
+    /*
+     * Optional: asynchronous completion of a mapped page before it is
+     * committed (Amazon: the order items of each order). Takes ownership of
+     * rows and ends with sync_enriched() or sync_defer().
+     */
+    void (*enrich)(struct sync_pass *p, json_t *rows);
+    /*
+     * Optional: the sync account of the run (a Shopify store's name, an
+     * Amazon marketplace id) into out; 0, or -1 with a static why (the job
+     * is dead). Without it the account is "default". One cursor, one lock
+     * and one status per (source, account, resource).
+     */
+    int (*sync_account)(struct job_run *run, char *out, size_t size, const char **why);
     /*
      * Optional: a job to enqueue once a pass completes (e.g. a new
      * working-capital snapshot after the invoices changed); the pass
@@ -104,10 +129,20 @@ void sync_run(struct job_run *run, const struct sync_ops *ops);
 void sync_prepared(struct sync_pass *p, const char *error, bool permanent,
                    const char *integration);
 
+/* Ends ops->enrich: rows (owned) are committed with the page; or error
+ * (rows NULL) fails the run like sync_prepared. */
+void sync_enriched(struct sync_pass *p, json_t *rows, const char *error, bool permanent,
+                   const char *integration);
+/* Gives up the pass for now: the lock is released and the job deferred by
+ * wait_ms without spending an attempt (a long provider wait). */
+void sync_defer(struct sync_pass *p, int64_t wait_ms, const char *why);
+
 struct job_run *sync_pass_run(const struct sync_pass *p);
 const struct config *sync_pass_cfg(const struct sync_pass *p);
 const char *sync_pass_account(const struct sync_pass *p);
 int sync_pass_kind(const struct sync_pass *p);
+/* The sync account ("default" unless ops->sync_account says otherwise). */
+const char *sync_pass_sync_account(const struct sync_pass *p);
 /* The cursor of the pass (epoch ms), -1 for a full sync. */
 int64_t sync_pass_cursor_ms(const struct sync_pass *p);
 /* Family state (e.g. an access token), freed with the pass. */
@@ -127,5 +162,8 @@ struct sync_mirror {
  */
 void sync_mirror_status(struct job_run *run, const char *source, const char *resource,
                         const char *status_json, struct sync_mirror *m);
+/* The same with the hash field given whole. */
+void sync_mirror_field(struct job_run *run, const char *field, const char *status_json,
+                       struct sync_mirror *m);
 
 #endif
