@@ -150,7 +150,7 @@ def test_integrations_status_route(prefix, redis, database, services):
                    json.dumps({"last_success_ms": old, "last_error": "HTTP 500: oops",
                                "last_error_ms": old, "rows_seen": 9, "last_run_rows": 9,
                                "position": None}))
-        wait_until(lambda: redis.hlen(f"{prefix}:sync:providers") == 3, timeout=10)
+        wait_until(lambda: redis.hlen(f"{prefix}:sync:providers") == 4, timeout=10)  # + amazon
         status, doc = api.json("/api/integrations/status", headers={"Authorization": "Bearer " + key})
         assert status == 200
         assert doc["promise_s"] == 1800 and doc["ok"] is False

@@ -249,6 +249,6 @@ def test_unconfigured_providers_fail_permanently(prefix, redis, database, servic
     assert reasons == ["shopify not configured: SHOPIFY_API_BASE is not set",
                        "unleashed not configured: UNLEASHED_API_ID is not set",
                        "xero not configured: XERO_CLIENT_ID and XERO_CLIENT_SECRET are required"]
-    wait_until(lambda: len(redis.hgetall(f"{prefix}:sync:providers")) == 3, timeout=10)
+    wait_until(lambda: len(redis.hgetall(f"{prefix}:sync:providers")) == 4, timeout=10)  # + amazon
     assert all(not json.loads(v)["configured"]
                for v in redis.hgetall(f"{prefix}:sync:providers").values())
