@@ -3,9 +3,11 @@
 tests. Python stdlib only.
 
     python3 tests/fakes/shopify.py --token T [--port 0] [--orders 5000]
-        [--products 40] [--seed 1] [--version 2025-07]
+        [--products 40] [--seed 1] [--version 2025-07] [--currency USD]
 
-Prints "ready <port>" ($FAKE_SHOPIFY_TOKEN may replace --token). API under
+One process is one shop: a test of several stores (SHOPIFY_STORES) runs
+one per store, e.g. --currency GBP and --currency USD with the same seed
+so that both shops hold the same order ids. Prints "ready <port>" ($FAKE_SHOPIFY_TOKEN may replace --token). API under
 /admin/api/<version>/:
   orders.json    status=any|open|cancelled, limit (≤250, default 50),
                  updated_at_min, order=updated_at asc, page_info
@@ -52,8 +54,9 @@ BASE_MS = 1704067200000  # 2024-01-01T00:00:00Z
 
 
 class Data:
-    def __init__(self, n_orders, n_products, seed):
+    def __init__(self, n_orders, n_products, seed, currency="USD"):
         self.lock = threading.Lock()
+        self.currency = currency
         self.seed = seed
         self.n_orders = n_orders
         self.n_products = n_products
@@ -103,7 +106,7 @@ class Data:
         return {"id": BASE_ID + i, "name": f"#{1001 + i}", "order_number": 1001 + i,
                 "created_at": fakebase.iso(updated - 3600000), "updated_at": fakebase.iso(updated),
                 "updated_ms": updated, "processed_at": fakebase.iso(updated - 3600000),
-                "cancelled_at": None, "currency": "USD", "total_price": f"{total / 100:.2f}",
+                "cancelled_at": None, "currency": self.currency, "total_price": f"{total / 100:.2f}",
                 "subtotal_price": f"{total / 100:.2f}", "financial_status": "paid",
                 "fulfillment_status": None, "line_items": lines,
                 "customer": {"id": 207119551 + i, "email": f"c{i}@example.com"}}
@@ -249,9 +252,10 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--version", default="2025-07")
     ap.add_argument("--window-ms", type=int, default=1000)
+    ap.add_argument("--currency", default="USD", help="the shop's currency (its orders' currency)")
     args = ap.parse_args(argv)
     state = fakebase.FakeState(args)
-    server_data = Data(args.orders, args.products, args.seed)
+    server_data = Data(args.orders, args.products, args.seed, args.currency)
 
     srv = fakebase.FakeServer(("127.0.0.1", args.port), Handler)
     srv.state, srv.data, srv.token, srv.version = state, server_data, args.token, args.version

@@ -25,6 +25,7 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/stores.h"
 #include "lib/url.h"
 #include "worker/kit/pg_outcome.h"
 #include "worker/providers/shopify.h"
@@ -43,13 +44,92 @@ static const char apply_sql[] = "SELECT sync_apply($1, $2, $3::jsonb)";
 
 /* ---- configuration ------------------------------------------------------------ */
 
+static const char *shopify_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* One store's connection for a pass (lib/stores.h), strings owned. */
+struct shopify_store {
+    char *base;
+    char *token;
+    char *currency;
+};
+
+static void shopify_store_free(void *data)
+{
+    struct shopify_store *s = data;
+    if (s == NULL)
+        return;
+    free(s->base);
+    free(s->token);
+    free(s->currency);
+    free(s);
+}
+
+/* The stores from the environment (SHOPIFY_STORES or the single "default"); 0 or -1. */
+static int shopify_stores(struct stores *out)
+{
+    char *why = NULL;
+    if (stores_load(shopify_getenv, NULL, out, &why) == 0)
+        return 0;
+    free(why);
+    return -1;
+}
+
+/*
+ * The named store's connection (new), or NULL when it is unknown or, with
+ * need_api, has no API base or access token (webhooks need neither).
+ */
+static struct shopify_store *shopify_store_get(const char *name, bool need_api)
+{
+    struct stores all;
+    if (shopify_stores(&all) != 0)
+        return NULL;
+    const struct stores_store *st = stores_by_name(&all, name);
+    struct shopify_store *s = NULL;
+    if (st != NULL && (!need_api || (st->api_base != NULL && st->access_token != NULL))) {
+        s = mem_calloc(1, sizeof *s);
+        s->base = st->api_base ? mem_strdup(st->api_base) : NULL;
+        s->token = st->access_token ? mem_strdup(st->access_token) : NULL;
+        s->currency = mem_strdup(st->currency);
+    }
+    stores_dispose(&all);
+    return s;
+}
+
 static const char *jobs_shopify_missing(const struct config *cfg)
 {
-    if (config_str(cfg, "SHOPIFY_API_BASE") == NULL)
-        return "SHOPIFY_API_BASE is not set";
-    if (config_str(cfg, "SHOPIFY_ACCESS_TOKEN") == NULL)
-        return "SHOPIFY_ACCESS_TOKEN is not set";
-    return NULL;
+    (void)cfg;
+    struct stores all;
+    if (shopify_stores(&all) != 0)
+        return "SHOPIFY_STORES or a store's variables are invalid (see lib/stores.h)";
+    const char *why = NULL;
+    for (size_t i = 0; i < all.n && why == NULL; i++) {
+        if (all.v[i].api_base == NULL)
+            why = all.listed ? "a store in SHOPIFY_STORES has no SHOPIFY_<STORE>_SHOP"
+                             : "SHOPIFY_API_BASE is not set";
+        else if (all.v[i].access_token == NULL)
+            why = all.listed ? "a store in SHOPIFY_STORES has no SHOPIFY_<STORE>_ACCESS_TOKEN"
+                             : "SHOPIFY_ACCESS_TOKEN is not set";
+    }
+    stores_dispose(&all);
+    return why;
+}
+
+/* The run's store: payload "store", else "default" when SHOPIFY_STORES is unset. */
+static int shopify_sync_account(struct job_run *run, char *out, size_t size, const char **why)
+{
+    const char *name = json_string_value(json_object_get(job_run_job(run)->payload, "store"));
+    struct shopify_store *s = shopify_store_get(name ? name : STORES_DEFAULT_NAME, true);
+    shopify_store_free(s);
+    if (s == NULL) {
+        *why = "bad payload: store is not one of the configured Shopify stores";
+        return -1;
+    }
+    snprintf(out, size, "%s", name ? name : STORES_DEFAULT_NAME);
+    return 0;
 }
 
 /* The shop's host (the limiter's account), from the API base URL. */
@@ -60,19 +140,39 @@ static void shopify_account(const char *base, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)strcspn(host, "/"), host);
 }
 
-static void shopify_limiter(const struct config *cfg, struct ratelimit_spec *spec)
+/* One bucket per store: Shopify's limit is per shop and app. */
+static void shopify_limiter(const struct config *cfg, const char *store,
+                            struct ratelimit_spec *spec)
 {
     char account[RATELIMIT_ACCOUNT_MAX + 1];
-    shopify_account(config_str(cfg, "SHOPIFY_API_BASE"), account, sizeof account);
+    struct shopify_store *s = shopify_store_get(store, true);
+    shopify_account(s ? s->base : store, account, sizeof account);
+    shopify_store_free(s);
     ratelimit_bucket(spec, "shopify", account, (int)config_int(cfg, "SHOPIFY_BUCKET_SIZE"),
                      (double)config_int(cfg, "SHOPIFY_RATE_PER_S"));
+}
+
+/* The pass's store, read once before the first page. */
+static void shopify_prepare(struct sync_pass *p)
+{
+    struct shopify_store *s = shopify_store_get(sync_pass_sync_account(p), true);
+    if (s == NULL) {
+        sync_prepared(p, "the store is no longer configured", true, NULL);
+        return;
+    }
+    sync_pass_set_family(p, s, shopify_store_free);
+    sync_prepared(p, NULL, false, NULL);
+}
+
+static const struct shopify_store *shopify_of(const struct sync_pass *p)
+{
+    return sync_pass_family(p);
 }
 
 static size_t shopify_headers(struct sync_pass *p, const char *url, char *h[SYNC_HEADERS_MAX])
 {
     (void)url;
-    h[0] = mem_printf("X-Shopify-Access-Token: %s",
-                      config_str(sync_pass_cfg(p), "SHOPIFY_ACCESS_TOKEN"));
+    h[0] = mem_printf("X-Shopify-Access-Token: %s", shopify_of(p)->token);
     return 1;
 }
 
@@ -81,7 +181,7 @@ static size_t shopify_headers(struct sync_pass *p, const char *url, char *h[SYNC
 static char *shopify_url(struct sync_pass *p, const char *position)
 {
     return position ? mem_strdup(position)
-                    : shopify_first_url(config_str(sync_pass_cfg(p), "SHOPIFY_API_BASE"),
+                    : shopify_first_url(shopify_of(p)->base,
                                         (enum shopify_resource)sync_pass_kind(p),
                                         sync_pass_cursor_ms(p));
 }
@@ -91,10 +191,9 @@ static int shopify_next(struct sync_pass *p, const struct http_response *res, ch
                         char *why, size_t why_size)
 {
     bool foreign = false;
-    const char *base = config_str(sync_pass_cfg(p), "SHOPIFY_API_BASE");
-    *next = shopify_next_link(http_response_header(res, "link"), base, &foreign);
+    *next = shopify_next_link(http_response_header(res, "link"), shopify_of(p)->base, &foreign);
     if (foreign) {
-        snprintf(why, why_size, "the next-page link leaves SHOPIFY_API_BASE");
+        snprintf(why, why_size, "the next-page link leaves the store's API base");
         return -1;
     }
     return 0;
@@ -111,7 +210,7 @@ static int shopify_locations_page(struct sync_pass *p, const struct http_respons
         snprintf(why, why_size, "locations: malformed JSON: %s", jerr.text);
         return -1;
     }
-    *next = shopify_levels_url(config_str(sync_pass_cfg(p), "SHOPIFY_API_BASE"), doc,
+    *next = shopify_levels_url(shopify_of(p)->base, doc,
                                sync_pass_cursor_ms(p), &problem);
     json_decref(doc);
     if (*next == NULL) {
@@ -142,9 +241,8 @@ static int shopify_page(struct sync_pass *p, const struct http_response *res,
     shopify_watch_bucket(p, res);
     if (r == SHOPIFY_INVENTORY && position == NULL)
         return shopify_locations_page(p, res, rows, next, why, why_size);
-    *rows = shopify_page_rows(r, res->body, res->body_len,
-                              config_str(sync_pass_cfg(p), "SHOPIFY_CURRENCY"), skipped, why,
-                              why_size);
+    *rows = shopify_page_rows(r, res->body, res->body_len, shopify_of(p)->currency, skipped,
+                              why, why_size);
     if (*rows == NULL)
         return -1;
     if (shopify_next(p, res, next, why, why_size) != 0) {
@@ -158,16 +256,74 @@ static int shopify_page(struct sync_pass *p, const struct http_response *res,
 #define SHOPIFY_OPS(var, res, k)                                                           \
     static const struct sync_ops var = {                                                   \
         .source = "shopify", .resource = res, .kind = k, .missing = jobs_shopify_missing,  \
-        .limiter = shopify_limiter, .url = shopify_url, .headers = shopify_headers,        \
-        .page = shopify_page}
+        .account_limiter = shopify_limiter, .prepare = shopify_prepare, .url = shopify_url, \
+        .headers = shopify_headers, .page = shopify_page, .sync_account = shopify_sync_account}
 
 SHOPIFY_OPS(shopify_orders_ops, "orders", SHOPIFY_ORDERS);
 SHOPIFY_OPS(shopify_products_ops, "products", SHOPIFY_PRODUCTS);
 SHOPIFY_OPS(shopify_inventory_ops, "inventory", SHOPIFY_INVENTORY);
 
-static void shopify_sync_orders(struct job_run *run) { sync_run(run, &shopify_orders_ops); }
-static void shopify_sync_products(struct job_run *run) { sync_run(run, &shopify_products_ops); }
-static void shopify_sync_inventory(struct job_run *run) { sync_run(run, &shopify_inventory_ops); }
+/* ---- one pass per store ---------------------------------------------------------------- */
+
+/* A scheduled pass without a store when SHOPIFY_STORES is set: one job per store. */
+struct shopify_fan {
+    struct stores stores;
+    size_t next;
+};
+
+static void shopify_fan_free(void *data)
+{
+    struct shopify_fan *f = data;
+    stores_dispose(&f->stores);
+    free(f);
+}
+
+static void shopify_fan_next(struct job_run *run, struct shopify_fan *f);
+
+static void shopify_on_fanned(struct job_run *run, const char *error, void *data)
+{
+    if (error != NULL) {
+        job_run_fail(run, "%s: enqueueing a store's pass: %s", job_run_job(run)->type, error);
+        return;
+    }
+    shopify_fan_next(run, data);
+}
+
+static void shopify_fan_next(struct job_run *run, struct shopify_fan *f)
+{
+    const struct job *self = job_run_job(run);
+    if (f->next == f->stores.n) {
+        log_info(LOG_FIELDS(LF_STR("job_id", self->id), LF_STR("type", self->type),
+                            LF_INT("stores", (long long)f->stores.n)),
+                 "shopify syncs enqueued per store");
+        job_run_succeed(run);
+        return;
+    }
+    const char *name = f->stores.v[f->next++].name;
+    struct job *job = job_create("sync", self->type, json_pack("{ss}", "store", name));
+    job->dedup_key = mem_printf("%s:%s", self->id, name);
+    job_run_enqueue(run, job, shopify_on_fanned, f);
+}
+
+/* The pass of the payload's store, or one job per store (SHOPIFY_STORES). */
+static void shopify_sync(struct job_run *run, const struct sync_ops *ops)
+{
+    struct shopify_fan *f = mem_calloc(1, sizeof *f);
+    bool fan = json_object_get(job_run_job(run)->payload, "store") == NULL &&
+               jobs_shopify_missing(job_run_services(run)->cfg) == NULL &&
+               shopify_stores(&f->stores) == 0 && f->stores.listed;
+    if (!fan) {
+        shopify_fan_free(f);
+        sync_run(run, ops);
+        return;
+    }
+    job_run_set_state(run, f, shopify_fan_free);
+    shopify_fan_next(run, f);
+}
+
+static void shopify_sync_orders(struct job_run *run) { shopify_sync(run, &shopify_orders_ops); }
+static void shopify_sync_products(struct job_run *run) { shopify_sync(run, &shopify_products_ops); }
+static void shopify_sync_inventory(struct job_run *run) { shopify_sync(run, &shopify_inventory_ops); }
 
 /* ---- webhook follow-ups -------------------------------------------------------------- */
 
@@ -194,6 +350,15 @@ static json_t *shopify_webhook_rows(enum shopify_resource r, const json_t *rec,
         return NULL;
     }
     return rows;
+}
+
+/* Orders land under their store (sync_upsert_orders reads "account"). */
+static void shopify_webhook_account(json_t *rows, const char *store)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+        json_object_set_new(row, "account", json_string(store));
 }
 
 static void shopify_on_applied(void *data, PGresult *res, const struct pgpool_error *err)
@@ -228,14 +393,21 @@ static void shopify_webhook(struct job_run *run, enum shopify_resource r)
         job_run_fail_permanent(run, "bad payload: body is not JSON: %s", jerr.text);
         return;
     }
-    json_t *rows = shopify_webhook_rows(r, rec, config_str(job_run_services(run)->cfg,
-                                                           "SHOPIFY_CURRENCY"),
-                                        &skipped, why, sizeof why);
+    const char *name = json_string_value(json_object_get(job->payload, "store"));
+    struct shopify_store *store = shopify_store_get(name ? name : STORES_DEFAULT_NAME, false);
+    json_t *rows = store ? shopify_webhook_rows(r, rec, store->currency, &skipped, why, sizeof why)
+                         : NULL;
     json_decref(rec);
+    shopify_store_free(store);
+    if (store == NULL) {
+        job_run_fail_permanent(run, "bad payload: store is not one of the configured stores");
+        return;
+    }
     if (rows == NULL) {
         job_run_fail_permanent(run, "bad payload: %s", why);
         return;
     }
+    shopify_webhook_account(rows, name ? name : STORES_DEFAULT_NAME);
     char *text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(rows);
     const char *params[3] = {"shopify", names[r], text};
