@@ -12,14 +12,18 @@
 #include "lib/mem.h"
 
 /* Every (source, resource) a worker syncs. */
-static const struct {
+struct integrations_source {
     const char *source;
     const char *resources[5];
-} integrations_known[] = {
+};
+
+static const struct integrations_source integrations_known[] = {
     {"shopify", {"orders", "products", "inventory", NULL}},
     {"xero", {"invoices", "contacts", NULL}},
     {"unleashed", {"stock", "products", "purchase_orders", "sales_orders", NULL}},
+    {"amazon", {"orders", NULL}},
 };
+
 
 /* ---- the document ---------------------------------------------------------- */
 
@@ -56,36 +60,102 @@ static json_t *integrations_resource(const json_t *st, int64_t now_ms, bool *sta
     return out;
 }
 
+/* The resources of src under `account` (NULL: the default); *all_ok updated. */
+static json_t *integrations_resources(const json_t *status,
+                                      const struct integrations_source *src, const char *account,
+                                      bool only_present, int64_t now_ms, bool *all_ok)
+{
+    json_t *res = json_object();
+    for (size_t r = 0; src->resources[r]; r++) {
+        const char *name = src->resources[r];
+        char *key = account ? mem_printf("%s:%s:%s", src->source, account, name)
+                            : mem_printf("%s:%s", src->source, name);
+        json_t *st = integrations_field(status, key);
+        bool stale = true;
+        if (st != NULL || !only_present) {
+            json_object_set_new(res, name, integrations_resource(st, now_ms, &stale));
+            *all_ok = *all_ok && !stale;
+        }
+        json_decref(st);
+        free(key);
+    }
+    return res;
+}
+
+/* Whether resource is one of src's. */
+static bool integrations_has(const struct integrations_source *src, const char *resource,
+                             size_t len)
+{
+    for (size_t r = 0; src->resources[r]; r++)
+        if (strlen(src->resources[r]) == len && memcmp(src->resources[r], resource, len) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The accounts of src with a status field "<source>:<account>:<resource>"
+ * (Shopify stores, Amazon marketplaces), each with all of src's resources;
+ * NULL when there is none.
+ */
+static json_t *integrations_accounts(const json_t *status,
+                                     const struct integrations_source *src, int64_t now_ms,
+                                     bool *all_ok)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *v;
+    size_t n = strlen(src->source);
+    json_object_foreach((json_t *)status, key, v) {
+        const char *acct = key + n + 1, *res = strrchr(key, ':');
+        if (strncmp(key, src->source, n) != 0 || key[n] != ':' || res == NULL || res < acct ||
+            !integrations_has(src, res + 1, strlen(res + 1)))
+            continue;
+        char *name = mem_printf("%.*s", (int)(res - acct), acct);
+        if (name[0] != '\0' && json_object_get(out, name) == NULL)
+            json_object_set_new(out, name,
+                                integrations_resources(status, src, name, false, now_ms, all_ok));
+        free(name);
+    }
+    if (json_object_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* One source's entry; *all_ok updated. */
+static json_t *integrations_source_doc(const json_t *status, const json_t *providers,
+                                       const struct integrations_source *src, int64_t now_ms,
+                                       bool *all_ok)
+{
+    json_t *prov = integrations_field(providers, src->source);
+    json_t *conf = json_object_get(prov, "configured");
+    const char *state = conf == NULL ? "unknown" : json_is_true(conf) ? "configured"
+                                                                     : "not_configured";
+    json_t *entry = json_pack("{ss}", "status", state);
+    if (json_is_string(json_object_get(prov, "missing")))
+        json_object_set(entry, "missing", json_object_get(prov, "missing"));
+    if (strcmp(state, "not_configured") != 0) {
+        json_t *accounts = integrations_accounts(status, src, now_ms, all_ok);
+        /* with accounts, the default account only where it was synced */
+        json_object_set_new(entry, "resources", integrations_resources(status, src, NULL,
+                                                                       accounts != NULL, now_ms,
+                                                                       all_ok));
+        if (accounts != NULL)
+            json_object_set_new(entry, "accounts", accounts);
+    }
+    json_decref(prov);
+    return entry;
+}
+
 json_t *integrations_status_doc(const json_t *status, const json_t *providers, int64_t now_ms)
 {
     json_t *sources = json_object();
     bool all_ok = true;
-    for (size_t i = 0; i < sizeof integrations_known / sizeof *integrations_known; i++) {
-        const char *src = integrations_known[i].source;
-        json_t *prov = integrations_field(providers, src);
-        json_t *conf = json_object_get(prov, "configured");
-        const char *state = conf == NULL ? "unknown" : json_is_true(conf) ? "configured"
-                                                                         : "not_configured";
-        json_t *entry = json_pack("{ss}", "status", state);
-        if (json_is_string(json_object_get(prov, "missing")))
-            json_object_set(entry, "missing", json_object_get(prov, "missing"));
-        if (strcmp(state, "not_configured") != 0) {
-            json_t *res = json_object();
-            for (size_t r = 0; integrations_known[i].resources[r]; r++) {
-                const char *name = integrations_known[i].resources[r];
-                char *key = mem_printf("%s:%s", src, name);
-                json_t *st = integrations_field(status, key);
-                bool stale = true;
-                json_object_set_new(res, name, integrations_resource(st, now_ms, &stale));
-                all_ok = all_ok && !stale;
-                json_decref(st);
-                free(key);
-            }
-            json_object_set_new(entry, "resources", res);
-        }
-        json_decref(prov);
-        json_object_set_new(sources, src, entry);
-    }
+    for (size_t i = 0; i < sizeof integrations_known / sizeof *integrations_known; i++)
+        json_object_set_new(sources, integrations_known[i].source,
+                            integrations_source_doc(status, providers, &integrations_known[i],
+                                                    now_ms, &all_ok));
     return json_pack("{sisIsbso}", "promise_s", INTEGRATIONS_PROMISE_S, "generated_ms",
                      (json_int_t)now_ms, "ok", all_ok, "sources", sources);
 }

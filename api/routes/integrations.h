@@ -5,7 +5,8 @@
  * Redis only (DESIGN.md §1: the API never queries Postgres on a request).
  *
  * Workers keep two hashes (docs/INTEGRATIONS.md):
- *   <prefix>:sync:status     "<source>:<resource>" → the sync_state status
+ *   <prefix>:sync:status     "<source>:<resource>" or "<source>:<account>:<resource>"
+ *                            → the sync_state status
  *                            JSON mirrored after every page or failure
  *   <prefix>:sync:providers  "<provider>" → {"configured": bool, "missing"}
  * The route reads both with one pipelined pair of HGETALLs (bounded by the
@@ -17,6 +18,12 @@
  *      "running", "freshness_s" (null: never synced), "stale"}}}}}
  * A resource is stale when it never succeeded or its last success is older
  * than the promise; not-configured sources list no resources.
+ *
+ * Accounts (issue 14): fields "<source>:<account>:<resource>" (a Shopify
+ * store, an Amazon marketplace) add "accounts": {"<account>": {"<resource>":
+ * …}} to their source, every resource of each account listed; "resources"
+ * then lists only the default account's resources that were ever synced
+ * (none once SHOPIFY_STORES names the stores). Each counts towards "ok".
  */
 #ifndef SENTIA_API_INTEGRATIONS_H
 #define SENTIA_API_INTEGRATIONS_H

@@ -43,3 +43,32 @@ TEST(status_document)
     CHECK_INT(json_integer_value(json_object_get(doc, "promise_s")), 1800);
     json_decref(doc);
 }
+
+/* Stores and marketplaces: each account lists every resource; the default
+ * account then lists only what it synced. */
+TEST(status_accounts)
+{
+    int64_t now = 1800000000000LL;
+    const char *fresh = "{\"last_success_ms\": 1799999940000, \"position\": null}";
+    json_t *status = json_pack("{ssssssssss}", "shopify:uk:orders", fresh, "shopify:us:orders",
+                               fresh, "shopify:us:products", fresh, "amazon:ATVPDKIKX0DER:orders",
+                               fresh, "shopify:bad", fresh);
+    json_t *providers = json_pack("{ssss}", "shopify", "{\"configured\": true}", "amazon",
+                                  "{\"configured\": true}");
+    json_t *doc = integrations_status_doc(status, providers, now);
+    json_t *shop = json_object_get(json_object_get(doc, "sources"), "shopify");
+    json_t *accts = json_object_get(shop, "accounts");
+    CHECK_INT(json_object_size(accts), 2);
+    json_t *us = json_object_get(accts, "us");
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(us, "orders"), "freshness_s")), 60);
+    CHECK(json_is_true(json_object_get(json_object_get(us, "inventory"), "stale")));
+    CHECK_INT(json_object_size(json_object_get(accts, "uk")), 3);
+    CHECK_INT(json_object_size(json_object_get(shop, "resources")), 0);
+    json_t *amazon = json_object_get(json_object_get(doc, "sources"), "amazon");
+    json_t *mkt = json_object_get(json_object_get(amazon, "accounts"), "ATVPDKIKX0DER");
+    CHECK(json_is_false(json_object_get(json_object_get(mkt, "orders"), "stale")));
+    CHECK(json_is_false(json_object_get(doc, "ok"))); /* inventory never synced */
+    json_decref(doc);
+    json_decref(status);
+    json_decref(providers);
+}

@@ -15,7 +15,8 @@ import json
 import pytest
 
 from apiutil import start_api
-from conftest import query
+from conftest import database_url, query
+from dashapi import create_api_key
 from sync_support import (SHOPIFY_TOKEN, Fake, dead_jobs, enqueue, sync_status, sync_worker,
                           wait_finished, wait_status)
 
@@ -63,6 +64,17 @@ def test_two_stores_synced_apart_with_their_own_cursors(services, prefix, redis,
     assert query(database, "SELECT count(DISTINCT external_id) FROM orders")[0][0] == N
     assert query(database, "SELECT account, resource FROM sync_state WHERE source = 'shopify'"
                            " ORDER BY account") == [("uk", "orders"), ("us", "orders")]
+    # the integrations status lists each store
+    api = start_api(services, prefix, DATABASE_URL=database_url(database))
+    _, key = create_api_key(database, "viewer")
+    status, doc = api.json("/api/integrations/status", headers={"Authorization": "Bearer " + key})
+    api.stop()
+    assert status == 200
+    shop = doc["sources"]["shopify"]
+    assert set(shop["accounts"]) == {"uk", "us"} and shop["resources"] == {}
+    assert shop["accounts"]["us"]["orders"]["last_run_rows"] == N
+    assert shop["accounts"]["uk"]["orders"]["stale"] is False
+    assert shop["accounts"]["uk"]["products"]["freshness_s"] is None  # never synced
 
     # only the US shop changes: its pass moves its cursor, the UK cursor stays
     later = st_us["cursor_ms"] + 86400000

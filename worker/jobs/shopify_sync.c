@@ -323,7 +323,10 @@ static void shopify_sync(struct job_run *run, const struct sync_ops *ops)
 
 static void shopify_sync_orders(struct job_run *run) { shopify_sync(run, &shopify_orders_ops); }
 static void shopify_sync_products(struct job_run *run) { shopify_sync(run, &shopify_products_ops); }
-static void shopify_sync_inventory(struct job_run *run) { shopify_sync(run, &shopify_inventory_ops); }
+static void shopify_sync_inventory(struct job_run *run)
+{
+    shopify_sync(run, &shopify_inventory_ops);
+}
 
 /* ---- webhook follow-ups -------------------------------------------------------------- */
 

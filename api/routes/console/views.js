@@ -313,16 +313,20 @@ export function integrationsView(ctx) {
       const promise = Math.round(doc.promise_s / 60);
       const rows = [];
       for (const [src, s] of Object.entries(doc.sources)) {
-        const res = Object.entries(s.resources || {});
+        // the default account's resources, then each store's or marketplace's
+        const res = Object.entries(s.resources || {}).map(([name, r]) => [src, name, r]);
+        for (const [acct, rs] of Object.entries(s.accounts || {})) {
+          for (const [name, r] of Object.entries(rs)) res.push([`${src} ${acct}`, name, r]);
+        }
         if (!res.length) {
           rows.push(h('tr', {}, h('th', { scope: 'row' }, src), h('td', {}, '—'),
             h('td', { colspan: 4 }, h('span', { class: 'badge' }, s.status.replace('_', ' ')), s.missing ? ` missing ${s.missing}` : '')));
         }
-        for (const [name, r] of res) {
+        for (const [label, name, r] of res) {
           const badge = r.running ? h('span', { class: 'badge' }, 'running') : null;
           const fresh = r.freshness_s === null ? h('span', { class: 'badge bad' }, 'never synced')
             : h('span', { class: r.stale ? 'badge bad' : 'badge ok' }, `${age(r.freshness_s * 1000)} ${r.stale ? 'stale' : 'fresh'}`);
-          rows.push(h('tr', { 'data-resource': `${src}/${name}` }, h('th', { scope: 'row' }, src), h('td', {}, name),
+          rows.push(h('tr', { 'data-resource': `${label.replace(' ', '/')}/${name}` }, h('th', { scope: 'row' }, label), h('td', {}, name),
             h('td', {}, fresh, badge), h('td', {}, time(r.last_success_ms)), h('td', { class: 'n' }, num(r.last_run_rows)),
             h('td', { class: 'err' }, r.last_error ? `${r.last_error} (${time(r.last_error_ms)})` : '—')));
         }
