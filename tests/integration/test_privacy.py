@@ -236,3 +236,41 @@ def test_retention_clears_only_old_rows(services, prefix, database):
     last = [r for r in w.logs() if r.get("type") == "privacy.retention" and "result" in r][-1]
     assert json.loads(last["result"])["whatsapp_messages"] == 0
     w.stop()
+
+
+# shared/external-apis.md §11.4: the documented bodies and signatures (secret test_secret_key)
+VECTORS = [
+    ("customers/data_request",
+     '{"shop_id":954889,"shop_domain":"test-shop.myshopify.com","orders_requested":[299938,280263,220458],'
+     '"customer":{"id":191167,"email":"john@example.com","phone":"555-625-1199"},"data_request":{"id":9999}}',
+     "ivmYLPh7gBLMfguBkn1/wY/ZYS53d1yR5GnL6MDi/m8="),
+    ("customers/redact",
+     '{"shop_id":954889,"shop_domain":"test-shop.myshopify.com","customer":{"id":191167,'
+     '"email":"john@example.com","phone":"555-625-1199"},"orders_to_redact":[299938,280263,220458]}',
+     "mPRt+la4+yhGitsFb4JbXVlrqSZjDSLrHBKA3gnaA+Y="),
+    ("shop/redact", '{"shop_id":954889,"shop_domain":"test-shop.myshopify.com"}',
+     "6btsRsYm24xt8R70tfNX0vg9n3PxFfn2WWAVEFQliqY="),
+]
+
+
+def test_documented_vectors_through_the_single_store(services, prefix, database):
+    api = start_api(services, prefix)  # no SHOPIFY_STORES: the store "default"
+    w = sync_worker(services, prefix, database, queues="webhooks:2")
+    seed_whatsapp(database)
+    for i, (topic, body, sig) in enumerate(VECTORS):
+        status, _, resp = api.post_shopify(body, topic=topic, webhook_id=f"vec-{i}", sig=sig,
+                                           extra={"X-Shopify-Shop-Domain": "test-shop.myshopify.com"})
+        assert status == 200, resp
+        finished(prefix, i + 1)
+    bad = api.post_shopify(VECTORS[2][1] + " ", topic="shop/redact", webhook_id="vec-x",
+                           sig=VECTORS[2][2])
+    assert bad[0] == 401  # a trailing space breaks the signature
+    assert query(database, "SELECT action, subject FROM audit_log ORDER BY id") == [
+        ("privacy.customer_data_request", "shopify:default"),
+        ("privacy.customer_redact", "shopify:default"), ("privacy.shop_redact", "shopify:default")]
+    assert query(database, "SELECT account, request_key, shop_id FROM data_requests") == [
+        ("default", "9999", 954889)]
+    assert pii_hits(database) == {}  # the WhatsApp customer with that phone, cleared
+    assert queue_stats(prefix, "webhooks")["counters"].get("dead", 0) == 0
+    w.stop()
+    api.stop()
