@@ -7,7 +7,13 @@
  *   shopify.sync_inventory  locations.json, then inventory_levels.json for
  *                           all of them → inventory at "shopify:<location>"
  * Positions are the next-page URLs from the Link header (page_info carries
- * the filters), kept only when they start with SHOPIFY_API_BASE.
+ * the filters), kept only when they start with the store's API base.
+ *
+ * Stores (lib/stores.h, read from the environment): a sync job's payload
+ * {"store": "<name>"} is its sync account — one cursor, lock, status and
+ * rate-limit bucket per (store, resource); a job without one (the
+ * scheduler's) enqueues one job per store when SHOPIFY_STORES is set, else
+ * runs the single store "default". Orders land under account = the store.
  *
  * Webhook follow-ups (queue `webhooks`, payload from sentia-api: "raw" is
  * the body text): shopify.orders_create / orders_updated / orders_cancelled
@@ -15,7 +21,8 @@
  * products; shopify.inventory_levels_update → inventory. The body is parsed
  * with integers as int64 and mapped by the same code as a sync page, then
  * written by sync_apply() — the same upserts, so a late webhook never
- * overwrites a newer synced row (external_updated_at).
+ * overwrites a newer synced row (external_updated_at). The payload's
+ * "store" gives the account and the currency of variant prices.
  */
 #include "worker/jobs/jobs.h"
 
