@@ -118,11 +118,14 @@ static void privacy_retention(struct job_run *run)
     job_run_query(run, retention_sql, 1, params, privacy_on_done, run);
 }
 
+/* One statement each; a whole store or a year of messages may take minutes. */
+enum { PRIVACY_TIMEOUT_MS = 10 * 60 * 1000 };
+
 static const struct job_handler jobs_privacy_handlers[] = {
     {.type = "privacy.customer_data_request", .run = privacy_data_request},
     {.type = "privacy.customer_redact", .run = privacy_customer_redact},
-    {.type = "privacy.shop_redact", .run = privacy_shop_redact},
-    {.type = "privacy.retention", .run = privacy_retention, .timeout_ms = 10 * 60 * 1000},
+    {.type = "privacy.shop_redact", .run = privacy_shop_redact, .timeout_ms = PRIVACY_TIMEOUT_MS},
+    {.type = "privacy.retention", .run = privacy_retention, .timeout_ms = PRIVACY_TIMEOUT_MS},
     {.type = NULL},
 };
 
