@@ -39,7 +39,7 @@ static const char customer_redact_sql[] = "SELECT privacy_customer_redact($1, $2
 static const char shop_redact_sql[] = "SELECT privacy_shop_redact($1, $2, $3::jsonb)::text";
 static const char retention_sql[] = "SELECT privacy_retention($1::integer)::text";
 
-/* Logs the function's JSON result under msg and ends the run. */
+/* Logs the function's JSON result (the counts, the data request id) and ends the run. */
 static void privacy_on_done(void *data, PGresult *res, const struct pgpool_error *err)
 {
     struct job_run *run = data;
