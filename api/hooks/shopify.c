@@ -179,10 +179,12 @@ static const char *shopify_topic_job(struct api_call *call, h2o_iovec_t topic)
                        "X-Shopify-Topic must look like orders/create");
         return NULL;
     }
+    /* Optional (external-apis §11.6: compliance deliveries may lack it): the
+     * dedup key is the content's, the id only travels in the payload. */
     h2o_iovec_t id = api_header(call->req, "x-shopify-webhook-id");
-    if (id.base == NULL || id.len == 0 || id.len > SHOPIFY_HEADER_MAX) {
+    if (id.base != NULL && (id.len == 0 || id.len > SHOPIFY_HEADER_MAX)) {
         webhook_reject(call, WEBHOOK_REASON_MISSING_FIELD, 400,
-                       "X-Shopify-Webhook-Id header is missing");
+                       "X-Shopify-Webhook-Id header is empty or too long");
         return NULL;
     }
     const char *type = shopify_job_type(topic.base, topic.len);

@@ -198,13 +198,27 @@ def test_shopify_rejections_queue_nothing(api, redis, prefix):
     assert api.post_shopify(body, sig=tampered_sig)[0] == 401
     assert api.post_shopify(body, topic="orders")[0] == 400
     assert api.post_shopify(body, topic="Orders/Create")[0] == 400
-    assert api.post_shopify(body, webhook_id=None)[0] == 400
+    assert api.post_shopify(body, webhook_id="")[0] == 400
+    assert api.post_shopify(body, webhook_id="w" * 300)[0] == 400
     status, _, resp = api.post_shopify('{"id": 1,')
     assert status == 400 and json.loads(resp)["error"]["code"] == "invalid_body"
     assert api.post_shopify("[1,2]")[0] == 400
     assert ready_jobs(redis, prefix) == []
     ms = api.metrics()
     assert metric(ms, "sentia_webhook_rejections_total", source="shopify", reason="invalid_signature") == 3
+
+
+def test_shopify_delivery_without_webhook_id_is_queued(api, redis, prefix):
+    # external-apis §11.6: a compliance delivery may come without X-Shopify-Webhook-Id;
+    # the HMAC and the topic are what a verifier requires, dedup is by content.
+    body = '{"shop_id": 1, "shop_domain": "shop.myshopify.com"}'
+    status, headers, _ = api.post_shopify(body, topic="shop/redact", webhook_id=None)
+    assert status == 200
+    jobs = ready_jobs(redis, prefix)
+    assert len(jobs) == 1 and jobs[0]["type"] == "privacy.shop_redact"
+    assert jobs[0]["payload"]["webhook_id"] is None
+    status, headers, _ = api.post_shopify(body, topic="shop/redact", webhook_id=None)
+    assert status == 200 and len(ready_jobs(redis, prefix)) == 1
 
 
 def test_xero_intent_to_receive_vector(api, redis, prefix):
