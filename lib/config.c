@@ -156,16 +156,16 @@ static void config_check_value(struct buf *err, const struct config_var *v,
 }
 
 /*
- * In production every http(s) URL must be https://: a provider's base URL
- * carries its credentials (Basic auth, bearer tokens, signed requests) and
- * PUBLIC_BASE_URL is what Twilio signs. Tests and development keep their
- * http:// fakes on loopback.
+ * In production every http(s) URL must be https:// (or name a loopback host):
+ * a provider's base URL carries its credentials (Basic auth, bearer tokens,
+ * signed requests) and PUBLIC_BASE_URL is what Twilio signs. Tests and
+ * development keep their http:// fakes anywhere.
  */
 static void config_check_production(struct buf *err, const struct config_var *v,
                                     const char *text, enum config_env env)
 {
     if (env != CONFIG_ENV_PRODUCTION || v->type != CONFIG_URL_HTTP ||
-        config_check_url(text, v->type) != NULL || strncasecmp(text, "https://", 8) == 0)
+        config_check_url(text, v->type) != NULL || url_is_private_transport(text))
         return;
     config_complain(err, v, text, "must be an https:// URL in production");
 }

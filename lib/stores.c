@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/url.h"
+
 enum { STORES_VAR_MAX = 96, STORES_ERROR_MAX = 2048 };
 
 struct stores_err {
@@ -105,7 +107,7 @@ static void stores_read_one(stores_getter get, void *ctx, const char *store,
         stores_fail(e, "the shop of store \"%s\" must be a *.myshopify.com domain", label);
     if (cur != NULL && !stores_currency_valid(cur))
         stores_fail(e, "the currency of store \"%s\" must be 3 upper-case letters", label);
-    if (base != NULL && stores_production(get, ctx) && strncasecmp(base, "https://", 8) != 0)
+    if (base != NULL && stores_production(get, ctx) && !url_is_private_transport(base))
         stores_fail(e, "the API base of store \"%s\" must be an https:// URL in production",
                     label);
     if (store != NULL && secret == NULL)

@@ -126,6 +126,12 @@ TEST(production_refuses_http_base_urls)
                           "SHOPIFY_API_BASE", "http://127.0.0.1:9/admin", NULL};
     CHECK_INT(config_load(tables, from_list, test, &cfg, &err), 0);
     config_free(cfg);
+    /* loopback never leaves the machine: production benchmarks against local fakes */
+    const char *loop[] = {"APP_ENV", "production", "REDIS_URL", "redis://r:6379",
+                          "SHOPIFY_API_BASE", "http://127.0.0.1:9/admin",
+                          "XERO_API_BASE", "http://localhost:9/x", NULL};
+    CHECK_INT(config_load(tables, from_list, loop, &cfg, &err), 0);
+    config_free(cfg);
     const char *dev[] = {"REDIS_URL", "redis://r:6379",
                          "SHOPIFY_API_BASE", "http://127.0.0.1:9/admin", NULL};
     CHECK_INT(config_load(tables, from_list, dev, &cfg, &err), 0);
