@@ -243,6 +243,30 @@ static void metrics_queue_sample(struct buf *out, const char *name, const char *
     buf_printf(out, "\"} %lld\n", n);
 }
 
+/* The queues' lifecycle counters, dead jobs dropped at the cap, and pause flags. */
+static void metrics_render_queue_counters(struct buf *out, const struct snapshot *snap)
+{
+    buf_puts(out, "# HELP sentia_queue_events_total Queue lifecycle counters.\n"
+                  "# TYPE sentia_queue_events_total counter\n");
+    for (size_t i = 0; i < snap->nqueues; i++)
+        for (size_t k = 0; snap->queues[i].ok && queue_counter_names[k]; k++)
+            metrics_queue_sample(out, "sentia_queue_events_total", snap->queues[i].name,
+                                 "event", queue_counter_names[k],
+                                 queue_counter_get(&snap->queues[i].stats.counters, k));
+    buf_puts(out, "# HELP sentia_queue_dead_evicted_total Dead jobs dropped at MAX_DEAD_JOBS.\n"
+                  "# TYPE sentia_queue_dead_evicted_total counter\n");
+    for (size_t i = 0; i < snap->nqueues; i++)
+        if (snap->queues[i].ok)
+            metrics_queue_sample(out, "sentia_queue_dead_evicted_total", snap->queues[i].name,
+                                 NULL, NULL, snap->queues[i].stats.counters.dead_evicted);
+    buf_puts(out, "# HELP sentia_queue_paused 1 while the queue is paused.\n"
+                  "# TYPE sentia_queue_paused gauge\n");
+    for (size_t i = 0; i < snap->nqueues; i++)
+        if (snap->queues[i].ok)
+            metrics_queue_sample(out, "sentia_queue_paused", snap->queues[i].name, NULL, NULL,
+                                 snap->queues[i].stats.paused);
+}
+
 static void metrics_render_queues(struct buf *out, const struct snapshot *snap)
 {
     static const char *const states[] = {"ready", "delayed", "active", "dead"};
@@ -263,19 +287,7 @@ static void metrics_render_queues(struct buf *out, const struct snapshot *snap)
         metrics_label(out, q->name);
         buf_printf(out, "\"} %.3f\n", (double)q->stats.oldest_age_ms / 1000.0);
     }
-    buf_puts(out, "# HELP sentia_queue_events_total Queue lifecycle counters.\n"
-                  "# TYPE sentia_queue_events_total counter\n");
-    for (size_t i = 0; i < snap->nqueues; i++)
-        for (size_t k = 0; snap->queues[i].ok && queue_counter_names[k]; k++)
-            metrics_queue_sample(out, "sentia_queue_events_total", snap->queues[i].name,
-                                 "event", queue_counter_names[k],
-                                 queue_counter_get(&snap->queues[i].stats.counters, k));
-    buf_puts(out, "# HELP sentia_queue_paused 1 while the queue is paused.\n"
-                  "# TYPE sentia_queue_paused gauge\n");
-    for (size_t i = 0; i < snap->nqueues; i++)
-        if (snap->queues[i].ok)
-            metrics_queue_sample(out, "sentia_queue_paused", snap->queues[i].name, NULL, NULL,
-                                 snap->queues[i].stats.paused);
+    metrics_render_queue_counters(out, snap);
 }
 
 /* One job type's figures gathered from a jobstats hash. */

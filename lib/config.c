@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/buf.h"
 #include "lib/mem.h"
@@ -154,6 +155,21 @@ static void config_check_value(struct buf *err, const struct config_var *v,
     }
 }
 
+/*
+ * In production every http(s) URL must be https:// (or name a loopback host):
+ * a provider's base URL carries its credentials (Basic auth, bearer tokens,
+ * signed requests) and PUBLIC_BASE_URL is what Twilio signs. Tests and
+ * development keep their http:// fakes anywhere.
+ */
+static void config_check_production(struct buf *err, const struct config_var *v,
+                                    const char *text, enum config_env env)
+{
+    if (env != CONFIG_ENV_PRODUCTION || v->type != CONFIG_URL_HTTP ||
+        config_check_url(text, v->type) != NULL || url_is_private_transport(text))
+        return;
+    config_complain(err, v, text, "must be an https:// URL in production");
+}
+
 /* ---- loading ------------------------------------------------------------ */
 
 static size_t config_count(const struct config_var *const *tables)
@@ -193,6 +209,7 @@ int config_load(const struct config_var *const *tables, config_getter get,
                 val->owned = mem_strdup(text);
                 val->text = val->owned;
                 config_check_value(&err, v, text);
+                config_check_production(&err, v, text, cfg->env);
             } else if (v->required_in & cfg->env) {
                 buf_printf(&err, "%s%s is required", err.len ? "; " : "",
                            v->name);

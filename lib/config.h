@@ -6,7 +6,9 @@
  * config_load() reads and validates every variable at once and reports *all*
  * problems in one message, so an operator fixes a deployment in one go; the
  * programs then exit 78 (EX_CONFIG). Values of variables marked `secret` never
- * appear in a message.
+ * appear in a message. With APP_ENV=production every CONFIG_URL_HTTP value
+ * must be https:// or name a loopback host (provider base URLs,
+ * PUBLIC_BASE_URL; lib/url.h url_is_private_transport, docs/SECURITY.md).
  *
  * After a successful load the typed getters never fail: asking for a name that
  * is not in the tables is a programming error and aborts.
@@ -35,7 +37,7 @@ enum config_type {
     CONFIG_ENUM,     /* one of `choices`, "a|b|c" */
     CONFIG_URL_REDIS,    /* redis://[user:pass@]host[:port][/db] */
     CONFIG_URL_POSTGRES, /* postgres(ql)://… */
-    CONFIG_URL_HTTP,     /* http(s)://host… */
+    CONFIG_URL_HTTP,     /* http(s)://host…; production: https:// or loopback */
 };
 
 struct config_var {

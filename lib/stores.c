@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/url.h"
+
 enum { STORES_VAR_MAX = 96, STORES_ERROR_MAX = 2048 };
 
 struct stores_err {
@@ -78,6 +80,13 @@ static bool stores_currency_valid(const char *c)
            isupper((unsigned char)c[2]);
 }
 
+/* APP_ENV=production: base URLs must be https:// (lib/config.h). */
+static bool stores_production(stores_getter get, void *ctx)
+{
+    const char *env = get("APP_ENV", ctx);
+    return env != NULL && strcmp(env, "production") == 0;
+}
+
 /* Fills one store; `store` NULL reads the single-store variables. */
 static void stores_read_one(stores_getter get, void *ctx, const char *store,
                             struct stores_store *out, struct stores_err *e)
@@ -98,6 +107,9 @@ static void stores_read_one(stores_getter get, void *ctx, const char *store,
         stores_fail(e, "the shop of store \"%s\" must be a *.myshopify.com domain", label);
     if (cur != NULL && !stores_currency_valid(cur))
         stores_fail(e, "the currency of store \"%s\" must be 3 upper-case letters", label);
+    if (base != NULL && stores_production(get, ctx) && !url_is_private_transport(base))
+        stores_fail(e, "the API base of store \"%s\" must be an https:// URL in production",
+                    label);
     if (store != NULL && secret == NULL)
         secret = stores_var(get, ctx, NULL, "WEBHOOK_SECRET");
     out->shop = shop ? stores_dup(shop) : NULL;

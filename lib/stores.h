@@ -16,7 +16,8 @@
  * Webhook secrets may be comma lists (new first, old second: rotation);
  * sentia-api splits them (api/config.h).
  *
- * This file depends on libc only. Ownership: stores_load() fills a struct
+ * In production an API base must be https:// (lib/url.h
+ * url_is_private_transport). Depends on libc and lib/url only. Ownership: stores_load() fills a struct
  * stores whose strings it owns; stores_dispose() frees them.
  */
 #ifndef SENTIA_LIB_STORES_H

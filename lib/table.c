@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/mem.h"
+
+/* Longest escaped form of one input byte ("\\xHH"), with room to spare. */
+enum { TABLE_ESCAPE_MAX = 6 };
 
 struct table {
     size_t ncols, nrows, cap;
@@ -22,6 +26,50 @@ static size_t table_width(const char *s)
     for (; *s; s++)
         w += ((unsigned char)*s & 0xc0) != 0x80;
     return w;
+}
+
+/*
+ * Length of the valid UTF-8 sequence of 2–4 bytes starting at s, or 0
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid).
+ */
+static size_t table_utf8_len(const unsigned char *s)
+{
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* Appends the character at p, escaped when needed; returns bytes consumed. */
+static size_t table_escape_one(struct buf *b, const unsigned char *p)
+{
+    size_t n = *p >= 0x80 ? table_utf8_len(p) : 1;
+    if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+        buf_printf(b, "\\u%04x", p[1]); /* C1 control */
+    } else if (n == 0 || *p < 0x20 || *p == 0x7f) {
+        buf_printf(b, "\\x%02x", *p);
+        n = 1;
+    } else if (*p == '\\') {
+        buf_puts(b, "\\\\");
+    } else {
+        buf_append(b, p, n);
+    }
+    return n;
+}
+
+char *table_escape(const char *s)
+{
+    struct buf b;
+    buf_init(&b, strlen(s) * TABLE_ESCAPE_MAX + 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p;)
+        p += table_escape_one(&b, p);
+    return buf_steal(&b);
 }
 
 struct table *table_create(size_t ncols, const char *const *headers)
@@ -44,7 +92,7 @@ void table_add(struct table *t, const char *const *cells)
         t->cells = mem_realloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
     }
     for (size_t c = 0; c < t->ncols; c++)
-        t->cells[t->nrows * t->ncols + c] = mem_strdup(cells[c] ? cells[c] : "-");
+        t->cells[t->nrows * t->ncols + c] = table_escape(cells[c] ? cells[c] : "-");
     t->nrows++;
 }
 

@@ -3,7 +3,9 @@
  */
 #include "lib/url.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +160,30 @@ int url_parse(const char *text, struct url *out, const char **why)
 fail:
     url_dispose(&u);
     return -1;
+}
+
+/* localhost, an IPv4 address in 127.0.0.0/8, or ::1. */
+static bool url_host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (strcmp(host, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+bool url_is_private_transport(const char *text)
+{
+    struct url u;
+    const char *why;
+    if (url_parse(text, &u, &why) != 0)
+        return false;
+    bool ok = strcmp(u.scheme, "https") == 0 ||
+              (strcmp(u.scheme, "http") == 0 && u.host != NULL && url_host_is_loopback(u.host));
+    url_dispose(&u);
+    return ok;
 }
 
 void url_dispose(struct url *u)

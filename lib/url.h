@@ -10,6 +10,8 @@
 #ifndef SENTIA_LIB_URL_H
 #define SENTIA_LIB_URL_H
 
+#include <stdbool.h>
+
 struct url {
     char *scheme;   /* lower-cased */
     char *user;     /* decoded */
@@ -23,6 +25,14 @@ struct url {
 /* Returns 0, or -1 with *why set to a static explanation (url untouched). */
 int url_parse(const char *text, struct url *out, const char **why);
 void url_dispose(struct url *u);
+
+/*
+ * True when the http(s) URL may carry credentials in production: https://,
+ * or http:// to a loopback host (localhost, 127.0.0.0/8, ::1), whose traffic
+ * never leaves the machine (benchmarks run production settings against local
+ * fakes; a TLS sidecar). False for any other URL, malformed ones included.
+ */
+bool url_is_private_transport(const char *text);
 
 /* Decodes %XX in place (and '+' as space when form != 0); -1 if malformed. */
 int url_percent_decode(char *s, int form);

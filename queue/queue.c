@@ -270,6 +270,7 @@ void queue_plan_failure(const struct job *job, const char *error, bool permanent
     }
     out->envelope = job_encode_failed(job, error, now_ms, out->due_ms, spend,
                                       &out->len);
+    out->dead_cap = 0;
 }
 
 void queue_failure_dispose(struct queue_failure *f)
@@ -309,7 +310,7 @@ void queue_op_fail(struct queue_op *op, const char *prefix, const char *worker,
     redis_args_addn(&op->args, f->envelope, f->len);
     redis_args_add(&op->args, modes[f->mode]);
     redis_args_add_int(&op->args, f->due_ms);
-    redis_args_add_int(&op->args, QUEUE_DEAD_CAP);
+    redis_args_add_int(&op->args, f->dead_cap > 0 ? f->dead_cap : QUEUE_DEAD_CAP);
     redis_args_add(&op->args, job->type);
     redis_args_add(&op->args, queue_bucket_for_us(duration_us));
     redis_args_add_int(&op->args, duration_us);
@@ -410,14 +411,14 @@ void queue_op_list(struct queue_op *op, const char *prefix)
 
 const char *const queue_counter_names[] = {
     "enqueued", "deduped", "completed", "failed",  "retried",
-    "dead",     "recovered", "deferred", "revived", NULL,
+    "dead",     "recovered", "deferred", "revived", "dead_evicted", NULL,
 };
 
 static int64_t *queue_counter_slot(struct queue_counters *c, size_t i)
 {
     int64_t *slots[] = {&c->enqueued, &c->deduped,   &c->completed,
                         &c->failed,   &c->retried,   &c->dead,
-                        &c->recovered, &c->deferred, &c->revived};
+                        &c->recovered, &c->deferred, &c->revived, &c->dead_evicted};
     return i < sizeof slots / sizeof *slots ? slots[i] : NULL;
 }
 

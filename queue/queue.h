@@ -30,7 +30,7 @@
 enum {
     QUEUE_NAME_MAX = 64,
     QUEUE_PREFIX_MAX = 64,
-    QUEUE_DEAD_CAP = 10000,          /* dead list keeps the newest 10 000 */
+    QUEUE_DEAD_CAP = 10000,          /* dead list keeps the newest 10 000 (MAX_DEAD_JOBS) */
     QUEUE_DEDUP_TTL_S = 86400,       /* idempotency keys live 24 h */
     QUEUE_LEASE_MS = 30000,          /* heartbeat older than this → reaped */
     QUEUE_WORKER_TTL_S = 90,         /* registry hash outlives a few beats */
@@ -120,6 +120,9 @@ struct queue_failure {
     int64_t due_ms;
     char *envelope; /* owned; freed by queue_failure_dispose */
     size_t len;
+    /* Dead jobs kept at most (MAX_DEAD_JOBS), the oldest dropped and counted
+     * as dead_evicted; 0 = QUEUE_DEAD_CAP. queue_plan_failure sets 0. */
+    int dead_cap;
 };
 
 /*
@@ -131,6 +134,7 @@ void queue_plan_failure(const struct job *job, const char *error, bool permanent
                         int64_t defer_ms, int64_t now_ms, struct queue_failure *out);
 void queue_failure_dispose(struct queue_failure *f);
 
+/* Reply: 0 when the job was no longer held, else 1 + dead jobs the cap dropped. */
 void queue_op_fail(struct queue_op *op, const char *prefix, const char *worker,
                    const struct job *job, const struct queue_failure *f,
                    int64_t duration_us);
@@ -164,7 +168,7 @@ void queue_op_list(struct queue_op *op, const char *prefix);
 /* Counters of <prefix>:{Q}:stats (absent fields are 0). */
 struct queue_counters {
     int64_t enqueued, deduped, completed, failed, retried, dead, recovered,
-        deferred, revived;
+        deferred, revived, dead_evicted;
 };
 
 struct queue_stats {

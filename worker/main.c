@@ -42,6 +42,7 @@ static const struct config_var worker_config_vars[] = {
     {"JOB_TIMEOUT_MS", CONFIG_INT, "30000", 0, 1, 86400000, NULL, false},
     {"WORKER_LEASE_MS", CONFIG_INT, "30000", 0, 300, 3600000, NULL, false},
     {"REDIS_TIMEOUT_MS", CONFIG_INT, "2000", 0, 100, 60000, NULL, false},
+    {"MAX_DEAD_JOBS", CONFIG_INT, "10000", 0, 1, 10000000, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 /* The tables above, the shared ones, then each job family's (worker_compose). */
@@ -100,6 +101,7 @@ static void worker_settings_fill(const struct config *cfg, struct worker_setting
     s->job_timeout_ms = (int)config_int(cfg, "JOB_TIMEOUT_MS");
     s->lease_ms = (int)config_int(cfg, "WORKER_LEASE_MS");
     s->redis_timeout_ms = (int)config_int(cfg, "REDIS_TIMEOUT_MS");
+    s->max_dead_jobs = (int)config_int(cfg, "MAX_DEAD_JOBS");
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "lib/auth/b64url.h"
 #include "lib/buf.h"
 #include "lib/mem.h"
+#include "lib/url.h"
 
 struct auth {
     struct auth_clerk *clerk; /* NULL: Clerk not configured */
@@ -106,6 +107,10 @@ int auth_options_from_env(struct auth_options *o, const char *(*get)(const char 
     p->issuer = auth_env(get, "CLERK_ISSUER");
     p->role_claim = auth_env(get, "CLERK_ROLE_CLAIM");
     p->parties = o->parties;
+    const char *env = auth_env(get, "APP_ENV");
+    if (k->url != NULL && env != NULL && strcmp(env, "production") == 0 &&
+        !url_is_private_transport(k->url))
+        buf_printf(&problems, "CLERK_JWKS_URL must be an https:// URL in production; ");
     if (o->clerk && p->issuer == NULL)
         buf_printf(&problems, "CLERK_ISSUER is required with CLERK_JWKS_URL or CLERK_JWT_KEY; ");
     if (p->role_claim != NULL && !auth_claim_path_ok(p->role_claim))

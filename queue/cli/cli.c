@@ -11,6 +11,8 @@
 
 #include "lib/mem.h"
 #include "lib/process.h"
+#include "lib/table.h"
+#include "lib/url.h"
 
 /* Long enough for a slow Redis, short enough that an operator is not left hanging. */
 enum { CLI_REDIS_TIMEOUT_MS = 5000 };
@@ -33,6 +35,9 @@ static const char cli_help[] =
     "  scale-advice [SECONDS]               worker count the queues need (SCALE_* policy)\n"
     "\n"
     "REDIS_URL and QUEUE_PREFIX come from the environment unless given.\n"
+    "A Redis password goes in REDIS_URL (redis://:PASSWORD@host:port), never in\n"
+    "--redis: every local user can read a command line (ps, /proc). --redis is\n"
+    "for a server without a password; with one in it, sentia-queue warns.\n"
     "Exit codes: 0 ok, 1 not found, 2 usage, 3 Redis unreachable.\n";
 
 int cli_usage(struct cli *c, const char *fmt, ...)
@@ -88,7 +93,9 @@ redisReply *cli_check_reply(struct cli *c, redisReply *r)
         return NULL;
     }
     if (r->type == REDIS_REPLY_ERROR) {
-        fprintf(c->err, "sentia-queue: redis error: %s\n", r->str);
+        char *shown = table_escape(r->str);
+        fprintf(c->err, "sentia-queue: redis error: %s\n", shown);
+        free(shown);
         freeReplyObject(r);
         return NULL;
     }
@@ -225,12 +232,26 @@ static const struct {
     {"scale-advice", "", cli_scale_advice},
 };
 
+/* A password on the command line is visible to every local user: warn. */
+static void cli_warn_password(struct cli *c)
+{
+    struct url u;
+    const char *why;
+    if (c->opts.redis == NULL || url_parse(c->opts.redis, &u, &why) != 0)
+        return;
+    if (u.password != NULL && u.password[0] != '\0')
+        fputs("sentia-queue: warning: --redis carries a password, which other local users "
+              "can read in the process list; put the URL in REDIS_URL instead\n", c->err);
+    url_dispose(&u);
+}
+
 static int cli_connect(struct cli *c)
 {
     const char *url = c->opts.redis ? c->opts.redis : getenv("REDIS_URL");
     char *err = NULL;
     if (url == NULL || *url == '\0')
         return cli_usage(c, "REDIS_URL is not set (or pass --redis URL)");
+    cli_warn_password(c);
     if (redis_sync_connect(url, CLI_REDIS_TIMEOUT_MS, &c->redis, &err) != 0) {
         fprintf(c->err, "sentia-queue: %s\n", err);
         bool malformed = strncmp(err, "invalid REDIS_URL", 17) == 0;

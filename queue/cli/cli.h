@@ -3,6 +3,11 @@
  *
  *   sentia-queue [--redis URL] [--prefix P] [--json] COMMAND [ARGS]
  *
+ * A Redis password is passed in REDIS_URL, never with --redis (a command line
+ * is readable by every local user); a --redis URL with one gets a warning.
+ * Table output escapes control characters of strings from Redis (lib/table.h);
+ * --json prints them exactly (JSON escapes them itself).
+ *
  * Commands live in cli_inspect.c (stats, peek, show, workers) and
  * cli_admin.c (enqueue, retry, purge, pause, resume); cli.c parses options,
  * connects and dispatches. Output: human tables by default, one JSON

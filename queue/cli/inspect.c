@@ -48,17 +48,17 @@ static json_t *cli_stats_json(const char *queue, const struct queue_stats *s)
 static void cli_stats_row(struct table *t, const char *queue,
                           const struct queue_stats *s)
 {
-    char num[12][24], age[24];
+    char num[13][24], age[24];
     const struct queue_counters *k = &s->counters;
     int64_t v[] = {s->ready, s->delayed, s->active, s->dead, s->workers,
                    k->enqueued, k->deduped, k->completed, k->failed, k->retried,
-                   k->dead, k->recovered};
-    for (size_t i = 0; i < 12; i++)
+                   k->dead, k->recovered, k->dead_evicted};
+    for (size_t i = 0; i < 13; i++)
         snprintf(num[i], sizeof num[i], "%lld", (long long)v[i]);
     cli_format_age(s->oldest_age_ms, age, sizeof age);
     const char *row[] = {queue, num[0], num[1], num[2], num[3], s->paused ? "yes" : "no",
                          age, num[4], num[5], num[6], num[7], num[8], num[9],
-                         num[10], num[11]};
+                         num[10], num[11], num[12]};
     table_add(t, row);
 }
 
@@ -67,7 +67,7 @@ int cli_stats(struct cli *c)
     static const char *const headers[] = {
         "QUEUE", ">READY", ">DELAYED", ">ACTIVE", ">DEAD", "PAUSED", ">OLDEST",
         ">WORKERS", ">ENQUEUED", ">DEDUPED", ">COMPLETED", ">FAILED", ">RETRIED",
-        ">DEAD_TOTAL", ">RECOVERED"};
+        ">DEAD_TOTAL", ">RECOVERED", ">DEAD_EVICTED"};
     struct queue_op op;
     char *single[1] = {c->opts.npos > 1 ? c->opts.pos[1] : NULL};
     redisReply *names = NULL;
@@ -89,7 +89,7 @@ int cli_stats(struct cli *c)
     }
     int rc = CLI_OK;
     json_t *doc = json_array();
-    struct table *t = table_create(15, headers);
+    struct table *t = table_create(16, headers);
     for (size_t i = 0; i < n && rc == CLI_OK; i++) {
         struct queue_stats s;
         queue_op_stats(&op, c->prefix, list[i]);

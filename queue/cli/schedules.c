@@ -104,7 +104,9 @@ int cli_schedules(struct cli *c)
         json_array_foreach(list, i, s) cli_schedule_row(t, s, now);
         table_print(t, c->out);
         table_free(t);
-        fprintf(c->out, "scheduler lease: %s\n", holder ? holder : "(none)");
+        char *shown = table_escape(holder ? holder : "(none)");
+        fprintf(c->out, "scheduler lease: %s\n", shown);
+        free(shown);
     }
     json_decref(list);
     freeReplyObject(last);

@@ -8,10 +8,13 @@
 -- throughput hash (callers before issue 12 omit it), KEYS[7] tracking record
 -- (tracked jobs only)
 -- ARGV[1] old envelope, ARGV[2] new envelope, ARGV[3] 'retry' | 'dead' |
--- 'defer' (retry that spends no attempt), ARGV[4] due ms, ARGV[5] dead cap,
+-- 'defer' (retry that spends no attempt), ARGV[4] due ms, ARGV[5] dead cap
+-- (MAX_DEAD_JOBS: the oldest dead jobs past it are dropped and counted in
+-- the stats hash's dead_evicted),
 -- ARGV[6] type, ARGV[7] histogram bucket label, ARGV[8] duration µs;
 -- tracked: ARGV[9] last error, ARGV[10] started ms, ARGV[11] finished ms
--- Returns 1 when applied, 0 when the job was not held.
+-- Returns 0 when the job was not held, else 1 + how many dead jobs the cap
+-- dropped.
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
   return 0
 end
@@ -42,9 +45,13 @@ if ARGV[3] == 'retry' then
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
   redis.call('HINCRBY', KEYS[4], 'retried', 1)
 else
-  redis.call('LPUSH', KEYS[3], ARGV[2])
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+  local over = redis.call('LPUSH', KEYS[3], ARGV[2]) - tonumber(ARGV[5])
   redis.call('HINCRBY', KEYS[4], 'dead', 1)
   redis.call('HINCRBY', KEYS[5], t .. '|dead', 1)
+  if over > 0 then
+    redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+    redis.call('HINCRBY', KEYS[4], 'dead_evicted', over)
+    return 1 + over
+  end
 end
 return 1

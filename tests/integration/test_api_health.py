@@ -121,6 +121,8 @@ def test_metrics_exposition_counts(api, redis, prefix):
     redis.hset(f"{prefix}:{{webhooks}}:jobstats", mapping={
         "whatsapp.inbound|completed": 3, "whatsapp.inbound|failed": 1, "whatsapp.inbound|sum_us": 4500,
         "whatsapp.inbound|le:0.001": 2, "whatsapp.inbound|le:0.005": 1, "whatsapp.inbound|le:+Inf": 1})
+    # What fail.lua counts when the dead list is at MAX_DEAD_JOBS (issue 17 §7).
+    redis.hincrby(f"{prefix}:{{webhooks}}:stats", "dead_evicted", 7)
     fake_worker(redis, prefix, "w-m")
     ms = api.metrics()
     assert metric(ms, "sentia_http_requests_total", route=INBOUND, status="200") == 4
@@ -133,6 +135,7 @@ def test_metrics_exposition_counts(api, redis, prefix):
     assert metric(ms, "sentia_queue_jobs", queue="webhooks", state="dead") == 0
     assert metric(ms, "sentia_queue_events_total", queue="webhooks", event="enqueued") == 3
     assert metric(ms, "sentia_queue_events_total", queue="webhooks", event="deduped") == 1
+    assert metric(ms, "sentia_queue_dead_evicted_total", queue="webhooks") == 7
     assert ("sentia_queue_oldest_ready_age_seconds", frozenset({("queue", "webhooks")})) in ms
     assert metric(ms, "sentia_queue_paused", queue="webhooks") == 0
     assert metric(ms, "sentia_workers_live") == 1

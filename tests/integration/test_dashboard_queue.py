@@ -146,6 +146,7 @@ def test_queues_workers_and_throughput_match_a_real_worker(api, jwks, redis, pre
     status, _, doc = call(api, jwks, "GET", "/api/v1/queues", "/api/v1/queues", role="operator")
     tq = [q for q in doc["queues"] if q["queue"] == "tq"][0]
     assert tq["counters"]["completed"] == 12 and tq["dead"] == 3 and tq["workers"] == 1
+    assert tq["counters"]["dead_evicted"] == 0  # under MAX_DEAD_JOBS nothing was dropped
     status, _, doc = call(api, jwks, "GET", "/api/v1/workers", "/api/v1/workers", role="operator")
     assert status == 200 and len(doc["workers"]) == 1
     assert doc["workers"][0]["queues"] == [{"queue": "tq", "slots": 4}]

@@ -241,6 +241,20 @@ def test_cli_exit_codes_and_messages(prefix):
     assert q(prefix, "--help").returncode == 0
 
 
+def test_redis_password_on_the_command_line_warns(prefix):
+    url = base_env(prefix=prefix)["REDIS_URL"]
+    assert ":" in url.split("@")[0][len("redis://"):], "the suite's Redis has a password"
+    cp = q(prefix, "--redis", url, "stats")
+    assert cp.returncode == 0, cp.stderr
+    assert "warning: --redis carries a password" in cp.stderr and "REDIS_URL" in cp.stderr
+    assert url.split("@")[0].split(":")[-1] not in cp.stderr  # never echoed
+    cp = q(prefix, "stats")
+    assert cp.returncode == 0 and cp.stderr == ""
+    cp = q(prefix, "--redis", "redis://127.0.0.1:1", "stats")
+    assert cp.returncode == 3 and "warning" not in cp.stderr
+    assert "never in\n--redis" in q(prefix, "--help").stdout
+
+
 def test_script_cache_flush_is_survived(prefix, redis):
     redis.script_flush()
     cp = q(prefix, "enqueue", "webhooks", "t")
@@ -251,7 +265,8 @@ def test_script_cache_flush_is_survived(prefix, redis):
 
 
 def test_dead_list_is_capped(prefix, redis):
-    """The fail script keeps the newest 10 000 dead jobs (driven directly)."""
+    """The fail script keeps the newest 10 000 dead jobs (driven directly) and
+    counts what it drops in dead_evicted, returning 1 + dropped."""
     src = open(os.path.join(ROOT, "queue", "lua", "fail.lua")).read()
     fail = redis.register_script(src)
     keys = [f"{prefix}:{{d}}:active:w", f"{prefix}:{{d}}:delayed", f"{prefix}:{{d}}:dead",
@@ -265,3 +280,44 @@ def test_dead_list_is_capped(prefix, redis):
     assert redis.llen(keys[2]) == 10000
     assert json.loads(redis.lindex(keys[2], 0))["id"] == "10049"
     assert redis.hget(keys[3], "dead") == "10050"
+    assert redis.hget(keys[3], "dead_evicted") == "50"
+    assert stats(prefix, "d")["counters"]["dead_evicted"] == 50
+    # a smaller cap (MAX_DEAD_JOBS lowered) drops the surplus at the next dead job
+    env = json.dumps({"id": "last"})
+    redis.lpush(keys[0], env)
+    assert fail(keys=keys, args=[env, env, "dead", 0, 100, "t", "0.001", 1]) == 1 + 9901
+    assert redis.llen(keys[2]) == 100
+    assert redis.hget(keys[3], "dead_evicted") == str(50 + 9901)
+    redis.lpush(keys[0], env)
+    assert fail(keys=keys, args=[env, env, "retry", 0, 100, "t", "0.001", 1]) == 1
+
+
+def test_table_output_escapes_control_characters(prefix, redis):
+    """Strings from Redis reach the operator's terminal with control characters
+    (C0, DEL, C1 as UTF-8 or raw bytes) as visible escapes; --json stays exact."""
+    cp = q(prefix, "enqueue", "notify", "notify.whatsapp", '{"to":"x"}')
+    job_id = cp.stdout.strip()
+    ready, dead = f"{prefix}:{{notify}}:ready", f"{prefix}:{{notify}}:dead"
+    env = json.loads(redis.rpop(ready))
+    error = "boom \x1b[2J\x1b]0;owned\x07 \x7f \u009b31m end"
+    env.update(last_error=error, attempt=3)
+    redis.lpush(dead, json.dumps(env))
+    wid = "w-\x1b[31mevil"
+    redis.zadd(f"{prefix}:workers", {wid: int(time.time() * 1000)})
+    redis.hset(f"{prefix}:worker:{wid}", mapping={"id": wid, "host": "h\x9b1m", "pid": "1",
+                                                   "queues": "notify:1", "in_flight": "0",
+                                                   "version": "v\x1b[0m"})
+    for args in (["peek", "notify", "--state", "dead"], ["workers"]):
+        out = subprocess.run([binary("sentia-queue"), *args], env=base_env(prefix=prefix),
+                             capture_output=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        for bad in (b"\x1b", b"\x07", b"\x7f", b"\xc2\x9b", b"\x9b"):
+            assert bad not in out.stdout, (args, out.stdout)
+    out = q(prefix, "peek", "notify", "--state", "dead").stdout
+    assert "boom \\x1b[2J\\x1b]0;owned\\x07 \\x7f \\u009b31m" in out, out
+    out = q(prefix, "workers").stdout
+    assert "w-\\x1b[31mevil" in out and "h\\u009b1m" in out, out
+    doc = qjson(prefix, "peek", "notify", "--state", "dead")
+    assert doc["jobs"][0]["envelope"]["id"] == job_id
+    assert doc["jobs"][0]["envelope"]["last_error"] == error
+    assert qjson(prefix, "workers")["workers"][0]["id"] == wid

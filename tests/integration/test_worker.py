@@ -348,6 +348,12 @@ def test_workers_command_shows_the_worker(prefix, redis, services):
     ({"WORKER_QUEUES": "bad name:1", "PG_POOL_SIZE": "0"}, ["not a queue name", "PG_POOL_SIZE"]),
     ({"APP_ENV": "production", "SHUTDOWN_TIMEOUT": "x"}, ["DATABASE_URL is required",
                                                           "SHUTDOWN_TIMEOUT"]),
+    ({"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app",
+      "TWILIO_API_BASE": "http://api.twilio.com", "XERO_API_BASE": "https://api.xero.com/x",
+      "SHOPIFY_API_BASE": "HTTP://shop.example/admin"},
+     ["TWILIO_API_BASE must be an https:// URL in production",
+      "SHOPIFY_API_BASE must be an https:// URL in production"]),
+    ({"MAX_DEAD_JOBS": "0"}, ["MAX_DEAD_JOBS must be an integer from 1"]),
     ({"REDIS_URL": None, "DATABASE_URL": "mysql://x"}, ["REDIS_URL is required",
                                                         "DATABASE_URL"]),
 ])
@@ -363,3 +369,32 @@ def test_configuration_errors_exit_78(prefix, env, expect):
     assert cp.stderr.count("\n") == 1
     for text in expect:
         assert text in cp.stderr, cp.stderr
+
+
+def test_max_dead_jobs_caps_counts_and_logs_once_per_burst(prefix, redis, services):
+    """MAX_DEAD_JOBS keeps the newest N dead jobs; what it drops is counted in
+    dead_evicted and logged in one line per burst, not one per job (issue 17 §7)."""
+    for _ in range(5):
+        enqueue(prefix, "webhooks", "no.such_type", {"k": 1})
+    w = start_worker(services, prefix, MAX_DEAD_JOBS="5")
+    wait_until(lambda: stats(prefix, "webhooks")["dead"] == 5, what="5 dead")
+    assert stats(prefix, "webhooks")["counters"]["dead_evicted"] == 0
+    enqueue(prefix, "webhooks", "no.such_type", {"k": 2}, count=30)
+    s = wait_until(lambda: (lambda s: s if s["counters"]["dead"] == 35 else None)(
+        stats(prefix, "webhooks")), what="35 gone dead")
+    w.stop()
+    assert s["dead"] == 5 and redis.llen(f"{prefix}:{{webhooks}}:dead") == 5
+    assert s["counters"]["dead_evicted"] == 30
+    lines = [r for r in w.logs() if r.get("msg", "").startswith("dead list full")]
+    assert 1 <= len(lines) <= 2, lines
+    assert sum(r["dropped"] for r in lines) == 30
+    assert all(r["queue"] == "webhooks" and r["max_dead_jobs"] == 5 for r in lines)
+    assert cli_table_row(prefix, "webhooks")["DEAD_EVICTED"] == "30"
+
+
+def cli_table_row(prefix, queue):
+    """sentia-queue stats QUEUE as a {header: cell} dict (table output)."""
+    cp = q(prefix, "stats", queue)
+    assert cp.returncode == 0, cp.stderr
+    head, row = cp.stdout.splitlines()[:2]
+    return dict(zip(head.split(), row.split()))

@@ -100,3 +100,40 @@ TEST(redis_db_number_checked)
     CHECK(strstr(err, "database must be a number") != NULL);
     free(err);
 }
+
+TEST(production_refuses_http_base_urls)
+{
+    static const struct config_var vars[] = {
+        {"SHOPIFY_API_BASE", CONFIG_URL_HTTP, NULL, 0, 0, 0, NULL, false},
+        {"TWILIO_API_BASE", CONFIG_URL_HTTP, "https://api.twilio.com", 0, 0, 0, NULL, false},
+        {"XERO_API_BASE", CONFIG_URL_HTTP, NULL, 0, 0, 0, NULL, false},
+        {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
+    };
+    const struct config_var *const tables[] = {config_common_vars, vars, NULL};
+    const char *prod[] = {"APP_ENV", "production", "REDIS_URL", "redis://r:6379",
+                          "SHOPIFY_API_BASE", "http://shop.example/admin",
+                          "TWILIO_API_BASE", "HTTP://api.twilio.com",
+                          "XERO_API_BASE", "https://api.xero.com/api.xro/2.0", NULL};
+    struct config *cfg = NULL;
+    char *err = NULL;
+    CHECK_INT(config_load(tables, from_list, prod, &cfg, &err), -1);
+    CHECK(strstr(err, "SHOPIFY_API_BASE must be an https:// URL in production") != NULL);
+    CHECK(strstr(err, "TWILIO_API_BASE must be an https:// URL in production") != NULL);
+    CHECK(strstr(err, "XERO_API_BASE") == NULL);
+    free(err);
+    /* the same http:// fakes are fine in test and development */
+    const char *test[] = {"APP_ENV", "test", "REDIS_URL", "redis://r:6379",
+                          "SHOPIFY_API_BASE", "http://127.0.0.1:9/admin", NULL};
+    CHECK_INT(config_load(tables, from_list, test, &cfg, &err), 0);
+    config_free(cfg);
+    /* loopback never leaves the machine: production benchmarks against local fakes */
+    const char *loop[] = {"APP_ENV", "production", "REDIS_URL", "redis://r:6379",
+                          "SHOPIFY_API_BASE", "http://127.0.0.1:9/admin",
+                          "XERO_API_BASE", "http://localhost:9/x", NULL};
+    CHECK_INT(config_load(tables, from_list, loop, &cfg, &err), 0);
+    config_free(cfg);
+    const char *dev[] = {"REDIS_URL", "redis://r:6379",
+                         "SHOPIFY_API_BASE", "http://127.0.0.1:9/admin", NULL};
+    CHECK_INT(config_load(tables, from_list, dev, &cfg, &err), 0);
+    config_free(cfg);
+}

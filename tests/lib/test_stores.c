@@ -91,3 +91,23 @@ TEST(two_stores_cannot_share_a_shop)
     CHECK(strstr(err, "the same shop") != NULL);
     free(err);
 }
+
+TEST(production_refuses_an_http_api_base)
+{
+    const char *prod[] = {"APP_ENV", "production", "SHOPIFY_STORES", "uk,us",
+                          "SHOPIFY_UK_SHOP", "uk.myshopify.com",
+                          "SHOPIFY_UK_API_BASE", "http://uk.myshopify.com/admin/api/2025-07",
+                          "SHOPIFY_US_SHOP", "us.myshopify.com",
+                          "SHOPIFY_US_API_BASE", "https://us.myshopify.com/admin/api/2025-07",
+                          NULL};
+    struct stores s;
+    char *err = NULL;
+    CHECK_INT(stores_load(table_get, (void *)prod, &s, &err), -1);
+    CHECK(strstr(err, "store \"uk\" must be an https:// URL in production") != NULL);
+    CHECK(strstr(err, "\"us\"") == NULL);
+    free(err);
+    const char *test[] = {"APP_ENV", "test", "SHOPIFY_API_BASE", "http://127.0.0.1:9/admin",
+                          NULL};
+    CHECK_INT(stores_load(table_get, (void *)test, &s, &err), 0);
+    stores_dispose(&s);
+}

@@ -69,3 +69,19 @@ TEST(form_decoding)
     char bad[] = "%4";
     CHECK_INT(url_percent_decode(bad, 0), -1);
 }
+
+TEST(private_transport_is_https_or_loopback)
+{
+    CHECK(url_is_private_transport("https://api.twilio.com"));
+    CHECK(url_is_private_transport("HTTPS://api.twilio.com/x"));
+    CHECK(url_is_private_transport("http://127.0.0.1:9000/admin"));
+    CHECK(url_is_private_transport("http://127.8.0.1/"));
+    CHECK(url_is_private_transport("http://localhost:8080"));
+    CHECK(url_is_private_transport("http://[::1]:8080/x"));
+    CHECK(!url_is_private_transport("http://api.twilio.com"));
+    CHECK(!url_is_private_transport("http://127.0.0.1.evil.example/"));
+    CHECK(!url_is_private_transport("http://localhost.evil.example/"));
+    CHECK(!url_is_private_transport("http://10.0.0.1/"));
+    CHECK(!url_is_private_transport("ftp://127.0.0.1/"));
+    CHECK(!url_is_private_transport("not a url"));
+}

@@ -43,6 +43,8 @@ struct consumer {
     bool reserving, waiting, reconciling, reconcile_needed;
     int requested; /* slots asked for by the reserve in flight */
     bool paused, stopping, block_closed, warned_unwritten;
+    int64_t evicted_unlogged;  /* dead jobs MAX_DEAD_JOBS dropped, not logged yet */
+    uint64_t evicted_log_ms;   /* loop time of the last such line; 0 = never */
     uint64_t retry_at_ms; /* no Redis call for this queue before */
     uv_timer_t timer;     /* wakes the consumer at retry_at_ms */
 };
@@ -105,12 +107,16 @@ static void consumer_batch_unlink(struct consumer_batch *b)
         b->next->prev = b->prev;
 }
 
-/* Checks the reply of an ack (held count) or fail (1 applied / 0 not held). */
+/* Checks the reply of an ack (held count) or fail (0 not held, else 1 + dropped). */
 static void consumer_check_result(struct consumer *c, const struct consumer_batch *b,
                                   const redisReply *r)
 {
     long long expect = b->runs->outcome == RUN_ACK ? (long long)b->n : 1;
-    if (r->type != REDIS_REPLY_INTEGER || r->integer >= expect)
+    if (r->type != REDIS_REPLY_INTEGER)
+        return;
+    if (b->runs->outcome != RUN_ACK && r->integer > 1)
+        c->evicted_unlogged += r->integer - 1;
+    if (r->integer >= expect)
         return;
     log_warn(LOG_FIELDS(LF_STR("queue", c->queue), LF_INT("jobs", expect - r->integer),
                         LF_STR("job_id", b->runs->job->id)),
@@ -146,6 +152,7 @@ static void consumer_batch_op(struct consumer *c, const struct consumer_batch *b
     const char *prefix = c->rt->settings->prefix;
     struct job_run *run = b->runs;
     if (run->outcome == RUN_FAIL) {
+        run->failure.dead_cap = c->rt->settings->max_dead_jobs;
         queue_op_fail(op, prefix, c->rt->id, run->job, &run->failure, run->duration_us);
         return;
     }
@@ -247,7 +254,8 @@ static void consumer_on_returned(void *data, const redisReply *r, const char *er
 static void consumer_return_orphan(struct consumer *c, const redisReply *e)
 {
     struct job j = {.queue = c->queue, .type = "orphan", .raw = e->str, .raw_len = e->len};
-    struct queue_failure f = {QUEUE_FAIL_DEFER, clock_wall_ms(), e->str, e->len};
+    struct queue_failure f = {.mode = QUEUE_FAIL_DEFER, .due_ms = clock_wall_ms(),
+                              .envelope = e->str, .len = e->len};
     struct queue_op op;
     queue_op_fail(&op, c->rt->settings->prefix, c->rt->id, &j, &f, 0);
     queue_op_run_async(c->rt->redis, &op, consumer_on_returned, c);
@@ -421,8 +429,24 @@ int consumer_in_flight(const struct consumer *c)
     return c->in_flight;
 }
 
+/* One line for the dead jobs dropped since the last one, at most once per window. */
+static void consumer_log_evicted(struct consumer *c, bool now)
+{
+    uint64_t t = uv_now(c->rt->loop);
+    if (c->evicted_unlogged == 0 ||
+        (!now && c->evicted_log_ms != 0 && t - c->evicted_log_ms < CONSUMER_EVICT_LOG_MS))
+        return;
+    log_warn(LOG_FIELDS(LF_STR("queue", c->queue), LF_INT("dropped", c->evicted_unlogged),
+                        LF_INT("max_dead_jobs", c->rt->settings->max_dead_jobs)),
+             "dead list full: the oldest dead jobs were dropped (MAX_DEAD_JOBS; counted "
+             "in the queue's dead_evicted)");
+    c->evicted_unlogged = 0;
+    c->evicted_log_ms = t ? t : 1;
+}
+
 void consumer_tick(struct consumer *c)
 {
+    consumer_log_evicted(c, false);
     consumer_flush(c);
     consumer_pump(c);
     if (c->stopping)
@@ -475,6 +499,7 @@ static void consumer_timer_closed(uv_handle_t *h)
 
 void consumer_free(struct consumer *c)
 {
+    consumer_log_evicted(c, true); /* every reply has arrived: the rest of a burst */
     consumer_abandon(c);
     consumer_drop_results(c);
     uv_close((uv_handle_t *)&c->timer, consumer_timer_closed);

@@ -12,6 +12,9 @@
  * batches from worker's check phase (consumer_flush): one ack script call for
  * up to CONSUMER_ACK_BATCH jobs, one fail call per failed job. While Redis is
  * unreachable the results stay in memory and are written when it is back.
+ * A job going dead past MAX_DEAD_JOBS drops the oldest dead job (counted in
+ * the queue's dead_evicted); the consumer logs what was dropped once per
+ * burst: at the first drop, then at most once per CONSUMER_EVICT_LOG_MS.
  *
  * After a reserve or wait whose reply was lost (timeout, disconnect), Redis
  * may have moved jobs into this worker's active list without the worker
@@ -36,6 +39,7 @@ enum {
     CONSUMER_ACK_BATCH = 512,       /* jobs per ack script call: bounds its run time */
     CONSUMER_PAUSE_RECHECK_MS = 500, /* while paused, ask again this often */
     CONSUMER_RETRY_MS = 250,        /* after a Redis error */
+    CONSUMER_EVICT_LOG_MS = 60000,  /* at most one "dead jobs dropped" line per queue */
 };
 #define CONSUMER_WAIT_S 1.0 /* one blocking wait; also the pause latency bound */
 

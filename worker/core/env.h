@@ -40,6 +40,7 @@ struct worker_settings {
     int job_timeout_ms; /* handlers without their own timeout */
     int lease_ms;       /* heartbeat older than this → reaped */
     int redis_timeout_ms;
+    int max_dead_jobs;  /* MAX_DEAD_JOBS: dead list cap per queue */
     /* What main.c composes in (worker/jobs/jobs.h): the job families, and the
      * Lua scripts they use besides the queue's and the core's (NULL-terminated;
      * both loaded on every Redis connect). */
