@@ -112,7 +112,7 @@ for MODE in $MODES; do
   OK0=$(answered_200)
   API_CPU1=$(cpu_us "$API_PID"); REDIS_CPU1=$(cpu_us "$REDIS_PID")
   INGEST=$(SIGN_URL="http://127.0.0.1:$AP/api/v1/whatsapp/webhook" TWILIO_TOKEN="$TOKEN" \
-    RUN_TAG="$$$MODE" PRESIGN="$PRESIGN" \
+    RUN_TAG="$$$MODE" PRESIGN="$PRESIGN" WRK_THREADS="$WRK_THREADS" GO_FILE="$WORK/go.$MODE" \
     wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/ingest_twilio.lua \
     "http://127.0.0.1:$AP/api/v1/whatsapp/webhook" | grep '^RESULT')
   echo "$INGEST"

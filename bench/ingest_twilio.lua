@@ -10,8 +10,14 @@
 --   init(), before the clock starts, and cycles through them; should a run
 --   outlast them it signs further ones per request and reports how many
 --   (presign_exhausted), never re-sending a MessageSid.
+-- wrk runs each thread's init() on its main thread and starts that thread at
+-- once, before the next thread's init: so no thread would send while another
+-- still builds its requests (those requests would be counted in a run whose
+-- clock has not started), each thread waits before its first request until
+-- the last thread's init created GO_FILE.
 -- Environment: SIGN_URL (the URL the API reconstructs: PUBLIC_BASE_URL + path),
--- TWILIO_TOKEN, RUN_TAG (keeps MessageSids unique across runs), PRESIGN.
+-- TWILIO_TOKEN, RUN_TAG (keeps MessageSids unique across runs), PRESIGN,
+-- WRK_THREADS and GO_FILE (a path that must not exist yet).
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct evp_md_st EVP_MD;
@@ -19,6 +25,8 @@ const EVP_MD *EVP_sha1(void);
 unsigned char *HMAC(const EVP_MD *evp_md, const void *key, int key_len,
                     const unsigned char *d, size_t n, unsigned char *md,
                     unsigned int *md_len);
+int access(const char *path, int mode);
+int usleep(unsigned int usec);
 ]]
 local crypto = ffi.load("crypto")
 local mac = ffi.new("unsigned char[20]")
@@ -46,6 +54,9 @@ local url = os.getenv("SIGN_URL")
 local token = os.getenv("TWILIO_TOKEN")
 local tag = os.getenv("RUN_TAG") or "0"
 local presign = tonumber(os.getenv("PRESIGN") or "0") or 0
+local nthreads = tonumber(os.getenv("WRK_THREADS") or "1") or 1
+local go_file = os.getenv("GO_FILE")
+local started = go_file == nil
 local threads, all = 0, {}
 local counter, prefix, signed, next_signed, exhausted = 0, "", {}, 1, 0
 
@@ -78,9 +89,16 @@ function init(args)
   for i = 1, presign do
     signed[i] = sign_next()
   end
+  if go_file and tonumber(tid) == nthreads - 1 then
+    io.open(go_file, "w"):close()
+  end
 end
 
 function request()
+  while not started do
+    started = ffi.C.access(go_file, 0) == 0
+    if not started then ffi.C.usleep(1000) end
+  end
   if next_signed <= #signed then
     local r = signed[next_signed]
     signed[next_signed] = false -- each pre-signed request is sent once
