@@ -14,7 +14,8 @@
 -- once, before the next thread's init: so no thread would send while another
 -- still builds its requests (those requests would be counted in a run whose
 -- clock has not started), each thread waits before its first request until
--- the last thread's init created GO_FILE.
+-- the last thread's init created GO_FILE (not in the one request() call wrk
+-- makes on its main thread to inspect the script).
 -- Environment: SIGN_URL (the URL the API reconstructs: PUBLIC_BASE_URL + path),
 -- TWILIO_TOKEN, RUN_TAG (keeps MessageSids unique across runs), PRESIGN,
 -- WRK_THREADS and GO_FILE (a path that must not exist yet).
@@ -94,8 +95,13 @@ function init(args)
   end
 end
 
+local calls = 0
+
 function request()
-  while not started do
+  calls = calls + 1
+  -- wrk calls thread 0's request() once on its main thread, right after
+  -- that thread's init, to inspect it: that call must not wait.
+  while not started and not (calls == 1 and tonumber(tid) == 0) do
     started = ffi.C.access(go_file, 0) == 0
     if not started then ffi.C.usleep(1000) end
   end
