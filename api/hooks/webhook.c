@@ -34,7 +34,7 @@ struct webhook_wait {
     enum webhook_reply reply;
     size_t n, outstanding, duplicates, failed;
     bool answered;
-    char (*ids)[JOB_ID_MAX + 1]; /* job ids (the first job's for duplicates) */
+    char ids[][JOB_ID_MAX + 1]; /* job ids (the first job's for duplicates); one allocation */
 };
 
 void webhook_job_dispose(struct webhook_job *job)
@@ -149,7 +149,6 @@ static void webhook_answer_ok(h2o_req_t *req, const struct webhook_wait *w)
 static void webhook_wait_free(struct webhook_wait *w)
 {
     api_pending_end(&w->pending);
-    free(w->ids);
     free(w);
 }
 
@@ -288,10 +287,9 @@ void webhook_submit(struct api_call *call, struct webhook_job *jobs, size_t n,
                               "the queue is unreachable; retry later", 5);
         return;
     }
-    struct webhook_wait *w = mem_calloc(1, sizeof *w);
+    struct webhook_wait *w = mem_calloc(1, sizeof *w + n * sizeof w->ids[0]);
     w->reply = reply;
     w->n = n;
-    w->ids = mem_calloc(n ? n : 1, sizeof *w->ids);
     w->outstanding = 1; /* held until every send was tried */
     api_pending_begin(&w->pending, api_ctx_pending(req), req, webhook_expired);
     const char *rid = api_request_id(req);
