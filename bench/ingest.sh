@@ -56,6 +56,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # so that cleanup runs when the run is stopped
 
 # A password (docs/SECURITY.md), on stdin: redis-cli reads REDISCLI_AUTH;
 # redis-benchmark only takes -a.
@@ -77,6 +78,8 @@ done
 curl -sf "http://127.0.0.1:$AP/health/ready" >/dev/null || { cat "$WORK/api.err" >&2; exit 1; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# Script calls Redis has run so far (EVALSHA): the group commit sends fewer than one per request.
+script_calls() { redis-cli -p "$RP" info commandstats | sed -nE 's/^cmdstat_evalsha:calls=([0-9]+).*/\1/p'; }
 # Requests the API answered 200 on the webhook route, from /metrics.
 answered_200() {
   curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$AP/metrics" |
@@ -110,7 +113,7 @@ for MODE in $MODES; do
   echo "== wrk POST /api/v1/whatsapp/webhook ($MODE, unique MessageSid), $CONNS connections, ${DURATION}s; load $(load)"
   JOBS0=$(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready")
   OK0=$(answered_200)
-  API_CPU1=$(cpu_us "$API_PID"); REDIS_CPU1=$(cpu_us "$REDIS_PID")
+  API_CPU1=$(cpu_us "$API_PID"); REDIS_CPU1=$(cpu_us "$REDIS_PID"); CALLS0=$(script_calls)
   INGEST=$(SIGN_URL="http://127.0.0.1:$AP/api/v1/whatsapp/webhook" TWILIO_TOKEN="$TOKEN" \
     RUN_TAG="$$$MODE" PRESIGN="$PRESIGN" WRK_THREADS="$WRK_THREADS" GO_FILE="$WORK/go.$MODE" \
     wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/ingest_twilio.lua \
@@ -123,6 +126,7 @@ for MODE in $MODES; do
     sleep 0.1
   done
   JOBS=$(( $(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready") - JOBS0 ))
+  CALLS=$(( $(script_calls) - ${CALLS0:-0} ))
   OK=$(( $(answered_200) - OK0 ))
   REQS=$(field requests "$INGEST")
   RPS=$(field rps "$INGEST")
@@ -132,9 +136,11 @@ for MODE in $MODES; do
   SUMMARY+=("$(printf '%-34s %s stored / %s answered 200 (%s); wrk: %s requests, non-2xx %s, socket errors %s, presign exhausted %s' \
     "  jobs" "$JOBS" "$OK" "$EXACT" "$REQS" "$(field non2xx "$INGEST")" "$(field socket_errors "$INGEST")" \
     "$(field presign_exhausted "$INGEST")")")
-  SUMMARY+=("$(printf '%-34s API %s µs, Redis %s µs; ingest / LPUSH %s' "  CPU per request" \
+  SUMMARY+=("$(printf '%-34s API %s µs, Redis %s µs; ingest / LPUSH %s; %s jobs per Redis script call' \
+    "  CPU per request" \
     "$(cpu_per_req "$API_CPU1" "$API_CPU2" "$REQS")" "$(cpu_per_req "$REDIS_CPU1" "$REDIS_CPU2" "$REQS")" \
-    "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.2f", a / b }')")")
+    "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.2f", a / b }')" \
+    "$(awk -v j="$JOBS" -v c="$CALLS" 'BEGIN { printf "%.1f", c > 0 ? j / c : 0 }')")")
 done
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$API_PID/status")
 
