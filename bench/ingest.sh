@@ -140,7 +140,7 @@ for MODE in $MODES; do
     "  CPU per request" \
     "$(cpu_per_req "$API_CPU1" "$API_CPU2" "$REQS")" "$(cpu_per_req "$REDIS_CPU1" "$REDIS_CPU2" "$REQS")" \
     "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.2f", a / b }')" \
-    "$(awk -v j="$JOBS" -v c="$CALLS" 'BEGIN { printf "%.1f", c > 0 ? j / c : 0 }')")")
+    "$(awk -v j="$JOBS" -v c="$CALLS" 'BEGIN { printf "%.1f", (c > 0 ? j / c : 0) }')")")
 done
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$API_PID/status")
 
