@@ -24,6 +24,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "api/batch.h"
 #include "api/cache.h"
 #include "api/gate.h"
 #include "api/h2guard.h"
@@ -139,6 +140,14 @@ static uint64_t api_elapsed_us(const h2o_req_t *req)
     return us > 0 ? (uint64_t)us : 0;
 }
 
+/* The end of a loop turn: the turn's access-log lines in one write. */
+static void api_access_flush(uv_prepare_t *h)
+{
+    struct api_thread *t = h->data;
+    uv_prepare_stop(h);
+    log_batch_flush(&t->access_log);
+}
+
 static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
 {
     struct api_thread *t = (struct api_thread *)req->conn->ctx;
@@ -156,10 +165,13 @@ static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
     char method[16];
     snprintf(method, sizeof method, "%.*s", (int)(req->input.method.len < 15 ? req->input.method.len : 15),
              req->input.method.base ? req->input.method.base : "");
-    log_info(LOG_FIELDS(LF_STR("request_id", api_request_id(req)), LF_STR("method", method),
-                        LF_STR("route", api_router_label_text(router, route)), LF_INT("status", status),
-                        LF_INT("duration_us", (long long)us)),
-             "request");
+    log_batch_emit(&t->access_log, LOG_LEVEL_INFO,
+                   LOG_FIELDS(LF_STR("request_id", api_request_id(req)), LF_STR("method", method),
+                              LF_STR("route", api_router_label_text(router, route)),
+                              LF_INT("status", status), LF_INT("duration_us", (long long)us)),
+                   "request");
+    if (!uv_is_active((uv_handle_t *)&t->access_flush))
+        uv_prepare_start(&t->access_flush, api_access_flush);
 }
 
 static void api_logger_register(h2o_pathconf_t *pc, bool counts)
@@ -251,6 +263,7 @@ static void api_thread_finish(struct api_thread *t)
     uv_close((uv_handle_t *)&t->wakeup, NULL);
     if (t->h2c_timer.data != NULL)
         uv_close((uv_handle_t *)&t->h2c_timer, NULL);
+    api_batch_close(t->batch);
     api_pending_list_close(&t->pending);
     api_pending_list_close(&t->auth_pending);
     api_pending_list_close(&t->db_pending);
@@ -258,6 +271,8 @@ static void api_thread_finish(struct api_thread *t)
      * context; every connection is closed by now, so it has nothing to do. */
     h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
     h2o_context_dispose(&t->ctx);
+    log_batch_dispose(&t->access_log); /* no request is left to log */
+    uv_close((uv_handle_t *)&t->access_flush, NULL);
 }
 
 /* Closes the Postgres pools one after the other, then finishes the thread. */
@@ -390,6 +405,9 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
     t->index = index;
     t->listen_fd = -1;
     uv_loop_init(&t->loop);
+    log_batch_init(&t->access_log);
+    uv_prepare_init(&t->loop, &t->access_flush);
+    t->access_flush.data = t;
     h2o_context_init(&t->ctx, &t->loop, &s->globalconf);
     t->accept.ctx = &t->ctx;
     t->accept.hosts = s->globalconf.hosts;
@@ -436,6 +454,7 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
         log_error(LOG_FIELDS(LF_STR("error", why)), "invalid REDIS_URL");
         return -1;
     }
+    t->batch = api_batch_create(&t->loop, t->redis, s->cfg.prefix, API_WEBHOOK_QUEUE);
     return api_thread_pg(s, t);
 }
 

@@ -38,6 +38,7 @@
 #include "api/limits.h"
 #include "api/metrics.h"
 #include "api/pending.h"
+#include "lib/log.h"
 
 enum {
     API_SHUTDOWN_DEADLINE_MS = 10000, /* in-flight requests get this long */
@@ -49,6 +50,7 @@ struct api_router;
 struct api_table;
 struct api_authenticator;
 struct api_cache;
+struct api_batch;
 
 struct api_conn;
 
@@ -65,6 +67,9 @@ struct api_thread {
     uv_timer_t shutdown_timer;
     uv_timer_t h2c_timer;   /* the h2c guard's sweep; data NULL when ENABLE_H2C is off */
     struct redis_client *redis;
+    struct api_batch *batch;              /* group commit of webhook enqueues (api/batch.h) */
+    struct log_batch access_log;          /* this turn's access-log lines */
+    uv_prepare_t access_flush;            /* writes them at the end of the turn */
     struct pgpool *pg;                    /* read-write (API keys, audit); NULL without DATABASE_URL */
     struct pgpool *pg_read;               /* read-only transactions (dashboard reads) */
     struct api_pending_list pending;      /* records waiting on Redis */

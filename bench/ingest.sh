@@ -6,14 +6,19 @@
 #   1. redis-benchmark -t lpush -c 50: the Redis LPUSH ceiling, for scale;
 #   2. wrk on GET /health: the HTTP ceiling without I/O;
 #   3. wrk posting signed Twilio inbound webhooks, each with a new MessageSid
-#      (bench/ingest_twilio.lua signs per request through LuaJIT's FFI and
-#      libcrypto), 64 connections for 10 s;
-# and prints req/s, p50, p99, non-2xx, jobs stored (LLEN of the ready list),
-# CPU time per request of the API and of Redis (steadier than req/s on a
-# shared machine),
-# the API's resident memory (peak), and ingest as a share of LPUSH.
+#      (bench/ingest_twilio.lua), 64 connections for 10 s, in each mode of
+#      MODES: "presigned" (bodies and signatures built before the clock
+#      starts, so wrk does no crypto) and "signed" (signed per request);
+# and prints per mode: req/s, p50/p99/p99.9, non-2xx, jobs stored against
+# requests the API answered 200 on the route (from /metrics: they must be
+# equal, in-flight requests at wrk's stop included), CPU time per request of
+# the API and of Redis (steadier than req/s on a shared machine), the load
+# average, the API's resident memory (peak) and ingest as a share of LPUSH.
 # Knobs: DURATION (s, 10), CONNS (64), WRK_THREADS (2), API_THREADS (cores),
-# LOG_LEVEL (info: the access log is on, as in production), API_BIN.
+# LOG_LEVEL (info: the access log is on, as in production), API_BIN,
+# MODES ("presigned signed"), LPUSH_N (redis-benchmark requests, 1000000),
+# APPENDFSYNC (everysec; "always" is the durability mode), PRESIGN_RATE
+# (pre-signed requests per wrk thread and second of DURATION, 30000).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -21,8 +26,13 @@ API_BIN=${API_BIN:-build/api/sentia-api}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
+MODES=${MODES:-presigned signed}
+LPUSH_N=${LPUSH_N:-1000000}
+APPENDFSYNC=${APPENDFSYNC:-everysec}
+PRESIGN_RATE=${PRESIGN_RATE:-30000}
 TOKEN=bench-twilio-token
 PREFIX=bench$$
+METRICS_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 
 [ -x "$API_BIN" ] || { echo "ingest: $API_BIN not built (./dev bench ingest builds it)" >&2; exit 1; }
 for tool in wrk redis-server redis-benchmark redis-cli; do
@@ -46,19 +56,20 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # so that cleanup runs when the run is stopped
 
 # A password (docs/SECURITY.md), on stdin: redis-cli reads REDISCLI_AUTH;
 # redis-benchmark only takes -a.
 export REDISCLI_AUTH; REDISCLI_AUTH=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 printf 'requirepass %s\n' "$REDISCLI_AUTH" | redis-server - --port "$RP" --bind 127.0.0.1 --dir "$WORK" \
   --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" \
-  --appendonly yes --maxmemory-policy noeviction --save '' >/dev/null 2>&1
+  --appendonly yes --appendfsync "$APPENDFSYNC" --maxmemory-policy noeviction --save '' >/dev/null 2>&1
 for _ in $(seq 1 100); do [ "$(redis-cli -p "$RP" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
 
 env -i PATH="$PATH" APP_ENV=production LOG_LEVEL="${LOG_LEVEL:-info}" PORT="$AP" \
   API_THREADS="${API_THREADS:-0}" REDIS_URL="redis://:$REDISCLI_AUTH@127.0.0.1:$RP/0" QUEUE_PREFIX="$PREFIX" \
   PUBLIC_BASE_URL="http://127.0.0.1:$AP" TWILIO_AUTH_TOKEN="$TOKEN" \
-  SHOPIFY_WEBHOOK_SECRET=bench XERO_WEBHOOK_KEY=bench RATE_LIMIT_PER_IP=0 \
+  SHOPIFY_WEBHOOK_SECRET=bench XERO_WEBHOOK_KEY=bench RATE_LIMIT_PER_IP=0 METRICS_TOKEN="$METRICS_TOKEN" \
   "$API_BIN" >"$WORK/api.log" 2>"$WORK/api.err" &
 API_PID=$!
 for _ in $(seq 1 100); do
@@ -66,9 +77,19 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$AP/health/ready" >/dev/null || { cat "$WORK/api.err" >&2; exit 1; }
 
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+# Script calls Redis has run so far (EVALSHA): the group commit sends fewer than one per request.
+script_calls() { redis-cli -p "$RP" info commandstats | sed -nE 's/^cmdstat_evalsha:calls=([0-9]+).*/\1/p'; }
+# Requests the API answered 200 on the webhook route, from /metrics.
+answered_200() {
+  curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$AP/metrics" |
+    awk '/^sentia_http_requests_total\{/ && /status="200"/ && /whatsapp\/webhook/ { n += $2 } END { print n + 0 }'
+}
+
 echo "== machine: $(nproc) cores, $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "== redis-benchmark -t lpush -c 50 -n 2000000 (AOF on)"
-LPUSH=$(redis-benchmark -p "$RP" -a "$REDISCLI_AUTH" -t lpush -c 50 -n 2000000 -q 2>/dev/null | tr '\r' '\n' | grep -E '^LPUSH:' | tail -1)
+echo "== load average before: $(load); Redis appendfsync $APPENDFSYNC"
+echo "== redis-benchmark -t lpush -c 50 -n $LPUSH_N (AOF on)"
+LPUSH=$(redis-benchmark -p "$RP" -a "$REDISCLI_AUTH" -t lpush -c 50 -n "$LPUSH_N" -q 2>/dev/null | tr '\r' '\n' | grep -E '^LPUSH:' | tail -1)
 echo "$LPUSH"
 LPUSH_RPS=$(sed -nE 's/^LPUSH: ([0-9.]+) requests per second.*/\1/p' <<<"$LPUSH")
 redis-cli -p "$RP" del mylist >/dev/null
@@ -79,32 +100,54 @@ API_CPU0=$(cpu_us "$API_PID")
 HEALTH=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/health.lua \
   "http://127.0.0.1:$AP/health" | grep '^RESULT')
 echo "$HEALTH"
-API_CPU1=$(cpu_us "$API_PID"); REDIS_CPU1=$(cpu_us "$REDIS_PID")
+API_CPU1=$(cpu_us "$API_PID")
+HEALTH_CPU=$(cpu_per_req "$API_CPU0" "$API_CPU1" "$(field requests "$HEALTH")")
 
-echo "== wrk POST /api/v1/whatsapp/webhook (signed, unique MessageSid), $CONNS connections, ${DURATION}s"
-INGEST=$(SIGN_URL="http://127.0.0.1:$AP/api/v1/whatsapp/webhook" TWILIO_TOKEN="$TOKEN" RUN_TAG="$$" \
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/ingest_twilio.lua \
-  "http://127.0.0.1:$AP/api/v1/whatsapp/webhook" | grep '^RESULT')
-echo "$INGEST"
-API_CPU2=$(cpu_us "$API_PID"); REDIS_CPU2=$(cpu_us "$REDIS_PID")
-JOBS=$(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready")
+SUMMARY=()
+for MODE in $MODES; do
+  case $MODE in
+    presigned) PRESIGN=$((PRESIGN_RATE * DURATION)) ;;
+    signed) PRESIGN=0 ;;
+    *) echo "ingest: unknown mode $MODE (presigned, signed)" >&2; exit 1 ;;
+  esac
+  echo "== wrk POST /api/v1/whatsapp/webhook ($MODE, unique MessageSid), $CONNS connections, ${DURATION}s; load $(load)"
+  JOBS0=$(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready")
+  OK0=$(answered_200)
+  API_CPU1=$(cpu_us "$API_PID"); REDIS_CPU1=$(cpu_us "$REDIS_PID"); CALLS0=$(script_calls)
+  INGEST=$(SIGN_URL="http://127.0.0.1:$AP/api/v1/whatsapp/webhook" TWILIO_TOKEN="$TOKEN" \
+    RUN_TAG="$$$MODE" PRESIGN="$PRESIGN" WRK_THREADS="$WRK_THREADS" GO_FILE="$WORK/go.$MODE" \
+    wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/ingest_twilio.lua \
+    "http://127.0.0.1:$AP/api/v1/whatsapp/webhook" | grep '^RESULT')
+  echo "$INGEST"
+  API_CPU2=$(cpu_us "$API_PID"); REDIS_CPU2=$(cpu_us "$REDIS_PID")
+  # Requests still in flight when wrk stopped are answered (and stored) after it.
+  for _ in $(seq 1 50); do
+    [ "$(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready")" -ge "$(answered_200)" ] && break
+    sleep 0.1
+  done
+  JOBS=$(( $(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready") - JOBS0 ))
+  CALLS=$(( $(script_calls) - ${CALLS0:-0} ))
+  OK=$(( $(answered_200) - OK0 ))
+  REQS=$(field requests "$INGEST")
+  RPS=$(field rps "$INGEST")
+  EXACT=$([ "$JOBS" -eq "$OK" ] && echo "exact" || echo "MISMATCH")
+  SUMMARY+=("$(printf '%-34s %s req/s, p50 %s ms, p99 %s ms, p99.9 %s ms' "ingest ($MODE)" "$RPS" \
+    "$(field p50_ms "$INGEST")" "$(field p99_ms "$INGEST")" "$(field p999_ms "$INGEST")")")
+  SUMMARY+=("$(printf '%-34s %s stored / %s answered 200 (%s); wrk: %s requests, non-2xx %s, socket errors %s, presign exhausted %s' \
+    "  jobs" "$JOBS" "$OK" "$EXACT" "$REQS" "$(field non2xx "$INGEST")" "$(field socket_errors "$INGEST")" \
+    "$(field presign_exhausted "$INGEST")")")
+  SUMMARY+=("$(printf '%-34s API %s µs, Redis %s µs; ingest / LPUSH %s; %s jobs per Redis script call' \
+    "  CPU per request" \
+    "$(cpu_per_req "$API_CPU1" "$API_CPU2" "$REQS")" "$(cpu_per_req "$REDIS_CPU1" "$REDIS_CPU2" "$REQS")" \
+    "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.2f", a / b }')" \
+    "$(awk -v j="$JOBS" -v c="$CALLS" 'BEGIN { printf "%.1f", (c > 0 ? j / c : 0) }')")")
+done
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$API_PID/status")
 
-REQS=$(field requests "$INGEST")
-NON2XX=$(field non2xx "$INGEST")
-RPS=$(field rps "$INGEST")
 echo
-echo "== summary"
+echo "== summary (load average now $(load); appendfsync $APPENDFSYNC)"
 printf '%-34s %s\n' "redis LPUSH (redis-benchmark)" "${LPUSH_RPS} req/s"
-printf '%-34s %s req/s, p50 %s ms, p99 %s ms\n' "GET /health" "$(field rps "$HEALTH")" \
-  "$(field p50_ms "$HEALTH")" "$(field p99_ms "$HEALTH")"
-printf '%-34s %s req/s, p50 %s ms, p99 %s ms\n' "webhook ingest" "$RPS" \
-  "$(field p50_ms "$INGEST")" "$(field p99_ms "$INGEST")"
-printf '%-34s %s of %s (non-2xx %s, socket errors %s)\n' "jobs stored / requests" "$JOBS" "$REQS" \
-  "$NON2XX" "$(field socket_errors "$INGEST")"
-printf '%-34s %s µs /health, %s µs ingest; Redis %s µs ingest\n' "CPU per request: API" \
-  "$(cpu_per_req "$API_CPU0" "$API_CPU1" "$(field requests "$HEALTH")")" \
-  "$(cpu_per_req "$API_CPU1" "$API_CPU2" "$REQS")" \
-  "$(cpu_per_req "$REDIS_CPU1" "$REDIS_CPU2" "$REQS")"
-printf '%-34s %s\n' "ingest / LPUSH" "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
+printf '%-34s %s req/s, p50 %s ms, p99 %s ms, API CPU %s µs per request\n' "GET /health" \
+  "$(field rps "$HEALTH")" "$(field p50_ms "$HEALTH")" "$(field p99_ms "$HEALTH")" "$HEALTH_CPU"
+printf '%s\n' "${SUMMARY[@]}"
 printf '%-34s %s MiB\n' "sentia-api peak RSS" "$(awk -v k="$RSS_KB" 'BEGIN { printf "%.1f", k / 1024 }')"

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 static void crypto_hmac(const EVP_MD *md, const void *key, size_t keylen,
                         const void *msg, size_t msglen, uint8_t *out)
@@ -119,11 +121,62 @@ void crypto_random(void *buf, size_t n)
     }
 }
 
+/*
+ * Ids: a webhook takes two (request and job), and a RAND_bytes call each (the
+ * DRBG's locking and fork check in OpenSSL 3) cost more than everything else
+ * about an id. Each thread keeps instead a ChaCha20 keystream under a key and
+ * nonce from RAND_bytes and hands out its bytes in order, one block of
+ * CRYPTO_IDS_BLOCK at a time (block number in the IV); it takes a fresh key
+ * every CRYPTO_IDS_RESEED blocks and in a forked child (the pid is compared
+ * per id), so no two processes or threads share a stream. The state is the
+ * thread's own (thread-local, no heap: nothing to free at thread exit).
+ */
+enum { CRYPTO_IDS_BLOCK = 4096, CRYPTO_IDS_RESEED = 256 };
+
+struct crypto_ids {
+    pid_t pid; /* 0: not seeded */
+    uint32_t blocks;
+    size_t used;
+    uint8_t key[32], nonce[8];
+    uint8_t block[CRYPTO_IDS_BLOCK];
+};
+
+static _Thread_local struct crypto_ids crypto_ids_state;
+
+static void crypto_ids_refill(struct crypto_ids *s)
+{
+    static const uint8_t zero[CRYPTO_IDS_BLOCK];
+    pid_t pid = getpid();
+    if (s->pid != pid || s->blocks >= CRYPTO_IDS_RESEED) {
+        crypto_random(s->key, sizeof s->key);
+        crypto_random(s->nonce, sizeof s->nonce);
+        s->pid = pid;
+        s->blocks = 0;
+    }
+    uint8_t iv[16] = {0}; /* 32-bit block counter 0, then the 96-bit nonce */
+    memcpy(iv + 4, &s->blocks, sizeof s->blocks);
+    memcpy(iv + 8, s->nonce, sizeof s->nonce);
+    s->blocks++;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int len = 0;
+    if (ctx == NULL || EVP_EncryptInit_ex(ctx, EVP_chacha20(), NULL, s->key, iv) != 1 ||
+        EVP_EncryptUpdate(ctx, s->block, &len, zero, sizeof zero) != 1 ||
+        len != (int)sizeof zero) {
+        fprintf(stderr, "crypto: ChaCha20 unavailable for ids\n");
+        abort();
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    s->used = 0;
+}
+
 void crypto_random_id(char out[CRYPTO_ID_HEX_LEN + 1])
 {
-    uint8_t raw[CRYPTO_ID_HEX_LEN / 2];
-    crypto_random(raw, sizeof raw);
-    crypto_hex_encode(raw, sizeof raw, out);
+    struct crypto_ids *s = &crypto_ids_state;
+    enum { RAW = CRYPTO_ID_HEX_LEN / 2 };
+    if (s->pid != getpid() || s->used + RAW > sizeof s->block)
+        crypto_ids_refill(s);
+    crypto_hex_encode(s->block + s->used, RAW, out);
+    s->used += RAW;
 }
 
 int crypto_hex_value(int c)

@@ -47,7 +47,11 @@ bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen);
 
 /* Fills buf with n cryptographically random bytes (aborts if impossible). */
 void crypto_random(void *buf, size_t n);
-/* A fresh 128-bit random id as 32 hex chars + NUL. */
+/*
+ * A fresh 128-bit random id as 32 hex chars + NUL: unique and unguessable,
+ * from the calling thread's ChaCha20 keystream (keyed from RAND_bytes,
+ * re-keyed every 64 Ki ids and in a forked child), not one RAND_bytes each.
+ */
 void crypto_random_id(char out[CRYPTO_ID_HEX_LEN + 1]);
 
 /* ---- AES-256-GCM ----------------------------------------------------------

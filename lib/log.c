@@ -279,37 +279,89 @@ bool log_enabled(enum log_level level)
     return level >= process.log_level && level < LOG_LEVEL_OFF;
 }
 
+/* Formats one line (with its newline) into line, using msg as scratch. */
+static void log_format(struct buf *line, struct buf *msg, enum log_level level,
+                       const struct log_field *fields, const char *fmt, va_list ap)
+{
+    bool redact = process.pii_redaction;
+    buf_vprintf(msg, fmt, ap);
+    log_timestamp(line);
+    buf_printf(line, ",\"level\":\"%s\",\"service\":", process_log_level_name(level));
+    log_string_value(line, process.service, false);
+    buf_puts(line, ",\"msg\":");
+    log_string_value(line, buf_str(msg), redact);
+    for (const struct log_field *f = fields; f && f->key; f++)
+        log_field(line, f, redact);
+    if (buf_puts(line, "}\n") != 0) {
+        /* Over the cap: say so rather than emit broken JSON. */
+        buf_reset(line);
+        log_timestamp(line);
+        buf_printf(line, ",\"level\":\"%s\",\"msg\":\"log line over %d bytes dropped\"}\n",
+                   process_log_level_name(level), LOG_LINE_MAX);
+    }
+}
+
 void log_emit(enum log_level level, const struct log_field *fields,
               const char *fmt, ...)
 {
     if (!log_enabled(level))
         return;
-    bool redact = process.pii_redaction;
     struct buf line, msg;
     buf_init(&line, LOG_LINE_MAX);
     buf_init(&msg, LOG_VALUE_MAX);
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&msg, fmt, ap);
+    log_format(&line, &msg, level, fields, fmt, ap);
     va_end(ap);
-
-    log_timestamp(&line);
-    buf_printf(&line, ",\"level\":\"%s\",\"service\":", process_log_level_name(level));
-    log_string_value(&line, process.service, false);
-    buf_puts(&line, ",\"msg\":");
-    log_string_value(&line, buf_str(&msg), redact);
-    for (const struct log_field *f = fields; f && f->key; f++)
-        log_field(&line, f, redact);
-    if (buf_puts(&line, "}\n") != 0) {
-        /* Over the cap: say so rather than emit broken JSON. */
-        buf_reset(&line);
-        log_timestamp(&line);
-        buf_printf(&line, ",\"level\":\"%s\",\"msg\":\"log line over %d bytes dropped\"}\n",
-                   process_log_level_name(level), LOG_LINE_MAX);
-    }
     log_write_all(process.log_fd, buf_str(&line), line.len);
     buf_dispose(&line);
     buf_dispose(&msg);
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+void log_batch_init(struct log_batch *b)
+{
+    buf_init(&b->out, LOG_BATCH_MAX);
+    buf_init(&b->line, LOG_LINE_MAX);
+    buf_init(&b->msg, LOG_VALUE_MAX);
+}
+
+void log_batch_emit(struct log_batch *b, enum log_level level, const struct log_field *fields,
+                    const char *fmt, ...)
+{
+    if (!log_enabled(level))
+        return;
+    buf_reset(&b->line);
+    buf_reset(&b->msg);
+    va_list ap;
+    va_start(ap, fmt);
+    log_format(&b->line, &b->msg, level, fields, fmt, ap);
+    va_end(ap);
+    if (buf_append(&b->out, b->line.data, b->line.len) != 0) {
+        log_batch_flush(b);
+        buf_append(&b->out, b->line.data, b->line.len); /* a line fits an empty batch */
+    }
+}
+
+bool log_batch_empty(const struct log_batch *b)
+{
+    return b->out.len == 0;
+}
+
+void log_batch_flush(struct log_batch *b)
+{
+    if (b->out.len > 0)
+        log_write_all(process.log_fd, b->out.data, b->out.len);
+    buf_reset(&b->out);
+}
+
+void log_batch_dispose(struct log_batch *b)
+{
+    log_batch_flush(b);
+    buf_dispose(&b->out);
+    buf_dispose(&b->line);
+    buf_dispose(&b->msg);
 }
 
 int log_level_parse(const char *name, enum log_level *out)

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/buf.h"
 #include "lib/process.h" /* enum log_level, the policy the lines follow */
 
 enum log_field_type {
@@ -60,6 +61,25 @@ void log_emit(enum log_level level, const struct log_field *fields,
 #define log_warn(fields, ...) log_emit(LOG_LEVEL_WARN, fields, __VA_ARGS__)
 #define log_error(fields, ...) log_emit(LOG_LEVEL_ERROR, fields, __VA_ARGS__)
 
+/*
+ * Lines collected and written together with one write(2): the API's access
+ * log, flushed once per loop turn instead of one write per request. Lines
+ * are formatted (level check, masking) as log_emit's; a line that does not
+ * fit what is collected flushes it first. The buffers are kept between
+ * flushes (no allocation per line once warm). One owner thread.
+ */
+enum { LOG_BATCH_MAX = 256 * 1024 };
+struct log_batch {
+    struct buf out, line, msg;
+};
+void log_batch_init(struct log_batch *b);
+void log_batch_emit(struct log_batch *b, enum log_level level, const struct log_field *fields,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool log_batch_empty(const struct log_batch *b);
+void log_batch_flush(struct log_batch *b);
+/* Flushes, then frees the buffers. */
+void log_batch_dispose(struct log_batch *b);
+
 /* True when a line at `level` would be written. */
 bool log_enabled(enum log_level level);
 
@@ -72,7 +92,6 @@ const char *log_level_name(enum log_level level);
  * when `redact` is set. Exposed for the API's access log and for tests.
  * Returns 0, or -1 when dst's cap is reached.
  */
-struct buf;
 int log_json_string(struct buf *dst, const char *s, size_t len, bool redact);
 
 #endif

@@ -165,6 +165,44 @@ void queue_op_enqueue_bulk(struct queue_op *op, const char *prefix,
         redis_args_addn(&op->args, envelopes[i], lens[i]);
 }
 
+void queue_op_enqueue_many(struct queue_op *op, const char *prefix, const char *queue,
+                           const struct queue_many_job *jobs, size_t n, int dedup_ttl_s)
+{
+    int nkeys = 2;
+    for (size_t i = 0; i < n; i++)
+        nkeys += jobs[i].dedup_key != NULL;
+    queue_op_init(op, QUEUE_SCRIPT_ENQUEUE_MANY, nkeys);
+    queue_add_key(&op->args, prefix, queue, "ready");
+    queue_add_key(&op->args, prefix, queue, "stats");
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].dedup_key != NULL)
+            redis_args_add_fmt(&op->args, "%s:{%s}:dedup:%s", prefix, queue, jobs[i].dedup_key);
+    redis_args_add_int(&op->args, dedup_ttl_s > 0 ? dedup_ttl_s : QUEUE_DEDUP_TTL_S);
+    for (size_t i = 0; i < n; i++) {
+        redis_args_addn(&op->args, jobs[i].envelope, jobs[i].len);
+        redis_args_add(&op->args, jobs[i].id);
+        redis_args_add(&op->args, jobs[i].dedup_key != NULL ? "1" : "0");
+    }
+}
+
+int queue_parse_enqueue_many(const redisReply *r, size_t n, size_t i, bool *duplicate,
+                             char *id, size_t idsize)
+{
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != n || i >= n)
+        return -1;
+    const redisReply *e = r->element[i];
+    if (e->type == REDIS_REPLY_INTEGER && e->integer == 1) {
+        *duplicate = false;
+        return 0;
+    }
+    if (e->type != REDIS_REPLY_STRING)
+        return -1;
+    *duplicate = true;
+    if (id != NULL)
+        snprintf(id, idsize, "%s", e->str);
+    return 0;
+}
+
 /* ---- consuming ---------------------------------------------------------- */
 
 void queue_op_wait(struct queue_op *op, const char *prefix, const char *queue,

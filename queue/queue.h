@@ -85,6 +85,29 @@ void queue_op_enqueue_bulk(struct queue_op *op, const char *prefix,
                            const char *queue, char *const *envelopes,
                            const size_t *lens, size_t n);
 
+/* One job of a group commit (queue_op_enqueue_many); every string borrowed. */
+struct queue_many_job {
+    const char *envelope;
+    size_t len;
+    const char *id;
+    const char *dedup_key; /* the job's idempotency key, or NULL */
+};
+
+/*
+ * A group commit: jobs[0..n) due now on `queue`, in one script call, each
+ * deduplicated like queue_op_enqueue when it has a dedup key (duplicates
+ * within the call included). All or nothing for the call: a failing call
+ * stored none of them. Keeps references to the jobs' strings.
+ */
+void queue_op_enqueue_many(struct queue_op *op, const char *prefix, const char *queue,
+                           const struct queue_many_job *jobs, size_t n, int dedup_ttl_s);
+/*
+ * Reads job i of an n-job enqueue_many reply: 0 and *duplicate (+ the first
+ * job's id when duplicate), or -1 if the reply is malformed.
+ */
+int queue_parse_enqueue_many(const redisReply *r, size_t n, size_t i, bool *duplicate,
+                             char *id, size_t idsize);
+
 /* Blocking wait for one job (BLMOVE ready → active:<worker>). */
 void queue_op_wait(struct queue_op *op, const char *prefix, const char *queue,
                    const char *worker, double timeout_s);

@@ -2,15 +2,18 @@
  * api/hooks/webhook.c: dedup → enqueue → answer for verified webhooks (see
  * webhook.h).
  *
- * A struct webhook_wait lives from submission until the last Redis
- * callback: `outstanding` counts replies still due, `answered` says the
- * request got its answer (from the replies or from the deadline).
+ * A struct webhook_wait lives from submission until the last job's outcome
+ * came back from the group commit (api/batch.h): `outstanding` counts
+ * outcomes still due, `answered` says the request got its answer (from the
+ * outcomes or from the deadline).
  */
 #include "api/hooks/webhook.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/batch.h"
 #include "api/hooks/sources.h"
 #include "api/limits.h"
 #include "lib/buf.h"
@@ -31,7 +34,7 @@ struct webhook_wait {
     enum webhook_reply reply;
     size_t n, outstanding, duplicates, failed;
     bool answered;
-    char (*ids)[JOB_ID_MAX + 1]; /* job ids (the first job's for duplicates) */
+    char ids[][JOB_ID_MAX + 1]; /* job ids (the first job's for duplicates); one allocation */
 };
 
 void webhook_job_dispose(struct webhook_job *job)
@@ -146,7 +149,6 @@ static void webhook_answer_ok(h2o_req_t *req, const struct webhook_wait *w)
 static void webhook_wait_free(struct webhook_wait *w)
 {
     api_pending_end(&w->pending);
-    free(w->ids);
     free(w);
 }
 
@@ -181,40 +183,31 @@ static void webhook_expired(struct api_pending *p)
 
 /* ---- enqueueing --------------------------------------------------------- */
 
-struct webhook_cb {
-    struct webhook_wait *w;
-    size_t index;
-};
-
-static void webhook_on_reply(void *data, const redisReply *reply, const char *error)
+/* Job i's outcome, from the thread's group commit (api/batch.h). */
+static void webhook_on_result(void *data, size_t i, enum api_batch_result result,
+                              const char *first_id)
 {
-    struct webhook_cb *cb = data;
-    struct webhook_wait *w = cb->w;
-    bool dup = false;
-    char id[JOB_ID_MAX + 1];
-    if (error == NULL && queue_parse_enqueue(reply, &dup, id, sizeof id) == 0) {
-        w->duplicates += dup;
-        if (dup && id[0] != '\0')
-            memcpy(w->ids[cb->index], id, sizeof id);
-    } else {
+    struct webhook_wait *w = data;
+    if (result == API_BATCH_FAILED)
         w->failed++;
-        log_error(LOG_FIELDS(LF_STR("error", error ? error : "malformed reply")),
-                  "enqueue failed");
+    else if (result == API_BATCH_DUPLICATE) {
+        w->duplicates++;
+        if (first_id != NULL && first_id[0] != '\0')
+            snprintf(w->ids[i], sizeof w->ids[i], "%s", first_id);
     }
-    free(cb);
     if (--w->outstanding == 0)
         webhook_finish(w);
 }
 
 /*
- * Encodes job i and sends its enqueue; -1 when the client refused it.
+ * Encodes job i and hands it to this turn's group commit.
  * received_us (wall clock, µs) is the webhook's receipt: its body complete
  * and verified, microseconds after h2o handed the request over. At debug it
  * is logged with the request and job ids, so the job's start in the worker's
  * log can be measured from it (bench/e2e.sh).
  */
-static int webhook_send(h2o_req_t *req, struct webhook_wait *w, struct webhook_job *wj,
-                        size_t i, const char *request_id, int64_t received_us)
+static void webhook_send(h2o_req_t *req, struct webhook_wait *w, struct webhook_job *wj,
+                         size_t i, const char *request_id, int64_t received_us)
 {
     struct job *job = job_create(API_WEBHOOK_QUEUE, wj->type, wj->payload);
     wj->payload = NULL; /* the job owns it now */
@@ -228,17 +221,11 @@ static int webhook_send(h2o_req_t *req, struct webhook_wait *w, struct webhook_j
                   "webhook enqueued");
     size_t len = 0;
     char *env = job_encode(job, &len);
-    struct queue_op op;
-    queue_op_enqueue(&op, api_ctx_config(req)->prefix, job, env, len, 0, 0);
-    struct webhook_cb *cb = mem_alloc(sizeof *cb);
-    *cb = (struct webhook_cb){w, i};
-    int rc = queue_op_run_async(api_ctx_redis(req), &op, webhook_on_reply, cb);
-    if (rc != 0)
-        free(cb);
-    queue_op_dispose(&op);
-    free(env);
+    char *dedup = job->dedup_key;
+    job->dedup_key = NULL; /* the batch owns it now */
+    w->outstanding++;
+    api_batch_add(api_batch_of(req), env, len, job->id, dedup, webhook_on_result, w, i);
     job_free(job);
-    return rc;
 }
 
 /* ---- the queue-depth guard (api/limits.h) ------------------------------- */
@@ -300,20 +287,15 @@ void webhook_submit(struct api_call *call, struct webhook_job *jobs, size_t n,
                               "the queue is unreachable; retry later", 5);
         return;
     }
-    struct webhook_wait *w = mem_calloc(1, sizeof *w);
+    struct webhook_wait *w = mem_calloc(1, sizeof *w + n * sizeof w->ids[0]);
     w->reply = reply;
     w->n = n;
-    w->ids = mem_calloc(n ? n : 1, sizeof *w->ids);
     w->outstanding = 1; /* held until every send was tried */
     api_pending_begin(&w->pending, api_ctx_pending(req), req, webhook_expired);
     const char *rid = api_request_id(req);
     int64_t received_us = clock_wall_us();
     for (size_t i = 0; i < n; i++) {
-        w->outstanding++;
-        if (webhook_send(req, w, &jobs[i], i, rid, received_us) != 0) {
-            w->outstanding--;
-            w->failed++;
-        }
+        webhook_send(req, w, &jobs[i], i, rid, received_us);
         webhook_job_dispose(&jobs[i]);
     }
     if (--w->outstanding == 0)

@@ -2,15 +2,18 @@
  * api/hooks/webhook.h: the path every webhook shares once its source verified it:
  * dedup → enqueue → answer (DESIGN.md §1, §3).
  *
- * webhook_submit() turns 1..n jobs into envelopes on queue `webhooks`, runs
- * one enqueue script per job (SET dedup NX + LPUSH, atomically) on the
- * thread's Redis connection, and answers when every reply is in:
+ * webhook_submit() turns 1..n jobs into envelopes on queue `webhooks` and
+ * hands them to the thread's group commit (api/batch.h: every job of one
+ * loop turn goes to Redis in one enqueue_many script call, with a dedup
+ * result per job, all or nothing per call), and answers when every job's
+ * outcome is in:
  * - all enqueued or duplicates → 200 (the source's reply kind); when every
  *   job was a duplicate, with X-Sentia-Duplicate: 1;
  * - Redis not connected → 503 redis_unavailable, Retry-After: 5, at once;
  * - the queue at MAX_QUEUE_DEPTH ready jobs (cached, api/limits.h) → 503
  *   queue_full, Retry-After: 30, at once, nothing queued;
- * - any enqueue failed → 503 redis_error, Retry-After: 5;
+ * - any of its jobs not confirmed (its call failed: Redis went down, an
+ *   error reply) → 503 redis_error, Retry-After: 5;
  * - no complete answer within REDIS_TIMEOUT_MS → 503 redis_timeout,
  *   Retry-After: 1 (the jobs may still land; the sender's retry is then a
  *   duplicate, answered 200).

@@ -4,6 +4,8 @@
  * the providers' webhook vectors from shared/external-apis.md.
  */
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/crypto.h"
 #include "tests/test.h"
@@ -106,6 +108,50 @@ TEST(random_ids_are_hex_and_distinct)
     CHECK_INT(strlen(a), 32);
     CHECK(strspn(a, "0123456789abcdef") == 32);
     CHECK(strcmp(a, b) != 0);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Past a re-key (64 Ki ids per key): no id twice, every one 32 hex digits. */
+TEST(random_ids_distinct_across_blocks_and_keys)
+{
+    enum { N = 70000 };
+    char(*ids)[CRYPTO_ID_HEX_LEN + 1] = malloc(N * sizeof *ids);
+    CHECK(ids != NULL);
+    for (size_t i = 0; i < N; i++)
+        crypto_random_id(ids[i]);
+    qsort(ids, N, sizeof *ids, id_cmp);
+    size_t bad = 0;
+    for (size_t i = 0; i < N; i++)
+        bad += strspn(ids[i], "0123456789abcdef") != 32 || (i > 0 && strcmp(ids[i - 1], ids[i]) == 0);
+    free(ids);
+    CHECK_INT(bad, 0);
+}
+
+/* A forked child does not repeat the parent's next ids. */
+TEST(random_ids_differ_after_fork)
+{
+    char mine[CRYPTO_ID_HEX_LEN + 1], theirs[CRYPTO_ID_HEX_LEN + 1] = "";
+    int fds[2];
+    crypto_random_id(mine); /* the stream is seeded before the fork */
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        char id[CRYPTO_ID_HEX_LEN + 1];
+        crypto_random_id(id);
+        _exit(write(fds[1], id, sizeof id) == (ssize_t)sizeof id ? 0 : 1);
+    }
+    crypto_random_id(mine);
+    CHECK(read(fds[0], theirs, sizeof theirs) == (ssize_t)sizeof theirs);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(fds[0]);
+    close(fds[1]);
+    CHECK(strcmp(mine, theirs) != 0);
 }
 
 /* ---- AES-256-GCM ---------------------------------------------------------- */
