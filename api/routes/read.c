@@ -23,7 +23,8 @@ enum { READ_FIELDS_MAX = 2 * READ_ARGS_MAX, READ_MESSAGE_MAX = 160 };
 struct read_wait {
     struct api_pending pending; /* first: the expiry callback casts */
     struct pgpool_query *query;
-    char *key; /* the read micro-cache's key (api/cache.h) */
+    struct api_cache *cache; /* the thread's read micro-cache (api/cache.h) */
+    char *key;               /* this read's key there */
     size_t key_len;
     bool paged;
     bool starting; /* inside pgpool_query: a callback now must not free */
@@ -288,7 +289,7 @@ static void read_reply(h2o_req_t *req, const struct read_wait *w, const char *bo
 {
     char etag[35];
     api_etag_of(body, len, etag);
-    api_cache_put(api_ctx_read_cache(req), w->key, w->key_len, body, len, etag, api_ctx_now_ms(req));
+    api_cache_put(w->cache, w->key, w->key_len, body, len, etag, api_ctx_now_ms(req));
     api_respond_etag(req, body, len, etag);
 }
 
@@ -352,6 +353,8 @@ static void read_done(void *data, PGresult *res, const struct pgpool_error *err)
 {
     struct read_wait *w = data;
     h2o_req_t *req = api_pending_end(&w->pending);
+    if (req == NULL || err != NULL || PQntuples(res) == 0)
+        api_cache_drop(w->cache, w->key, w->key_len); /* the next read refreshes */
     if (req == NULL) {
     } else if (err != NULL) {
         read_fail(req, err);
@@ -403,12 +406,14 @@ void read_run(struct read *r, const char *sql, int nparams, const char *const *p
         return;
     }
     h2o_iovec_t key = read_key(r, nparams, params);
-    hit = api_cache_get(api_ctx_read_cache(req), key.base, key.len, api_ctx_now_ms(req), &len, &etag);
+    struct api_cache *cache = api_ctx_read_cache(req);
+    hit = api_cache_get(cache, key.base, key.len, api_ctx_now_ms(req), &len, &etag);
     if (hit != NULL) {
         api_respond_etag(req, hit, len, etag);
         return;
     }
     struct read_wait *w = mem_calloc(1, sizeof *w);
+    w->cache = cache;
     w->key = mem_strndup(key.base, key.len);
     w->key_len = key.len;
     w->paged = paged;
