@@ -42,7 +42,8 @@ struct api_cache *api_cache_create(uint64_t ttl_ms)
 static void api_cache_clear(struct api_cache_slot *s)
 {
     free(s->key);
-    free(s->body);
+    if (s->body != NULL)
+        h2o_mem_release_shared(s->body);
     memset(s, 0, sizeof *s);
 }
 
@@ -97,8 +98,15 @@ void api_cache_put(struct api_cache *c, const char *key, size_t key_len, const c
     api_cache_clear(s);
     s->key = mem_strndup(key, key_len);
     s->key_len = key_len;
-    s->body = mem_strndup(body, len);
+    s->body = h2o_mem_alloc_shared(NULL, len + 1, NULL);
+    memcpy(s->body, body, len);
+    s->body[len] = '\0';
     s->len = len;
     strcpy(s->etag, etag);
     s->expires_ms = now_ms + c->ttl_ms;
+}
+
+void api_cache_link(h2o_mem_pool_t *pool, const char *body)
+{
+    h2o_mem_link_shared(pool, (void *)body);
 }

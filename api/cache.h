@@ -21,13 +21,18 @@
  *
  * One per API thread, used on that thread only (no lock). Ownership: the
  * cache copies keys and bodies; api_cache_get returns borrowed pointers
- * valid until the next put on the thread.
+ * valid until the next put or drop on the thread — or, for the body, as
+ * long as a request pool holds it through api_cache_link: bodies are h2o
+ * shared memory (reference-counted, not atomically: one thread), so a hit
+ * is sent without copying it (docs/PERFORMANCE.md, dashboard reads).
  */
 #ifndef SENTIA_API_CACHE_H
 #define SENTIA_API_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <h2o/memory.h>
 
 enum {
     API_CACHE_SLOTS = 128,
@@ -50,6 +55,8 @@ const char *api_cache_get(struct api_cache *c, const char *key, size_t key_len, 
 /* Keeps body (and its ETag, quotes included) under key from now_ms. */
 void api_cache_put(struct api_cache *c, const char *key, size_t key_len, const char *body,
                    size_t len, const char *etag, uint64_t now_ms);
+/* Keeps a body api_cache_get returned alive until `pool` is cleared. */
+void api_cache_link(h2o_mem_pool_t *pool, const char *body);
 /* Forgets key (its refresh failed: the next get misses and tries again). */
 void api_cache_drop(struct api_cache *c, const char *key, size_t key_len);
 
