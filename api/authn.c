@@ -34,7 +34,6 @@ static void authn_caller(const struct auth_caller *in, struct api_caller *out)
         return;
     }
     api_caller_set(out, API_CALLER_CLERK, authn_role(in->role), in->subject, in->id);
-    out->cookie = in->from_cookie;
     out->expires_at = in->expires_at;
 }
 

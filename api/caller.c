@@ -31,8 +31,6 @@ const char *api_caller_kind_name(enum api_caller_kind k)
 
 const char *api_caller_auth_name(const struct api_caller *c)
 {
-    if (c->kind == API_CALLER_CLERK)
-        return c->cookie ? "clerk_cookie" : "clerk_bearer";
     return api_caller_kind_name(c->kind);
 }
 

@@ -42,7 +42,6 @@ struct api_caller {
     enum api_role role;
     char subject[API_SUBJECT_MAX + 1]; /* Clerk `sub`, "api_key:<id>", "metrics" */
     char session[API_SESSION_MAX + 1]; /* Clerk `sid`; "" otherwise */
-    bool cookie;                       /* Clerk: from the __session cookie, not a bearer */
     long long expires_at;              /* Clerk `exp` (Unix seconds); 0 otherwise */
     long long api_key_id;              /* API key: its id; 0 otherwise */
 };
@@ -55,8 +54,12 @@ const char *api_role_name(enum api_role r);
 const char *api_caller_kind_name(enum api_caller_kind k);
 /*
  * How the caller authenticated, as the contract's AuthKind names it (docs/
- * openapi.yaml; audit rows, /api/v1/me): "clerk_bearer", "clerk_cookie",
- * "api_key"; "metrics_token" and "anonymous" for the other kinds.
+ * openapi.yaml; audit_log.auth_kind and /api/v1/me's "auth"): the two
+ * methods of DESIGN.md §8, "clerk" (a session token, whether it came as a
+ * Bearer header or the __session cookie: one method, two carriers) and
+ * "api_key"; "metrics_token" and "anonymous" for the other kinds, which
+ * reach neither. (AuthKind's third value, "cli", is sentia-admin's own
+ * audit rows, written without HTTP.)
  */
 const char *api_caller_auth_name(const struct api_caller *c);
 

@@ -24,7 +24,7 @@ DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 
-bench_require api/sentia-api worker/sentia-migrate
+bench_require api/sentia-api lib/migrate/sentia-migrate
 command -v wrk >/dev/null || { echo "dashboard: wrk missing (./dev bench installs it)" >&2; exit 1; }
 bench_redis
 bench_postgres
@@ -32,7 +32,7 @@ WORK=$(mktemp -d -p "$BENCH_ROOT/.local" --suffix=.bench-dashboard)
 BENCH_DIRS+=("$WORK")
 
 REDIS_URL=$BENCH_REDIS_URL DATABASE_URL=$BENCH_DATABASE_URL APP_ENV=development \
-  "$BENCH_BUILD/worker/sentia-migrate" up >/dev/null
+  "$BENCH_BUILD/lib/migrate/sentia-migrate" up >/dev/null
 psql -X -q "$BENCH_DATABASE_URL" -v ON_ERROR_STOP=1 <<SQL
 INSERT INTO products (sku, name, unit_price, currency, active, source)
 SELECT 'SKU-' || g, 'Product ' || g, 10 + g, 'GBP', true, 'unleashed' FROM generate_series(1, 20) g;
@@ -50,7 +50,7 @@ INSERT INTO working_capital_snapshots (job_id, as_of, computed_at, days, base_cu
 SELECT 'wc-' || d, current_date - d, now() - d * interval '1 day', 90, 'GBP', 125000, 64000,
        98000.50, 410000, 230000, 27.44, 38.35, 25.04, 40.75, '{}'
   FROM generate_series(0, 89) d;
-ANALYZE;
+ANALYZE products, inventory, orders, order_lines, working_capital_snapshots;
 SQL
 
 # The Clerk side: a key pair, its public PEM, one viewer token for the run.

@@ -130,7 +130,7 @@ void audit_log_write(struct pgpool *pool, struct redis_client *redis, const char
     const struct api_caller *c = e->caller;
     json_t *row = json_pack("{sssssssssssssssO}", "subject", c->subject, "role",
                             api_role_name(c->role), "auth_kind",
-                            c->kind == API_CALLER_CLERK ? "clerk" : "api_key", "action",
+                            api_caller_auth_name(c), "action",
                             e->action, "target", e->target ? e->target : "", "request_id",
                             e->request_id ? e->request_id : "", "outcome", e->outcome,
                             "detail", e->detail ? e->detail : json_null());

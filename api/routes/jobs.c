@@ -213,13 +213,9 @@ static void jobs_get_start(struct qcall *c, const redisReply *r)
 
 void jobs_get(struct api_call *call)
 {
-    struct qcall *c = qcall_begin(call);
+    struct qcall *c = qcall_begin_read(call);
     if (c == NULL)
         return;
-    json_t *q = qcall_query(c, call->req, NULL);
-    if (q == NULL)
-        return;
-    json_decref(q);
     qcall_need_queue(c, jobs_get_start);
 }
 
@@ -405,13 +401,9 @@ static void jobs_on_located(struct qcall *c, const redisReply *r)
 
 void jobs_status(struct api_call *call)
 {
-    struct qcall *c = qcall_begin(call);
+    struct qcall *c = qcall_begin_read(call);
     if (c == NULL)
         return;
-    json_t *q = qcall_query(c, call->req, NULL);
-    if (q == NULL)
-        return;
-    json_decref(q);
     struct queue_op op;
     queue_op_track_locate(&op, c->prefix, c->id);
     qcall_run(c, &op, jobs_on_located);

@@ -101,6 +101,54 @@ struct qcall *qcall_begin_pg(struct api_call *call)
     return qcall_begin_with(call, false);
 }
 
+struct qcall *qcall_begin_read(struct api_call *call)
+{
+    struct qcall *c = qcall_begin(call);
+    if (c == NULL)
+        return NULL;
+    json_t *q = qcall_query(c, call->req, NULL);
+    if (q == NULL)
+        return NULL; /* answered 400: the qcall freed itself */
+    json_decref(q);
+    return c;
+}
+
+static void qcall_walk_free(void *data)
+{
+    struct qcall_walk *w = data;
+    if (w == NULL)
+        return;
+    for (size_t i = 0; i < w->n; i++)
+        free(w->names[i]);
+    free(w->names);
+    json_decref(w->items);
+    free(w);
+}
+
+static int qcall_name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct qcall_walk *qcall_walk_begin(struct qcall *c, const redisReply *r,
+                                    bool (*keep)(const char *name))
+{
+    struct qcall_walk *w = mem_calloc(1, sizeof *w);
+    c->data = w;
+    c->free_data = qcall_walk_free;
+    w->items = json_array();
+    if (r->type != REDIS_REPLY_ARRAY) {
+        qcall_fail(c, 503, "redis_error", "unexpected list reply");
+        return NULL;
+    }
+    w->names = mem_calloc(r->elements + 1, sizeof *w->names);
+    for (size_t i = 0; i < r->elements; i++)
+        if (r->element[i]->type == REDIS_REPLY_STRING && (keep == NULL || keep(r->element[i]->str)))
+            w->names[w->n++] = mem_strdup(r->element[i]->str);
+    qsort(w->names, w->n, sizeof *w->names, qcall_name_cmp);
+    return w;
+}
+
 static void qcall_on_pg(void *data, PGresult *res, const struct pgpool_error *err)
 {
     struct qcall *c = data;

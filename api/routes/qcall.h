@@ -77,6 +77,28 @@ struct qcall {
 struct qcall *qcall_begin(struct api_call *call);
 /* The same for routes that read Postgres only: no Redis check. */
 struct qcall *qcall_begin_pg(struct api_call *call);
+/* qcall_begin for a read that takes no query parameter (any → 400). */
+struct qcall *qcall_begin_read(struct api_call *call);
+
+/*
+ * A read that walks a Redis list of names one operation at a time (the
+ * queues, the workers): the names, in byte order, the one being read, and
+ * the answer's items so far. Owned by the qcall (c->data).
+ */
+struct qcall_walk {
+    char **names;
+    size_t n, next;
+    json_t *items; /* a JSON array */
+    int64_t now_ms; /* a route's clock, 0 until set */
+};
+
+/*
+ * Starts a walk over the string members of array reply r that `keep`
+ * accepts (NULL: all), sorted; NULL after answering 503 redis_error for a
+ * reply that is not an array.
+ */
+struct qcall_walk *qcall_walk_begin(struct qcall *c, const redisReply *r,
+                                    bool (*keep)(const char *name));
 
 /*
  * Runs one parameterised statement on the thread's pool; `next` gets the

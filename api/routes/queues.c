@@ -14,30 +14,6 @@
 
 /* ---- GET /api/v1/queues --------------------------------------------------- */
 
-struct queues_walk {
-    char **names;
-    size_t n, next;
-    json_t *items;
-    int64_t now_ms;
-};
-
-static void queues_walk_free(void *data)
-{
-    struct queues_walk *w = data;
-    for (size_t i = 0; w && i < w->n; i++)
-        free(w->names[i]);
-    if (w) {
-        free(w->names);
-        json_decref(w->items);
-    }
-    free(w);
-}
-
-static int queues_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static json_t *queues_counters(const struct queue_counters *k)
 {
     json_t *o = json_object();
@@ -60,7 +36,7 @@ static void queues_on_stats(struct qcall *c, const redisReply *r);
 
 static void queues_next(struct qcall *c)
 {
-    struct queues_walk *w = c->data;
+    struct qcall_walk *w = c->data;
     if (w->next == w->n) {
         json_t *doc = json_pack("{soso}", "generated_at", qcall_time(w->now_ms), "queues",
                                 json_incref(w->items));
@@ -74,7 +50,7 @@ static void queues_next(struct qcall *c)
 
 static void queues_on_stats(struct qcall *c, const redisReply *r)
 {
-    struct queues_walk *w = c->data;
+    struct qcall_walk *w = c->data;
     struct queue_stats s;
     if (queue_parse_stats(r, &s) != 0) {
         qcall_fail(c, 503, "redis_error", "unexpected stats reply");
@@ -89,20 +65,9 @@ static void queues_on_stats(struct qcall *c, const redisReply *r)
 
 static void queues_on_members(struct qcall *c, const redisReply *r)
 {
-    struct queues_walk *w = mem_calloc(1, sizeof *w);
-    c->data = w;
-    c->free_data = queues_walk_free;
-    w->items = json_array();
-    w->now_ms = 0;
-    if (r->type != REDIS_REPLY_ARRAY) {
-        qcall_fail(c, 503, "redis_error", "unexpected queue list reply");
+    struct qcall_walk *w = qcall_walk_begin(c, r, queue_name_valid);
+    if (w == NULL)
         return;
-    }
-    w->names = mem_calloc(r->elements + 1, sizeof *w->names);
-    for (size_t i = 0; i < r->elements; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING && queue_name_valid(r->element[i]->str))
-            w->names[w->n++] = mem_strdup(r->element[i]->str);
-    qsort(w->names, w->n, sizeof *w->names, queues_cmp);
     if (w->n == 0)
         w->now_ms = c->now_ms;
     queues_next(c);
@@ -110,13 +75,9 @@ static void queues_on_members(struct qcall *c, const redisReply *r)
 
 void queues_list(struct api_call *call)
 {
-    struct qcall *c = qcall_begin(call);
+    struct qcall *c = qcall_begin_read(call);
     if (c == NULL)
         return;
-    json_t *q = qcall_query(c, call->req, NULL);
-    if (q == NULL)
-        return;
-    json_decref(q);
     struct queue_op op;
     queue_op_list(&op, c->prefix);
     qcall_run(c, &op, queues_on_members);

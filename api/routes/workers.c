@@ -10,24 +10,6 @@
 #include "api/routes/qcall.h"
 #include "lib/mem.h"
 
-struct workers_walk {
-    char **ids;
-    size_t n, next;
-    json_t *items;
-};
-
-static void workers_walk_free(void *data)
-{
-    struct workers_walk *w = data;
-    for (size_t i = 0; w && i < w->n; i++)
-        free(w->ids[i]);
-    if (w) {
-        free(w->ids);
-        json_decref(w->items);
-    }
-    free(w);
-}
-
 static const char *workers_field(const redisReply *r, const char *name)
 {
     for (size_t i = 0; i + 1 < r->elements; i += 2)
@@ -85,7 +67,7 @@ static void workers_on_hash(struct qcall *c, const redisReply *r);
 
 static void workers_next(struct qcall *c)
 {
-    struct workers_walk *w = c->data;
+    struct qcall_walk *w = c->data;
     if (w->next == w->n) {
         qcall_answer_read(c, json_pack("{soso}", "generated_at", qcall_time(c->now_ms),
                                        "workers", json_incref(w->items)));
@@ -95,51 +77,30 @@ static void workers_next(struct qcall *c)
     memset(&op, 0, sizeof op);
     redis_args_init(&op.args);
     redis_args_add(&op.args, "HGETALL");
-    redis_args_add_fmt(&op.args, "%s:worker:%s", c->prefix, w->ids[w->next]);
+    redis_args_add_fmt(&op.args, "%s:worker:%s", c->prefix, w->names[w->next]);
     qcall_run(c, &op, workers_on_hash);
 }
 
 static void workers_on_hash(struct qcall *c, const redisReply *r)
 {
-    struct workers_walk *w = c->data;
+    struct qcall_walk *w = c->data;
     if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && workers_field(r, "heartbeat_ms"))
-        json_array_append_new(w->items, workers_doc(w->ids[w->next], r, c->now_ms));
+        json_array_append_new(w->items, workers_doc(w->names[w->next], r, c->now_ms));
     w->next++;
     workers_next(c);
 }
 
-static int workers_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void workers_on_members(struct qcall *c, const redisReply *r)
 {
-    struct workers_walk *w = mem_calloc(1, sizeof *w);
-    c->data = w;
-    c->free_data = workers_walk_free;
-    w->items = json_array();
-    if (r->type != REDIS_REPLY_ARRAY) {
-        qcall_fail(c, 503, "redis_error", "unexpected reply");
-        return;
-    }
-    w->ids = mem_calloc(r->elements + 1, sizeof *w->ids);
-    for (size_t i = 0; i < r->elements; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING)
-            w->ids[w->n++] = mem_strdup(r->element[i]->str);
-    qsort(w->ids, w->n, sizeof *w->ids, workers_cmp);
-    workers_next(c);
+    if (qcall_walk_begin(c, r, NULL) != NULL)
+        workers_next(c);
 }
 
 void workers_list(struct api_call *call)
 {
-    struct qcall *c = qcall_begin(call);
+    struct qcall *c = qcall_begin_read(call);
     if (c == NULL)
         return;
-    json_t *q = qcall_query(c, call->req, NULL);
-    if (q == NULL)
-        return;
-    json_decref(q);
     struct queue_op op;
     memset(&op, 0, sizeof op);
     redis_args_init(&op.args);

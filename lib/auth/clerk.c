@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/auth/tokencache.h"
 #include "lib/clock.h"
 #include "lib/mem.h"
 
@@ -16,6 +17,7 @@ struct auth_clerk {
     char *issuer, *role_claim;
     char **parties;
     struct auth_jwks *keys;
+    struct auth_tokencache *verified; /* NULL: every token verified in full */
     int64_t (*now_ms)(void);
 };
 
@@ -23,6 +25,7 @@ struct auth_clerk {
 struct clerk_pending {
     struct auth_clerk *clerk;
     struct auth_jwt *jwt;
+    uint8_t digest[CRYPTO_SHA256_LEN];
     bool from_cookie;
     auth_cb cb;
     void *arg;
@@ -34,9 +37,10 @@ static void clerk_refuse(auth_cb cb, void *arg, const struct auth_error *e, cons
     cb(arg, &r);
 }
 
-/* Key lookup, signature and claims with `set`; answers cb. */
+/* Key lookup, signature and claims with `set`; answers cb, remembering a
+ * success under `digest`. */
 static void clerk_finish(struct auth_clerk *c, const struct auth_jwt *t, bool from_cookie,
-                         struct auth_keyset *set, auth_cb cb, void *arg)
+                         const uint8_t *digest, struct auth_keyset *set, auth_cb cb, void *arg)
 {
     struct auth_result r = {0};
     char reason[AUTH_REASON_MAX] = "";
@@ -51,38 +55,64 @@ static void clerk_finish(struct auth_clerk *c, const struct auth_jwt *t, bool fr
         clerk_refuse(cb, arg, &AUTH_ERR_TOKEN_KEY_TYPE, "kid names a key that is not usable RSA");
         return;
     }
-    r.error = auth_jwt_verify(t, key, &c->policy, c->now_ms(), from_cookie, &r.caller, reason);
+    int64_t now = c->now_ms();
+    r.error = auth_jwt_verify(t, key, &c->policy, now, from_cookie, &r.caller, reason);
     r.reason = reason;
+    if (r.error == NULL && c->verified != NULL)
+        auth_tokencache_put(c->verified, digest, from_cookie, set, &r.caller, now);
     cb(arg, &r);
 }
 
 static void clerk_refetched(void *arg, struct auth_keyset *set)
 {
     struct clerk_pending *p = arg;
-    clerk_finish(p->clerk, p->jwt, p->from_cookie, set, p->cb, p->arg);
+    clerk_finish(p->clerk, p->jwt, p->from_cookie, p->digest, set, p->cb, p->arg);
     auth_jwt_free(p->jwt);
     free(p);
+}
+
+/* With a cache: the token's digest and the current set (*set, one
+ * reference); true after answering cb from the cache of verified tokens. */
+static bool clerk_cached(struct auth_clerk *c, const char *token, size_t len, bool from_cookie,
+                         uint8_t digest[CRYPTO_SHA256_LEN], struct auth_keyset **set,
+                         auth_cb cb, void *arg)
+{
+    struct auth_result r = {.reason = "verified token (cached until exp)"};
+    if (c->verified == NULL || len > AUTH_JWT_MAX_LEN)
+        return false;
+    auth_tokencache_digest(token, len, digest);
+    *set = auth_jwks_current(c->keys);
+    if (!auth_tokencache_get(c->verified, digest, from_cookie, *set, c->now_ms(), &r.caller))
+        return false;
+    cb(arg, &r);
+    return true;
 }
 
 void auth_clerk_verify(struct auth_clerk *c, const char *token, size_t len, bool from_cookie,
                        uv_loop_t *loop, auth_cb cb, void *arg)
 {
     char reason[AUTH_REASON_MAX] = "";
+    uint8_t digest[CRYPTO_SHA256_LEN] = {0};
     struct auth_jwt *t = NULL;
+    struct auth_keyset *set = NULL;
+    if (clerk_cached(c, token, len, from_cookie, digest, &set, cb, arg))
+        goto done;
     const struct auth_error *e = auth_jwt_parse(token, len, &t, reason);
     if (e != NULL) {
         clerk_refuse(cb, arg, e, reason);
-        return;
+        goto done;
     }
     EVP_PKEY *key = NULL;
-    struct auth_keyset *set = auth_jwks_current(c->keys);
+    if (set == NULL)
+        set = auth_jwks_current(c->keys);
     if (auth_keyset_find(set, auth_jwt_kid(t), &key) != AUTH_KEY_UNKNOWN) {
-        clerk_finish(c, t, from_cookie, set, cb, arg);
+        clerk_finish(c, t, from_cookie, digest, set, cb, arg);
         goto done;
     }
     struct clerk_pending *p = mem_calloc(1, sizeof *p);
     *p = (struct clerk_pending){.clerk = c, .jwt = t, .from_cookie = from_cookie, .cb = cb,
                                 .arg = arg};
+    memcpy(p->digest, digest, sizeof p->digest);
     if (auth_jwks_refetch(c->keys, loop, clerk_refetched, p) == 0) {
         auth_keyset_unref(set);
         return; /* p owns t now */
@@ -127,6 +157,8 @@ int auth_clerk_create(const struct auth_clerk_options *o, struct auth_clerk **ou
                                          .parties = (const char *const *)c->parties,
                                          .skew_ms = o->policy.skew_ms};
     c->now_ms = o->now_ms ? o->now_ms : clock_wall_ms;
+    if (o->cache_tokens >= 0)
+        c->verified = auth_tokencache_create(o->cache_tokens);
     *out = c;
     return 0;
 }
@@ -136,6 +168,7 @@ void auth_clerk_free(struct auth_clerk *c)
     if (c == NULL)
         return;
     auth_jwks_free(c->keys);
+    auth_tokencache_free(c->verified);
     for (char **p = c->parties; *p != NULL; p++)
         free(*p);
     free(c->parties);

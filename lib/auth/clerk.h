@@ -2,8 +2,13 @@
  * lib/auth/clerk.h: verification of a Clerk session token on a libuv loop:
  * the checks of lib/auth/jwt.h with the keys of lib/auth/jwks.h.
  *
+ * A token verified in full is remembered until its exp (lib/auth/
+ * tokencache.h): the same token from the same source, while the key set it
+ * was verified with is still the current one, is answered from there
+ * without parsing or RS256.
+ *
  * auth_clerk_verify completes before it returns (the callback has run) when
- * the token is refused before the key lookup or when its kid is in the
+ * the token is cached, is refused before the key lookup or when its kid is in the
  * current key set (or a PEM is configured). When the kid is unknown it asks
  * for one refetch (rate-limited, see jwks.h) and completes on `loop` after
  * that fetch; when no refetch is allowed it is refused at once
@@ -31,6 +36,8 @@ struct auth_clerk_options {
     struct auth_jwt_policy policy; /* strings are copied */
     struct auth_jwks_options keys;
     int64_t (*now_ms)(void); /* wall clock; NULL = clock_wall_ms (tests inject) */
+    int cache_tokens;        /* verified tokens kept until exp (lib/auth/tokencache.h):
+                              * 0 = AUTH_TOKENCACHE_DEFAULT entries, < 0 = none */
 };
 
 struct auth_clerk;

@@ -90,10 +90,10 @@ def test_valid_token_and_cookie_and_key(api, jwks, database):
     assert status == 200, body
     me = check_contract("get", ME, 200, body)
     assert me["subject"] == "user_abc" and me["session"] == "sess_def"
-    assert me["role"] == "operator" and me["auth"] == "clerk_bearer" and me["api_key_id"] is None
+    assert me["role"] == "operator" and me["auth"] == "clerk" and me["api_key_id"] is None
     assert me["expires_at"].endswith("Z")
     status, _, body = api.get(ME, {"Cookie": "theme=dark; __session=" + token(jwks, role="admin")})
-    assert status == 200 and json.loads(body)["auth"] == "clerk_cookie", body
+    assert status == 200 and json.loads(body)["auth"] == "clerk", body
     kid, key = create_api_key(database, "manager", "prometheus")
     status, _, body = api.get(ME, bearer(key))
     me = check_contract("get", ME, 200, body)

@@ -7,7 +7,9 @@
  * refetch without a restart; with the server down cached keys keep working
  * and new kids are refused; a non-RSA kid is refused without a refetch;
  * waiters on two threads' loops join one fetch; no JWKS at all answers
- * keys_unavailable (503); the PEM source never fetches.
+ * keys_unavailable (503); the PEM source never fetches; a token answered
+ * from the cache of verified tokens is checked in full again once the key
+ * set changed, and refused when its key left the JWKS.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -202,21 +204,27 @@ TEST(rotated_key_accepted_after_one_refetch)
     serve(&old, &kid_old, 1);
     struct auth_clerk *c = clerk_open(fake_jwks_url(), NULL);
     wait_first_fetch(c);
+    char *t_old = token_of(old, kid_old), *t = token_of(fresh, kid_new);
+    struct answer o = verify(c, &loop, t_old, NULL), cached = verify(c, &loop, t_old, NULL);
     wait_interval();
     serve(&fresh, &kid_new, 1); /* the old key is gone from the JWKS */
-    char *t = token_of(fresh, kid_new);
     bool sync = true;
     struct answer a = verify(c, &loop, t, &sync);
     bool sync_again = false;
     struct answer b = verify(c, &loop, t, &sync_again);
+    struct answer gone = verify(c, &loop, t_old, NULL); /* cached, but its key set was replaced */
     free(t);
+    free(t_old);
     auth_clerk_free(c);
     EVP_PKEY_free(fresh);
     uv_loop_close(&loop);
+    CHECK(o.error == NULL && strstr(o.reason, "cached") == NULL);
+    CHECK(cached.error == NULL && strstr(cached.reason, "cached") != NULL);
     CHECK(!sync);
     CHECK(a.error == NULL);
     CHECK(sync_again);
     CHECK(b.error == NULL);
+    CHECK(gone.error == &AUTH_ERR_TOKEN_UNKNOWN_KEY);
 }
 
 TEST(server_down_keeps_cached_keys_and_refuses_new_kids)
