@@ -25,8 +25,9 @@ def jwks():
 @pytest.fixture
 def api(services, prefix, database, jwks):
     a = start_dash_api(services, prefix, database, jwks)
-    # commands need the audit log: wait until every thread's pool is connected
-    wait_until(lambda: sum(r.get("msg") == "postgres up" for r in a.service.logs()) >= 2,
+    # commands need the audit log: wait until every pool of every thread is connected
+    # (API_THREADS=2, each with a read-only and a read-write pool: 4 "postgres up" lines)
+    wait_until(lambda: sum(r.get("msg") == "postgres up" for r in a.service.logs()) >= 4,
                what="the API threads' Postgres pools")
     yield a
     a.stop()
