@@ -21,7 +21,9 @@
 -- between this commit and the enqueue is repaired by the next run, and a
 -- second enqueue of the same key is refused by the queue and the
 -- notifications row (one message per order). "to" is the customer's
--- WhatsApp address (customers.phone, else whatsapp:+<wa_id>).
+-- WhatsApp address: customers.phone, the From Twilio last gave (it may differ
+-- from the WhatsApp id in some countries), else whatsapp:+<wa_id> when phone
+-- was cleared or is not a WhatsApp address.
 CREATE OR REPLACE FUNCTION whatsapp_expire_pending(p_ttl_hours integer, p_limit integer,
                                                    p_renotify_hours integer DEFAULT 24)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -58,7 +60,8 @@ BEGIN
             SELECT jsonb_agg(jsonb_build_object(
                        'number', t.number, 'to', t.address,
                        'order', commerce_order_json(t.id)) ORDER BY t.number)
-              FROM (SELECT o.id, o.number, COALESCE(c.phone, 'whatsapp:+' || c.wa_id) AS address
+              FROM (SELECT o.id, o.number, CASE WHEN c.phone LIKE 'whatsapp:+%'
+                                   THEN c.phone ELSE 'whatsapp:+' || c.wa_id END AS address
                       FROM orders o JOIN customers c ON c.id = o.customer_id
                      WHERE o.cancel_reason = 'expired'
                        AND o.cancelled_at > now() - make_interval(hours => p_renotify_hours)

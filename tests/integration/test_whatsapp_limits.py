@@ -146,10 +146,12 @@ def test_expiry_releases_once_under_concurrent_sweeps(database):
     assert rows(conn, "SELECT status, cancel_reason, count(*) FROM orders GROUP BY 1, 2 ORDER BY 1") == \
         [("cancelled", "expired", 6), ("pending", None, 1)]
     # each expired order stays listed for its notice until the notification exists
+    execute(conn, "UPDATE customers SET phone = NULL WHERE wa_id = '447700900501'")  # a redaction
     again = call(conn, "SELECT whatsapp_expire_pending(48, 200)")
     assert again["expired"] == 0 and len(again["notify"]) == 6
     first = again["notify"][0]
     assert first["to"] == "whatsapp:+447700900500" and first["order"]["status"] == "cancelled"
+    assert again["notify"][1]["to"] == "whatsapp:+447700900501"
     execute(conn, "INSERT INTO notifications (idempotency_key, channel, to_address, body) "
                   "VALUES (%s, 'whatsapp', %s, 'x')", f"expired:{first['number']}", first["to"])
     later = call(conn, "SELECT whatsapp_expire_pending(48, 200)")
