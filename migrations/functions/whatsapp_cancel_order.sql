@@ -5,7 +5,8 @@
 -- Returns {"ok": true, "order": …} or {"ok": false, "problem": not_found |
 -- already_cancelled | not_pending, "order": … when found}. Calling it again
 -- for the same order answers already_cancelled and releases nothing twice:
--- the status change is the guard.
+-- the status change is the guard. cancel_reason 'customer' tells it from an
+-- expiry (whatsapp_expire_pending).
 CREATE OR REPLACE FUNCTION whatsapp_cancel_order(p_customer_id bigint, p_number bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -35,7 +36,8 @@ BEGIN
                  WHERE order_id = v_order.id GROUP BY sku) l
          WHERE i.sku = l.sku AND i.location = v_order.stock_location;
     END IF;
-    UPDATE orders SET status = 'cancelled', cancelled_at = now() WHERE id = v_order.id;
+    UPDATE orders SET status = 'cancelled', cancelled_at = now(), cancel_reason = 'customer'
+     WHERE id = v_order.id;
     RETURN jsonb_build_object('ok', true, 'order', commerce_order_json(v_order.id));
 END;
 $$;

@@ -1,4 +1,5 @@
--- migrations/functions/whatsapp_place_order.sql: whatsapp_place_order, first created by 0002_commerce.sql.
+-- migrations/functions/whatsapp_place_order.sql: whatsapp_place_order, first created by 0002_commerce.sql
+-- (its old signature dropped by 0009_whatsapp_limits.sql).
 -- Re-applied by sentia-migrate up whenever this file changes (docs/MIGRATIONS.md).
 --
 -- Places the order a WhatsApp message asked for, or says why not.
@@ -12,14 +13,26 @@
 -- {"ok": false, "problems": [{"problem": …, "sku": …, …}, …]} where problem is
 -- unknown_sku, inactive, quantity (qty_text), stock (requested, available),
 -- duplicate, currency (currency, order_currency), unreadable (text),
--- total_too_large, or one of p_problems. Any problem: nothing is written.
+-- total_too_large, too_many_units (max, requested), too_many_pending (max,
+-- pending, numbers: the customer's open orders, then the only problem), or one
+-- of p_problems. Any problem: nothing is written.
+--
+-- Per-customer limits (issue 17 §5), NULL = none: p_max_pending open
+-- (pending) orders per customer, p_max_units units summed over the order's
+-- lines. The limits' values belong to the worker's settings
+-- (WHATSAPP_MAX_PENDING_ORDERS, WHATSAPP_MAX_UNITS_PER_ORDER); this function
+-- only enforces them. The customer's row is locked before their pending
+-- orders are counted, so two messages of one customer at once serialise
+-- there and cannot both pass the count.
 --
 -- The inventory rows of the order's SKUs at p_location are locked in SKU
 -- order before the stock is read, so concurrent orders serialise on them
 -- and never oversell, and never deadlock on each other. Idempotent on
 -- p_message_sid: an order it already placed is returned as it is.
 CREATE OR REPLACE FUNCTION whatsapp_place_order(p_message_sid text, p_customer_id bigint,
-                                     p_items jsonb, p_problems jsonb, p_location text)
+                                     p_items jsonb, p_problems jsonb, p_location text,
+                                     p_max_pending integer DEFAULT NULL,
+                                     p_max_units integer DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     v_order_id bigint;
@@ -29,12 +42,26 @@ DECLARE
     v_currency text;
     v_total numeric := 0;
     v_qty bigint;
+    v_units bigint := 0;
+    v_pending jsonb;
     r record;
 BEGIN
     SELECT id INTO v_order_id FROM orders
      WHERE source = 'whatsapp' AND external_id = p_message_sid;
     IF FOUND THEN
         RETURN jsonb_build_object('ok', true, 'order', commerce_order_json(v_order_id));
+    END IF;
+
+    IF p_max_pending IS NOT NULL THEN
+        PERFORM 1 FROM customers WHERE id = p_customer_id FOR UPDATE;
+        SELECT COALESCE(jsonb_agg(number ORDER BY number), '[]'::jsonb) INTO v_pending
+          FROM orders WHERE customer_id = p_customer_id AND status = 'pending';
+        IF jsonb_array_length(v_pending) >= p_max_pending THEN
+            RETURN jsonb_build_object('ok', false, 'problems', jsonb_build_array(
+                jsonb_build_object('problem', 'too_many_pending', 'max', p_max_pending,
+                                   'pending', jsonb_array_length(v_pending),
+                                   'numbers', v_pending)));
+        END IF;
     END IF;
 
     PERFORM 1 FROM inventory i JOIN products p ON p.sku = i.sku
@@ -98,11 +125,16 @@ BEGIN
                 'order_currency', v_currency);
         END IF;
         v_total := v_total + v_qty * r.unit_price;
+        v_units := v_units + v_qty;
         v_lines := v_lines || jsonb_build_object(
             'sku', r.sku, 'name', r.name, 'qty', v_qty,
             'unit_price', r.unit_price, 'line_total', v_qty * r.unit_price);
     END LOOP;
 
+    IF p_max_units IS NOT NULL AND v_units > p_max_units THEN
+        v_problems := v_problems || jsonb_build_object(
+            'problem', 'too_many_units', 'max', p_max_units, 'requested', v_units);
+    END IF;
     IF v_total > 999999999999.99 THEN
         v_problems := v_problems || jsonb_build_object('problem', 'total_too_large');
     END IF;

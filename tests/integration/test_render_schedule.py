@@ -129,6 +129,11 @@ def test_daily_jobs_stay_scheduled():
     assert "working_capital.compute@daily 03:00" in text
 
 
+def test_pending_whatsapp_orders_are_expired_every_few_minutes():
+    # issue 17 §5: ORDER_PENDING_TTL_HOURS is only as good as the sweep's period
+    assert intervals(schedule_text()).get("whatsapp.expire_pending", 0) in range(60, 15 * 60 + 1)
+
+
 def test_web_service_autoscales_and_checks_readiness():
     api = service("sentia-api")
     sc = api["scaling"]

@@ -83,6 +83,9 @@ class System:
             return False
 
     def start_worker(self, **extra):
+        # The load tests send up to 20 orders per sender, all left pending: the per-customer
+        # limit (tests/integration/test_whatsapp_limits.py) is raised out of their way.
+        extra = {"WHATSAPP_MAX_PENDING_ORDERS": 1000, **extra}
         env = worker_env(self.prefix, self.database, self.fake, public_base_url=self.public,
                          WORKER_QUEUES=WORKER_QUEUES, **extra)
         if self.database_url:

@@ -1,5 +1,6 @@
 /*
- * worker/jobs/whatsapp.c: whatsapp.inbound and whatsapp.status (whatsapp.h).
+ * worker/jobs/whatsapp.c: whatsapp.inbound and whatsapp.status (whatsapp.h), and the
+ * family table, which also lists whatsapp.expire_pending (whatsapp_expire.c).
  *
  * whatsapp.inbound, one run:
  *   1. read the Twilio form fields from the payload and parse Body into a
@@ -17,6 +18,11 @@
  * happens (Redis refuses the duplicate job for 24 h; the notifications row
  * refuses a second send forever).
  *
+ * The per-customer limits (issue 17 §5) are enforced inside step 2 by
+ * whatsapp_place_order with the values of WHATSAPP_MAX_PENDING_ORDERS and
+ * WHATSAPP_MAX_UNITS_PER_ORDER passed as arguments: the settings own the
+ * numbers, the SQL function owns the atomic check.
+ *
  * whatsapp.status: one statement, whatsapp_message_status(), which only
  * moves a status forward.
  *
@@ -27,6 +33,7 @@
  */
 #include "worker/jobs/whatsapp.h"
 #include "worker/jobs/jobs.h"
+#include "worker/jobs/whatsapp_expire.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -47,11 +54,15 @@ const struct config_var jobs_whatsapp_config_vars[] = {
     {"TWILIO_WHATSAPP_FROM", CONFIG_STR, NULL, CONFIG_ENV_PRODUCTION, 0, 0, NULL, false},
     {"PUBLIC_BASE_URL", CONFIG_URL_HTTP, NULL, CONFIG_ENV_PRODUCTION, 0, 0, NULL, false},
     {"WHATSAPP_STOCK_LOCATION", CONFIG_STR, "main", 0, 0, 0, NULL, false},
+    {"WHATSAPP_MAX_PENDING_ORDERS", CONFIG_INT, "3", 0, 1, 1000, NULL, false},
+    {"WHATSAPP_MAX_UNITS_PER_ORDER", CONFIG_INT, "1000", 0, 1, 500000, NULL, false},
+    {"ORDER_PENDING_TTL_HOURS", CONFIG_INT, "48", 0, 1, 8760, NULL, false},
     {NULL, CONFIG_STR, NULL, 0, 0, 0, NULL, false},
 };
 
 static const char inbound_sql[] =
-    "SELECT whatsapp_inbound($1, $2, $3, $4, $5, $6, $7::integer, $8::jsonb, $9)::text";
+    "SELECT whatsapp_inbound($1, $2, $3, $4, $5, $6, $7::integer, $8::jsonb, $9,"
+    " $10::integer, $11::integer)::text";
 static const char status_sql[] =
     "SELECT whatsapp_message_status($1, $2, $3::integer)::text";
 
@@ -228,11 +239,15 @@ static void whatsapp_inbound(struct job_run *run)
     free(cmd);
     job_run_set_state(run, st, inbound_state_free);
 
-    char media[16];
+    char media[16], max_pending[24], max_units[24];
     snprintf(media, sizeof media, "%d", f.num_media);
-    const char *params[9] = {f.sid, f.wa_id, f.from, f.to, f.profile_name, f.body, media,
-                             command, config_str(cfg, "WHATSAPP_STOCK_LOCATION")};
-    job_run_query(run, inbound_sql, 9, params, inbound_on_result, st);
+    snprintf(max_pending, sizeof max_pending, "%lld",
+             config_int(cfg, "WHATSAPP_MAX_PENDING_ORDERS"));
+    snprintf(max_units, sizeof max_units, "%lld", config_int(cfg, "WHATSAPP_MAX_UNITS_PER_ORDER"));
+    const char *params[11] = {f.sid, f.wa_id, f.from, f.to, f.profile_name, f.body, media,
+                              command, config_str(cfg, "WHATSAPP_STOCK_LOCATION"),
+                              max_pending, max_units};
+    job_run_query(run, inbound_sql, 11, params, inbound_on_result, st);
     free(command);
 }
 
@@ -301,6 +316,8 @@ static void whatsapp_status(struct job_run *run)
 static const struct job_handler jobs_whatsapp_handlers[] = {
     {.type = "whatsapp.inbound", .run = whatsapp_inbound, .timeout_ms = JOBS_WHATSAPP_TIMEOUT_MS},
     {.type = "whatsapp.status", .run = whatsapp_status, .timeout_ms = JOBS_WHATSAPP_TIMEOUT_MS},
+    {.type = "whatsapp.expire_pending", .run = whatsapp_expire_run,
+     .timeout_ms = JOBS_WHATSAPP_TIMEOUT_MS},
     {.type = NULL},
 };
 

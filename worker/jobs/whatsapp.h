@@ -4,6 +4,8 @@
  *
  *   whatsapp.inbound  a customer's message → stored, acted on, reply queued
  *   whatsapp.status   a Twilio status callback → message/notification status
+ *   whatsapp.expire_pending  scheduled: pending orders past ORDER_PENDING_TTL_HOURS
+ *                     cancelled, stock released, customer told (whatsapp_expire.h)
  *
  * docs/WHATSAPP.md describes the commands, the idempotency rules and the
  * crash windows.
@@ -23,7 +25,10 @@ enum {
  * Variables the WhatsApp handlers and notify.whatsapp read (merge into the
  * worker's config tables): TWILIO_API_BASE, TWILIO_ACCOUNT_SID,
  * TWILIO_AUTH_TOKEN (secret), TWILIO_WHATSAPP_FROM, PUBLIC_BASE_URL
- * (required in production), WHATSAPP_STOCK_LOCATION (default "main").
+ * (required in production), WHATSAPP_STOCK_LOCATION (default "main"),
+ * WHATSAPP_MAX_PENDING_ORDERS (3: open orders per customer),
+ * WHATSAPP_MAX_UNITS_PER_ORDER (1000: units summed over an order's lines),
+ * ORDER_PENDING_TTL_HOURS (48: a pending order older than this expires).
  */
 extern const struct config_var jobs_whatsapp_config_vars[];
 

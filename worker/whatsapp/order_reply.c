@@ -195,15 +195,50 @@ static void reply_problem_line(char *line, size_t size, const json_t *p)
         snprintf(line, size, "- too many items: at most %lld per order", reply_int(p, "max"));
     else if (strcmp(what, "total_too_large") == 0)
         snprintf(line, size, "- the order total is too large");
+    else if (strcmp(what, "too_many_units") == 0)
+        snprintf(line, size,
+                 "- too many units: you asked for %lld in all, at most %lld per order; "
+                 "order fewer",
+                 reply_int(p, "requested"), reply_int(p, "max"));
     else
         snprintf(line, size, "- this order cannot be placed");
+}
+
+/* The first problem when it is too_many_pending (then the only one), else NULL. */
+static const json_t *reply_pending_limit(const json_t *o)
+{
+    const json_t *p = json_array_get(json_object_get(o, "problems"), 0);
+    const char *what = json_string_value(json_object_get(p, "problem"));
+    return what && strcmp(what, "too_many_pending") == 0 ? p : NULL;
+}
+
+static void reply_number_item(char *line, size_t size, const json_t *n)
+{
+    snprintf(line, size, "Order %lld", (long long)json_integer_value(n));
+}
+
+/* The open-orders limit: which limit, the orders that count, and what to do. */
+static void reply_too_many_pending(struct reply *r, const json_t *p)
+{
+    static const char tail[] =
+        "Nothing was ordered. Cancel one with CANCEL <number>, or wait until we confirm "
+        "one, then send your order again. Reply STATUS to see your orders.";
+    reply_printf(r, 0, "Sorry, you can have at most %lld open orders at a time, and you have %lld:",
+                 reply_int(p, "max"), reply_int(p, "pending"));
+    reply_list(r, reply_units_of(tail), json_object_get(p, "numbers"), reply_number_item);
+    reply_put(r, 0, tail);
 }
 
 static void reply_order(struct reply *r, const json_t *o)
 {
     static const char tail[] = "Nothing was ordered. Reply CATALOG to see products and stock.";
+    const json_t *limit = reply_pending_limit(o);
     if (reply_bool(o, "ok")) {
         reply_order_placed(r, json_object_get(o, "order"));
+        return;
+    }
+    if (limit != NULL) {
+        reply_too_many_pending(r, limit);
         return;
     }
     reply_put(r, 0, "Sorry, that order could not be placed:");
@@ -344,6 +379,21 @@ static void reply_catalog(struct reply *r, const json_t *o)
 const char *order_reply_help(void)
 {
     return reply_help_text;
+}
+
+char *order_reply_expired(const json_t *order, long long ttl_hours)
+{
+    struct reply r;
+    long long number = reply_int(order, "number");
+    static const char tail[] = "Send ORDER again to place a new one, or reply HELP.";
+    reply_init(&r);
+    reply_printf(&r, 0,
+                 "Order %lld was cancelled: it was still pending %lld hours after it was "
+                 "placed. Its items are back in stock:",
+                 number, ttl_hours);
+    reply_list(&r, reply_units_of(tail), json_object_get(order, "lines"), reply_line_short);
+    reply_put(&r, 0, tail);
+    return reply_finish(&r);
 }
 
 char *order_reply_build(const json_t *outcome)

@@ -11,7 +11,8 @@
  * customer or a product record is echoed through wa_text_echo (no control
  * characters, cut to a few dozen characters).
  *
- * Ownership: order_reply_build() returns a new string the caller frees.
+ * Ownership: order_reply_build() and order_reply_expired() return a new
+ * string the caller frees.
  */
 #ifndef SENTIA_WORKER_ORDER_REPLY_H
 #define SENTIA_WORKER_ORDER_REPLY_H
@@ -26,6 +27,13 @@ enum {
 
 /* The reply for an outcome (a JSON object as whatsapp_inbound returns it). */
 char *order_reply_build(const json_t *outcome);
+
+/*
+ * The message telling a customer their pending order (a JSON object as
+ * commerce_order_json returns it) expired after ttl_hours and was cancelled
+ * (whatsapp.expire_pending); same bounds as order_reply_build.
+ */
+char *order_reply_expired(const json_t *order, long long ttl_hours);
 
 /* The help text alone (also the answer to HELP). */
 const char *order_reply_help(void);

@@ -72,6 +72,80 @@ TEST(order_problems_name_each_one)
               "Nothing was ordered. Reply CATALOG to see products and stock.");
 }
 
+/* Issue 17 §5: each per-customer limit is named with its number and what to do. */
+TEST(order_limits_say_which_limit_and_what_to_do)
+{
+    CHECK_STR(reply("{\"cmd\":\"order\",\"ok\":false,\"problems\":["
+                    "{\"problem\":\"too_many_units\",\"max\":1000,\"requested\":1500}]}"),
+              "Sorry, that order could not be placed:\n"
+              "- too many units: you asked for 1500 in all, at most 1000 per order; order fewer\n"
+              "Nothing was ordered. Reply CATALOG to see products and stock.");
+    CHECK_STR(reply("{\"cmd\":\"order\",\"ok\":false,\"problems\":["
+                    "{\"problem\":\"too_many_pending\",\"max\":3,\"pending\":3,"
+                    "\"numbers\":[1001,1002,1004]}]}"),
+              "Sorry, you can have at most 3 open orders at a time, and you have 3:\n"
+              "Order 1001\nOrder 1002\nOrder 1004\n"
+              "Nothing was ordered. Cancel one with CANCEL <number>, or wait until we confirm "
+              "one, then send your order again. Reply STATUS to see your orders.");
+}
+
+/* A worst-case open-order list still fits one message and keeps what to do. */
+TEST(pending_limit_reply_fits_with_many_orders)
+{
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    buf_puts(&b, "{\"cmd\":\"order\",\"ok\":false,\"problems\":[{\"problem\":"
+                 "\"too_many_pending\",\"max\":1000,\"pending\":1000,\"numbers\":[");
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%s%d", i ? "," : "", 100000000 + i);
+    buf_puts(&b, "]}]}");
+    char *o = buf_steal(&b);
+    const char *r = reply(o);
+    free(o);
+    CHECK(units(r) <= ORDER_REPLY_MAX);
+    CHECK(strstr(r, "more\nNothing was ordered. Cancel one with CANCEL <number>") != NULL);
+}
+
+/* The expiry notice for an order written as JSON; freed at the next call (NULL: just free). */
+static const char *expired(const char *order_json, long long ttl_hours)
+{
+    static char *text;
+    free(text);
+    text = NULL;
+    if (order_json == NULL)
+        return NULL;
+    json_t *o = json_loads(order_json, 0, NULL);
+    text = order_reply_expired(o, ttl_hours);
+    json_decref(o);
+    return text;
+}
+
+TEST(expiry_notice)
+{
+    CHECK_STR(expired("{\"number\":1001,\"status\":\"cancelled\",\"lines\":["
+                      "{\"sku\":\"SKU-1\",\"name\":\"Widget\",\"qty\":2},"
+                      "{\"sku\":\"SKU-2\",\"name\":\"Gadget\",\"qty\":1}]}",
+                      48),
+              "Order 1001 was cancelled: it was still pending 48 hours after it was placed. "
+              "Its items are back in stock:\n"
+              "2 x SKU-1 Widget\n1 x SKU-2 Gadget\n"
+              "Send ORDER again to place a new one, or reply HELP.");
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    buf_puts(&b, "{\"number\":1001,\"lines\":[");
+    for (int i = 0; i < 50; i++)
+        buf_printf(&b, "%s{\"sku\":\"SKU-%02d-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+                       "\"name\":\"\xF0\x9F\x98\x80 A very long product name that goes on\","
+                       "\"qty\":10000}", i ? "," : "", i);
+    buf_puts(&b, "]}");
+    char *o = buf_steal(&b);
+    const char *r = expired(o, 8760);
+    free(o);
+    CHECK(units(r) <= ORDER_REPLY_MAX);
+    CHECK(strstr(r, "more\nSend ORDER again to place a new one, or reply HELP.") != NULL);
+    expired(NULL, 0);
+}
+
 /* Builds {"cmd":"order","ok":false,"problems":[n × unknown 64-char SKU]}. */
 static char *many_problems(size_t n, const char *sku)
 {
