@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/addr.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -388,12 +389,9 @@ static void pgconn_connect(struct pgpool_conn *c, const char *ip)
 static void pgconn_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     struct pgpool_conn *c = req->data;
-    char ip[64] = "";
+    char ip[ADDR_NAME_MAX];
     c->gai_active = false;
-    if (status == 0 && res->ai_family == AF_INET)
-        uv_ip4_name((struct sockaddr_in *)res->ai_addr, ip, sizeof ip);
-    else if (status == 0 && res->ai_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)res->ai_addr, ip, sizeof ip);
+    addr_name(status == 0 ? res : NULL, ip, sizeof ip);
     uv_freeaddrinfo(res);
     if (c->pool->closing) {
         c->state = PGC_DOWN;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/addr.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -498,12 +499,9 @@ static void redis_on_resolved(uv_getaddrinfo_t *req, int status,
                               struct addrinfo *res)
 {
     struct redis_client *c = req->data;
-    char ip[64] = "";
+    char ip[ADDR_NAME_MAX];
     c->gai_active = false;
-    if (status == 0 && res->ai_family == AF_INET)
-        uv_ip4_name((struct sockaddr_in *)res->ai_addr, ip, sizeof ip);
-    else if (status == 0 && res->ai_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)res->ai_addr, ip, sizeof ip);
+    addr_name(status == 0 ? res : NULL, ip, sizeof ip);
     uv_freeaddrinfo(res);
     if (c->state == REDIS_STATE_CLOSED) {
         redis_maybe_finish_close(c);

@@ -1,6 +1,6 @@
 /*
  * lib/forecast/ets_init.c: least-squares initial states for the linear ETS
- * recursions (see forecast_ets_init.h for the derivation).
+ * recursions (see lib/forecast/ets_init.h for the derivation).
  *
  * Sensitivities: with x_t = x0_t + D_t x0 the recursions give
  *   d_t   = D_l + phi D_b + D_s[phase]          (row of mu_t)
@@ -14,7 +14,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "lib/forecast/linalg.h"
+
 enum { INIT_MAX_K = FORECAST_ETS_MAX_PERIOD + 1 };
+_Static_assert(INIT_MAX_K <= FORECAST_LINALG_MAX_DIM, "linalg solves the initial states");
 
 /* The recursion being run: zero-start states, their sensitivities and the
  * accumulated normal equations. */
@@ -101,42 +104,19 @@ static void init_step(struct init_pass *p, const struct forecast_ets_model *mod,
     }
 }
 
-/* Solves xtx beta = xte (lower triangle filled) by Cholesky with a tiny
- * ridge. Returns 0 or -1 when not positive definite. */
+/* Solves xtx beta = xte (lower triangle filled) with a tiny ridge.
+ * Returns 0 or -1 when not positive definite. */
 static int init_solve(struct init_pass *p, double *beta)
 {
-    double l[INIT_MAX_K][INIT_MAX_K], z[INIT_MAX_K], ridge = 0.0;
+    double shift[INIT_MAX_K], ridge = 0.0;
     int k = p->k;
     for (int i = 0; i < k; i++)
         ridge += p->xtx[i][i];
     ridge = 1e-10 * ridge / k + 1e-300;
-    for (int i = 0; i < k; i++) {
-        for (int j = 0; j <= i; j++) {
-            double s = p->xtx[i][j] + (i == j ? ridge : 0.0);
-            for (int c = 0; c < j; c++)
-                s -= l[i][c] * l[j][c];
-            if (i == j) {
-                if (!(s > 0.0))
-                    return -1;
-                l[i][i] = sqrt(s);
-            } else {
-                l[i][j] = s / l[j][j];
-            }
-        }
-    }
-    for (int i = 0; i < k; i++) {
-        double s = p->xte[i];
-        for (int c = 0; c < i; c++)
-            s -= l[i][c] * z[c];
-        z[i] = s / l[i][i];
-    }
-    for (int i = k - 1; i >= 0; i--) {
-        double s = z[i];
-        for (int c = i + 1; c < k; c++)
-            s -= l[c][i] * beta[c];
-        beta[i] = s / l[i][i];
-    }
-    return 0;
+    for (int i = 0; i < k; i++)
+        shift[i] = ridge;
+    return forecast_linalg_solve_spd(&p->xtx[0][0], INIT_MAX_K, k, shift,
+                                     p->xte, beta);
 }
 
 /* Writes the solved unknowns into the model's initial states. */

@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "lib/forecast/ets.h"
+#include "lib/forecast/ets_model.h"
 
 /*
  * Given mod's spec, m and smoothing parameters, writes the least-squares

@@ -13,10 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast/auto.h"
-#include "lib/forecast/job.h"
-#include "lib/forecast/methods.h"
-#include "lib/forecast/rng.h"
+#include "lib/forecast/internal.h"
 
 struct forecast_result {
     struct forecast_output out;

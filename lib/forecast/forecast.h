@@ -21,6 +21,9 @@
  *   - Results are deterministic: the same request gives bit-identical output
  *     (simulated intervals use a generator seeded from the data).
  *
+ * The limits, methods and error codes are in lib/forecast/types.h (the
+ * engine's internals share them without including this header).
+ *
  * Ownership: the request and its values belong to the caller and are only
  * read during forecast_run(). The result is allocated by forecast_run() and
  * freed by the caller with forecast_result_free(); every pointer an accessor
@@ -31,47 +34,7 @@
 
 #include <stddef.h>
 
-/* Number of prediction-interval levels every result carries. */
-#define FORECAST_NLEVELS 2
-
-/* Longest accepted history: a model fit is O(n) per likelihood evaluation
- * and a few thousand evaluations per series; a million points keeps one
- * request under a few seconds and its buffers under a hundred megabytes. */
-#define FORECAST_MAX_POINTS 1000000
-
-/* Longest accepted horizon: ten thousand steps ahead is beyond any business
- * use (27 years of daily data) and bounds the output buffers. */
-#define FORECAST_MAX_HORIZON 10000
-
-/* Longest accepted seasonal period: a year of daily observations (366). */
-#define FORECAST_MAX_PERIOD 366
-
-enum forecast_method {
-    FORECAST_AUTO = 0,
-    FORECAST_ETS,
-    FORECAST_THETA,
-    FORECAST_CROSTON,
-    FORECAST_SBA,
-    FORECAST_TSB,
-    FORECAST_SNAIVE,
-    FORECAST_NAIVE,
-    FORECAST_ARIMA,
-    FORECAST_METHOD_COUNT
-};
-
-/* Errors are 0 (FORECAST_OK) or negative, as everywhere in lib/. */
-enum forecast_error {
-    FORECAST_OK = 0,
-    FORECAST_E_ARG = -1,       /* NULL request/result pointer, bad method  */
-    FORECAST_E_EMPTY = -2,     /* no values                                */
-    FORECAST_E_NONFINITE = -3, /* a value is NaN or infinite               */
-    FORECAST_E_NEGATIVE = -4,  /* a value is below zero                    */
-    FORECAST_E_PERIOD = -5,    /* period < 1 or > FORECAST_MAX_PERIOD      */
-    FORECAST_E_HORIZON = -6,   /* horizon < 1 or > FORECAST_MAX_HORIZON    */
-    FORECAST_E_LEVEL = -7,     /* interval level outside (0, 100)          */
-    FORECAST_E_TOO_LONG = -8,  /* more than FORECAST_MAX_POINTS values     */
-    FORECAST_E_NOMEM = -9,     /* an allocation failed                     */
-};
+#include "lib/forecast/types.h"
 
 /* What to forecast. values[0] is the oldest observation. levels_pct are
  * the two interval levels in percent; { 0, 0 } means the default { 80, 95 }.

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/forecast/forecast.h"
+#include "lib/forecast/types.h"
 #include "lib/forecast/arima.h"
 #include "lib/forecast/ets.h"
 #include "lib/forecast/output.h"

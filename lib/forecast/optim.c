@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast/forecast.h"
+#include "lib/forecast/linalg.h"
+#include "lib/forecast/types.h"
+
+_Static_assert(FORECAST_OPTIM_MAX_DIM <= FORECAST_LINALG_MAX_DIM,
+               "linalg solves the Levenberg-Marquardt steps");
 
 enum { OPTIM_MAX_POINTS = FORECAST_OPTIM_MAX_DIM + 1 };
 
@@ -202,42 +206,17 @@ static int lsq_jacobian(struct lsq_state *st, const double *x)
     return 0;
 }
 
-/* Solves (A + lambda diag(A)) delta = -g by Cholesky; A is dim x dim
- * row-major. Returns 0 or -1. */
+/* Solves (A + lambda diag(A)) delta = -g; A is dim x dim row-major.
+ * Returns 0 or -1. */
 static int lsq_solve(const double *a, const double *g, int dim, double lambda,
                      double *delta)
 {
-    double l[FORECAST_OPTIM_MAX_DIM][FORECAST_OPTIM_MAX_DIM];
-    double z[FORECAST_OPTIM_MAX_DIM];
+    double shift[FORECAST_OPTIM_MAX_DIM], rhs[FORECAST_OPTIM_MAX_DIM];
     for (int i = 0; i < dim; i++) {
-        for (int j = 0; j <= i; j++) {
-            double s = a[i * dim + j];
-            if (i == j)
-                s += lambda * a[i * dim + i] + 1e-12;
-            for (int k = 0; k < j; k++)
-                s -= l[i][k] * l[j][k];
-            if (i == j) {
-                if (!(s > 0.0))
-                    return -1;
-                l[i][i] = sqrt(s);
-            } else {
-                l[i][j] = s / l[j][j];
-            }
-        }
+        shift[i] = lambda * a[i * dim + i] + 1e-12;
+        rhs[i] = -g[i];
     }
-    for (int i = 0; i < dim; i++) {
-        double s = -g[i];
-        for (int k = 0; k < i; k++)
-            s -= l[i][k] * z[k];
-        z[i] = s / l[i][i];
-    }
-    for (int i = dim - 1; i >= 0; i--) {
-        double s = z[i];
-        for (int k = i + 1; k < dim; k++)
-            s -= l[k][i] * delta[k];
-        delta[i] = s / l[i][i];
-    }
-    return 0;
+    return forecast_linalg_solve_spd(a, (size_t)dim, dim, shift, rhs, delta);
 }
 
 /* Normal equations J'J (row-major) and J'r. */

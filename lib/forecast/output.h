@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#include "lib/forecast/forecast.h"
+#include "lib/forecast/types.h"
 
 struct forecast_output {
     int horizon;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/forecast/forecast.h"
+#include "lib/forecast/types.h"
 #include "lib/forecast/stats.h"
 
 enum { SEASON_MAX_COLS = 2 * FORECAST_SEASON_MAX_HARMONICS + 1 };

@@ -117,9 +117,23 @@ class FakeState:
             return self.faults.pop(0) if self.faults else None
 
 
-class FakeHandler(BaseHTTPRequestHandler):
-    """Subclasses implement api_get(path, query) → (status, body_bytes, headers)
-    and may add control routes with control(method, path, doc)."""
+class SeededData:
+    """A fake's data set, built by reset() from the command-line args (seed,
+    counts) and rebuilt on POST /_fake/reset; `lock` guards it."""
+
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        raise NotImplementedError
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, no access log, the server's shared state as self.state and the
+    request body read by its Content-Length: what every fake's handler needs
+    (twilio.py answers on its own; the provider fakes use FakeHandler)."""
 
     protocol_version = "HTTP/1.1"
 
@@ -132,7 +146,12 @@ class FakeHandler(BaseHTTPRequestHandler):
 
     def read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        return self.rfile.read(n) if n > 0 else b""
+
+
+class FakeHandler(QuietHandler):
+    """Subclasses implement api_get(path, query) → (status, body_bytes, headers)
+    and may add control routes with control(method, path, doc)."""
 
     def send(self, status, body, headers=None, content_type="application/json"):
         if isinstance(body, (dict, list)):

@@ -29,7 +29,6 @@ import hmac
 import json
 import re
 import sys
-import threading
 import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
@@ -40,11 +39,7 @@ SERVICE_PATH = re.compile(r"^/v1/services/([A-Za-z0-9_-]+)$")
 WINDOW_S = 60.0
 
 
-class Data:
-    def __init__(self, args):
-        self.args = args
-        self.lock = threading.Lock()
-        self.reset()
+class Data(fakebase.SeededData):
 
     def reset(self):
         with self.lock:

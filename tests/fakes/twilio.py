@@ -69,7 +69,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakebase  # noqa: E402
 
 API_VERSION = "2010-04-01"
 MESSAGES_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
@@ -217,26 +220,14 @@ class CallbackSender(threading.Thread):
             self.state.callback_log.append(record)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakebase.QuietHandler):
     # Headers and body leave in two writes: with Nagle on, the second waits for
     # the client's delayed ACK (40 ms) and a kept-alive connection manages ~25
     # requests/s; with TCP_NODELAY the fake answers thousands per second.
     disable_nagle_algorithm = True
     server_version = "FakeTwilio/1.0"
 
-    def log_message(self, *args):
-        pass
-
-    @property
-    def state(self):
-        return self.server.state
-
     # ---- plumbing ----------------------------------------------------------
-
-    def read_body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
 
     def send_json(self, status, doc, headers=None):
         data = json.dumps(doc).encode()

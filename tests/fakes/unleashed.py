@@ -25,7 +25,6 @@ import hmac
 import os
 import random
 import sys
-import threading
 import urllib.parse
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
@@ -38,11 +37,7 @@ def sign(key, query):
     return base64.b64encode(hmac.new(key.encode(), query.encode(), hashlib.sha256).digest()).decode()
 
 
-class Data:
-    def __init__(self, args):
-        self.args = args
-        self.lock = threading.Lock()
-        self.reset()
+class Data(fakebase.SeededData):
 
     def reset(self):
         a, rnd = self.args, random.Random(self.args.seed)

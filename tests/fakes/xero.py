@@ -32,7 +32,6 @@ import base64
 import os
 import random
 import sys
-import threading
 import time
 import urllib.parse
 
@@ -42,11 +41,7 @@ import fakebase  # noqa: E402
 BASE_MS = 1704067200000
 
 
-class Data:
-    def __init__(self, args):
-        self.args = args
-        self.lock = threading.Lock()
-        self.reset()
+class Data(fakebase.SeededData):
 
     def reset(self):
         a = self.args

@@ -133,6 +133,15 @@ def dead_jobs(prefix, queue):
     return [j["envelope"] for j in doc["jobs"]]
 
 
+def run_one_sync(services, prefix, dbname, type_, env):
+    """Starts a sync worker with env, runs one job of type_ on queue sync to its
+    end and returns the dead list (newest first)."""
+    sync_worker(services, prefix, dbname, **env)
+    enqueue(prefix, "sync", type_)
+    wait_finished(prefix, "sync", 1)
+    return dead_jobs(prefix, "sync")
+
+
 def sync_status(redis, prefix):
     return {k: json.loads(v) for k, v in redis.hgetall(f"{prefix}:sync:status").items()}
 

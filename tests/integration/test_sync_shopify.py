@@ -17,8 +17,8 @@ import time
 import pytest
 
 from conftest import pg
-from sync_support import (SHOPIFY_TOKEN, Fake, dead_jobs, enqueue, provider_env, queue_stats,
-                          sync_status, sync_worker, wait_finished, wait_status)
+from sync_support import (SHOPIFY_TOKEN, Fake, enqueue, provider_env, queue_stats, run_one_sync,
+                          sync_status, sync_worker, wait_status)
 
 
 @pytest.fixture
@@ -156,10 +156,7 @@ def test_malformed_page_fails_clearly_and_commits_nothing(prefix, redis, databas
 def test_wrong_token_marks_unauthorised_and_job_dead(prefix, redis, database, services, shopify):
     env = provider_env(shopify=shopify)
     env["SHOPIFY_ACCESS_TOKEN"] = "shpat_wrong"
-    sync_worker(services, prefix, database, **env)
-    enqueue(prefix, "sync", "shopify.sync_products")
-    wait_finished(prefix, "sync", 1)
-    dead = dead_jobs(prefix, "sync")
+    dead = run_one_sync(services, prefix, database, "shopify.sync_products", env)
     assert len(dead) == 1 and "HTTP 401" in dead[0]["last_error"], dead
     with pg(database) as conn, conn.cursor() as cur:
         cur.execute("SELECT status, last_error FROM integrations WHERE provider = 'shopify'")

@@ -24,8 +24,8 @@ from apiutil import start_api
 from conftest import query, wait_until
 from sync_support import (SHOPIFY_TOKEN, UNLEASHED_ID, UNLEASHED_KEY,
                           XERO_CLIENT_ID, XERO_CLIENT_SECRET, XERO_TENANT, Fake, dead_jobs,
-                          enqueue, provider_env, sync_status, sync_worker, wait_finished,
-                          wait_status)
+                          enqueue, provider_env, run_one_sync, sync_status, sync_worker,
+                          wait_finished, wait_status)
 
 
 def xero_fake(*extra):
@@ -118,10 +118,7 @@ def test_xero_dead_refresh_token_disconnects(prefix, redis, database, services):
         fake.post("/_fake/token_delay", {"ms": 0})
         env = provider_env(xero=fake)
         env["XERO_REFRESH_TOKEN"] = "rt-revoked"
-        sync_worker(services, prefix, database, **env)
-        enqueue(prefix, "sync", "xero.sync_invoices")
-        wait_finished(prefix, "sync", 1)
-        dead = dead_jobs(prefix, "sync")
+        dead = run_one_sync(services, prefix, database, "xero.sync_invoices", env)
         assert len(dead) == 1 and "invalid_grant" in dead[0]["last_error"], dead
         status, err = query(database, "SELECT status, last_error FROM integrations"
                                       " WHERE provider = 'xero'")[0]
@@ -190,10 +187,7 @@ def test_unleashed_all_resources(prefix, redis, database, services, unleashed):
 def test_unleashed_wrong_signature_is_dead(prefix, redis, database, services, unleashed):
     env = provider_env(unleashed=unleashed)
     env["UNLEASHED_API_KEY"] = "not_the_key"
-    sync_worker(services, prefix, database, **env)
-    enqueue(prefix, "sync", "unleashed.sync_stock")
-    wait_finished(prefix, "sync", 1)
-    dead = dead_jobs(prefix, "sync")
+    dead = run_one_sync(services, prefix, database, "unleashed.sync_stock", env)
     assert len(dead) == 1 and "HTTP 403" in dead[0]["last_error"]
     assert not unleashed.get("/_fake/signatures")[0]["ok"]
     assert query(database, "SELECT status FROM integrations WHERE provider = 'unleashed'") == [

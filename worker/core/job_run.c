@@ -580,44 +580,38 @@ void job_run_succeed(struct job_run *run)
         run_finish(run, RUN_ACK);
 }
 
-/* Formats a handler's error text (cut to JOB_ERROR_MAX). */
-static void run_format(char *out, const char *fmt, va_list ap)
+/* Formats a handler's error text (cut to JOB_ERROR_MAX) and fails the run:
+ * permanently, or after delay_ms (> 0: a deferral), or by the retry policy. */
+static void run_fail_va(struct job_run *run, const char *who, bool permanent,
+                        int64_t delay_ms, const char *fmt, va_list ap)
 {
-    vsnprintf(out, JOB_ERROR_MAX + 1, fmt, ap);
+    char msg[JOB_ERROR_MAX + 1];
+    if (run_already_finished(run, who))
+        return;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    run_finish_failure(run, msg, permanent, delay_ms);
 }
 
 void job_run_fail(struct job_run *run, const char *fmt, ...)
 {
-    char msg[JOB_ERROR_MAX + 1];
     va_list ap;
-    if (run_already_finished(run, "job_run_fail"))
-        return;
     va_start(ap, fmt);
-    run_format(msg, fmt, ap);
+    run_fail_va(run, "job_run_fail", false, 0, fmt, ap);
     va_end(ap);
-    run_finish_failure(run, msg, false, 0);
 }
 
 void job_run_fail_permanent(struct job_run *run, const char *fmt, ...)
 {
-    char msg[JOB_ERROR_MAX + 1];
     va_list ap;
-    if (run_already_finished(run, "job_run_fail_permanent"))
-        return;
     va_start(ap, fmt);
-    run_format(msg, fmt, ap);
+    run_fail_va(run, "job_run_fail_permanent", true, 0, fmt, ap);
     va_end(ap);
-    run_finish_failure(run, msg, true, 0);
 }
 
 void job_run_defer(struct job_run *run, int64_t delay_ms, const char *fmt, ...)
 {
-    char msg[JOB_ERROR_MAX + 1];
     va_list ap;
-    if (run_already_finished(run, "job_run_defer"))
-        return;
     va_start(ap, fmt);
-    run_format(msg, fmt, ap);
+    run_fail_va(run, "job_run_defer", false, delay_ms > 0 ? delay_ms : 1, fmt, ap);
     va_end(ap);
-    run_finish_failure(run, msg, false, delay_ms > 0 ? delay_ms : 1);
 }

@@ -392,6 +392,14 @@ static bool amazon_fail(struct amazon_map *m, const char *field, const char *pro
     return false;
 }
 
+/* QuantityOrdered out of 0..AMAZON_QUANTITY_MAX (the message names the range). */
+static bool amazon_quantity_fail(struct amazon_map *m)
+{
+    char problem[64];
+    snprintf(problem, sizeof problem, "is not a whole number 0..%d", AMAZON_QUANTITY_MAX);
+    return amazon_fail(m, "QuantityOrdered", problem);
+}
+
 /* A required (or optional: NULL when absent) non-empty string member. */
 static const char *amazon_str(struct amazon_map *m, const json_t *o, const char *key,
                               bool required)
@@ -503,8 +511,8 @@ static json_t *amazon_item_row(const json_t *it, int line_no, struct amazon_map 
     if (m->failed || !amazon_money(m, it, "ItemPrice", &currency, &amount))
         return NULL;
     if (!json_is_integer(qty) || json_integer_value(qty) < 0 ||
-        json_integer_value(qty) > 1000000)
-        return amazon_fail(m, "QuantityOrdered", "is not a whole number 0..1000000"), NULL;
+        json_integer_value(qty) > AMAZON_QUANTITY_MAX)
+        return amazon_quantity_fail(m), NULL;
     json_t *row = json_pack("{si ss ss ss ss sI}", "line_no", line_no, "sku", sku ? sku : "",
                             "asin", asin, "external_line_id", item_id, "name",
                             title ? title : asin, "quantity", json_integer_value(qty));
@@ -640,7 +648,7 @@ int amazon_items_page_parse(const char *body, size_t len, const char *expect_ord
     json_t *doc;
     struct amazon_map m = {"item", 0, why, why_size, false};
     memset(out, 0, sizeof *out);
-    if (first_line_no < 1 || first_line_no > AMAZON_ITEMS_MAX * 100)
+    if (first_line_no < 1 || first_line_no > AMAZON_LINE_NO_MAX)
         return snprintf(why, why_size, "first line number out of range"), -1;
     out->lines = json_array();
     json_t *payload = amazon_payload(body, len, &doc, why, why_size);

@@ -71,6 +71,9 @@ enum {
     AMAZON_TOKEN_MAX = 2048,           /* LWA access tokens: ≤ 2048 bytes */
     AMAZON_NEXT_TOKEN_MAX = 8192,
     AMAZON_ITEMS_MAX = 1000,           /* order items kept per order */
+    AMAZON_QUANTITY_MAX = 1000000,     /* QuantityOrdered 0..this; 0 (a Pending
+                                          order's line) is left out by sync_upsert_orders */
+    AMAZON_LINE_NO_MAX = AMAZON_ITEMS_MAX * 100, /* first line number of an items page */
     AMAZON_TOKEN_EARLY_MS = 60000,     /* refresh a minute before expiry (the SDK's) */
     AMAZON_OVERLAP_MS = 300000,        /* ask 5 min before the high-water mark */
     AMAZON_FRESH_MS = 120000,          /* LastUpdatedBefore ≥ 2 min before now */

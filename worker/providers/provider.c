@@ -287,6 +287,16 @@ bool provider_id(struct provider_map *m, const json_t *obj, const char *key, boo
     return provider_map_fail(m, key, v == NULL || json_is_null(v) ? "is missing" : "is not an id");
 }
 
+/* Past one or more digits at p; NULL when p holds none. */
+static const char *provider_skip_digits(const char *p)
+{
+    if (!isdigit((unsigned char)*p))
+        return NULL;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return p;
+}
+
 bool provider_decimal_valid(const char *s)
 {
     const char *p = s;
@@ -294,25 +304,16 @@ bool provider_decimal_valid(const char *s)
         return false;
     if (*p == '-' || *p == '+')
         p++;
-    if (!isdigit((unsigned char)*p))
+    if ((p = provider_skip_digits(p)) == NULL)
         return false;
-    while (isdigit((unsigned char)*p))
-        p++;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
+    if (*p == '.' && (p = provider_skip_digits(p + 1)) == NULL)
+        return false;
     if (*p == 'e' || *p == 'E') {
         p++;
         if (*p == '-' || *p == '+')
             p++;
-        if (!isdigit((unsigned char)*p))
+        if ((p = provider_skip_digits(p)) == NULL)
             return false;
-        while (isdigit((unsigned char)*p))
-            p++;
     }
     return *p == '\0';
 }

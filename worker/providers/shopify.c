@@ -121,7 +121,7 @@ static bool shopify_lines(const json_t *items, json_t *lines, struct provider_ma
             return provider_map_fail(m, "line_items[].quantity", "is not an integer");
         if (!provider_decimal(m, it, "price", true, price))
             return false;
-        if (json_integer_value(q) <= 0 || json_integer_value(q) > 1000000000)
+        if (json_integer_value(q) <= 0 || json_integer_value(q) > SHOPIFY_QUANTITY_MAX)
             continue;
         const char *sku = provider_str(m, it, "sku", false);
         const char *name = provider_str(m, it, "name", false);
@@ -297,8 +297,11 @@ json_t *shopify_page_rows(enum shopify_resource r, const char *body, size_t len,
         return NULL;
     }
     if (!json_is_array(records) || json_array_size(records) > SHOPIFY_PAGE_LIMIT) {
-        snprintf(why, why_size, "%s is %s", key,
-                 json_is_array(records) ? "longer than the page limit (250)" : "missing or not an array");
+        if (json_is_array(records))
+            snprintf(why, why_size, "%s is longer than the page limit (%d)", key,
+                     SHOPIFY_PAGE_LIMIT);
+        else
+            snprintf(why, why_size, "%s is missing or not an array", key);
         json_decref(doc);
         return NULL;
     }

@@ -43,6 +43,9 @@ enum {
     SHOPIFY_PAGE_LIMIT = 250,            /* Shopify's maximum page size */
     SHOPIFY_LOCATIONS_MAX = 50,          /* location_ids one levels request names */
     SHOPIFY_LINES_MAX = 1000,            /* line items kept per order */
+    SHOPIFY_QUANTITY_MAX = 1000000000,   /* a line's quantity above this is left out, as
+                                            one of 0 or less: order_lines.quantity is a
+                                            Postgres integer (sync_upsert_orders) */
     SHOPIFY_VARIANTS_MAX = 2000,         /* variants read per product */
     SHOPIFY_OVERLAP_MS = 1000,           /* cursor overlap: equal timestamps at a
                                             page boundary are fetched again */

@@ -17,6 +17,7 @@
 #include "lib/crypto.h"
 #include "lib/mem.h"
 #include "lib/pg.h"
+#include "tests/lib/auth/answer.h"
 #include "tests/test.h"
 
 /* ---- without servers ------------------------------------------------------------ */
@@ -181,19 +182,6 @@ static char *sql_value(const char *sql, const char *param)
     return v;
 }
 
-struct answer {
-    bool done;
-    const struct auth_error *error;
-    struct auth_caller caller;
-};
-
-static void on_answer(void *arg, const struct auth_result *r)
-{
-    struct answer *a = arg;
-    a->done = true;
-    a->error = r->error;
-    a->caller = r->caller;
-}
 
 struct env {
     uv_loop_t loop;

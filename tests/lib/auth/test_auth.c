@@ -13,6 +13,7 @@
 #include "lib/clock.h"
 #include "lib/mem.h"
 #include "tests/lib/auth/tokens.h"
+#include "tests/lib/auth/answer.h"
 #include "tests/test.h"
 
 /* ---- configuration -------------------------------------------------------------- */
@@ -90,19 +91,6 @@ TEST(no_clerk_configured_is_api_keys_only)
 
 /* ---- credentials ------------------------------------------------------------------ */
 
-struct answer {
-    bool done;
-    const struct auth_error *error;
-    struct auth_caller caller;
-};
-
-static void on_answer(void *arg, const struct auth_result *r)
-{
-    struct answer *a = arg;
-    a->done = true;
-    a->error = r->error;
-    a->caller = r->caller;
-}
 
 static struct auth *open_auth(bool clerk, const char *suffix_key)
 {

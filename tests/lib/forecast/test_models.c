@@ -10,16 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "lib/forecast/arima.h"
-#include "lib/forecast/ets.h"
-#include "lib/forecast/ets_init.h"
-#include "lib/forecast/intermittent.h"
-#include "lib/forecast/naive.h"
-#include "lib/forecast/optim.h"
-#include "lib/forecast/rng.h"
-#include "lib/forecast/season.h"
-#include "lib/forecast/stats.h"
-#include "lib/forecast/theta.h"
+#include "lib/forecast/internal.h"
 
 static const double levels[FORECAST_NLEVELS] = {80.0, 95.0};
 
