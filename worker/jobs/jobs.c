@@ -9,5 +9,5 @@
 const struct job_family *const jobs_families[] = {
     &jobs_sys,     &jobs_whatsapp, &jobs_notify,    &jobs_planning,
     &jobs_shopify, &jobs_xero,     &jobs_unleashed, &jobs_amazon,
-    NULL,
+    &jobs_ops,     NULL,
 };
