@@ -15,16 +15,20 @@
 #include "api/server.h"
 #include "api/snapshot.h"
 #include "lib/buf.h"
+#include "lib/git_commit.h"
 #include "lib/mem.h"
 #include "queue/queue.h"
 
 /* Upper bounds of the HTTP latency buckets, µs and label; +Inf last. */
+/* docs/OPERATIONS.md's HTTP set: the SLO line (p95 < 500 ms) and the
+ * alert lines (p95 > 2 s, > 5 s) both fall on a bound. */
 static const uint64_t metrics_http_le_us[METRICS_HTTP_BUCKETS - 1] = {
-    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000,
+    1000,   2500,   5000,    10000,   25000,   50000,    100000,
+    250000, 500000, 1000000, 2000000, 5000000, 10000000,
 };
 static const char *const metrics_http_le[METRICS_HTTP_BUCKETS] = {
-    "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
-    "0.025",  "0.05",    "0.1",    "0.25",  "1",      "+Inf",
+    "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+    "0.25",  "0.5",    "1",     "2",    "5",     "10",   "+Inf",
 };
 
 /* Single-writer increment: a relaxed load and store, no locked instruction. */
@@ -389,6 +393,124 @@ static void metrics_render_workers(struct buf *out, const struct snapshot *snap)
                     "# TYPE sentia_workers_live gauge\nsentia_workers_live %zu\n", live);
 }
 
+/* Live workers per queue (docs/OPERATIONS.md: 0 for a queue nobody serves)
+ * and each live worker's Postgres as it reports it. */
+static void metrics_render_serving(struct buf *out, const struct snapshot *snap)
+{
+    buf_puts(out, "# HELP sentia_queue_workers_live Live workers whose WORKER_QUEUES lists the "
+                  "queue.\n# TYPE sentia_queue_workers_live gauge\n");
+    for (size_t i = 0; i < snap->nqueues; i++) {
+        long long n = 0;
+        for (size_t w = 0; w < snap->nworkers; w++)
+            n += snapshot_worker_serves(&snap->workers[w], snap->queues[i].name);
+        metrics_queue_sample(out, "sentia_queue_workers_live", snap->queues[i].name, NULL, NULL,
+                             n);
+    }
+    buf_puts(out, "# HELP sentia_worker_postgres_up 1 when a live worker reports Postgres up, "
+                  "0 down.\n# TYPE sentia_worker_postgres_up gauge\n");
+    for (size_t w = 0; w < snap->nworkers; w++) {
+        const struct snapshot_worker *wk = &snap->workers[w];
+        if (!wk->live || wk->postgres == NULL || (strcmp(wk->postgres, "up") != 0 &&
+                                                  strcmp(wk->postgres, "down") != 0))
+            continue;
+        buf_puts(out, "sentia_worker_postgres_up{worker=\"");
+        metrics_label(out, wk->id);
+        buf_printf(out, "\"} %d\n", strcmp(wk->postgres, "up") == 0);
+    }
+}
+
+/* One autoscale gauge or counter from the state hash, if the field is there. */
+static void metrics_autoscale_one(struct buf *out, const struct snapshot *snap,
+                                  const char *name, const char *type, const char *help,
+                                  const char *field, double scale)
+{
+    const char *v = snapshot_autoscale(snap, field);
+    if (v == NULL)
+        return;
+    buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name,
+               strtod(v, NULL) * scale);
+}
+
+/* The ops.autoscale decisions (worker/jobs/autoscale.c), when it ever ran. */
+static void metrics_render_autoscale(struct buf *out, const struct snapshot *snap)
+{
+    static const char *const reasons[] = {"steady", "up", "down", "cooldown", "capped", "bounds"};
+    if (snapshot_autoscale(snap, "sample_ms") == NULL)
+        return;
+    metrics_autoscale_one(out, snap, "sentia_autoscale_current_workers", "gauge",
+                          "Worker instances at the last decision.", "current", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_need_workers", "gauge",
+                          "Worker instances the queues need (queue/scale.h).", "need", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_desired_workers", "gauge",
+                          "Worker instances the last decision set or advised.", "desired", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_enabled", "gauge",
+                          "1 when the decisions are applied through Render's API.", "enabled", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_last_decision_timestamp_seconds", "gauge",
+                          "When the last decision was taken.", "sample_ms", 0.001);
+    buf_puts(out, "# HELP sentia_autoscale_decisions_total Autoscale decisions, by reason.\n"
+                  "# TYPE sentia_autoscale_decisions_total counter\n");
+    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++) {
+        char field[48];
+        snprintf(field, sizeof field, "decisions|%s", reasons[i]);
+        const char *v = snapshot_autoscale(snap, field);
+        buf_printf(out, "sentia_autoscale_decisions_total{reason=\"%s\"} %lld\n", reasons[i],
+                   v ? strtoll(v, NULL, 10) : 0LL);
+    }
+    const char *scales = snapshot_autoscale(snap, "scales");
+    const char *errors = snapshot_autoscale(snap, "render_errors");
+    buf_printf(out, "# HELP sentia_autoscale_scales_total Scale calls Render accepted.\n"
+                    "# TYPE sentia_autoscale_scales_total counter\nsentia_autoscale_scales_total "
+                    "%lld\n# HELP sentia_autoscale_render_errors_total Render API calls that "
+                    "failed.\n# TYPE sentia_autoscale_render_errors_total counter\n"
+                    "sentia_autoscale_render_errors_total %lld\n",
+               scales ? strtoll(scales, NULL, 10) : 0LL, errors ? strtoll(errors, NULL, 10) : 0LL);
+}
+
+/* A number from a one-line file; -1 when absent or "max". */
+static int64_t metrics_read_limit(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char text[64] = "";
+    if (f == NULL)
+        return -1;
+    if (fgets(text, sizeof text, f) == NULL)
+        text[0] = '\0';
+    fclose(f);
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    return end == text || v <= 0 ? -1 : (int64_t)v;
+}
+
+int64_t metrics_memory_limit_bytes(void)
+{
+    int64_t total = -1, v2 = metrics_read_limit("/sys/fs/cgroup/memory.max");
+    int64_t v1 = metrics_read_limit("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "MemTotal:", 9) == 0)
+            total = strtoll(line + 9, NULL, 10) * 1024;
+    if (f != NULL)
+        fclose(f);
+    int64_t cg = v2 > 0 ? v2 : v1; /* v1 says "unlimited" with a huge number */
+    return cg > 0 && (total <= 0 || cg < total) ? cg : total;
+}
+
+static void metrics_render_build(struct buf *out, const struct api_server *s)
+{
+    buf_puts(out, "# HELP sentia_build_info What this instance runs.\n"
+                  "# TYPE sentia_build_info gauge\nsentia_build_info{version=\"");
+    metrics_label(out, SENTIA_VERSION);
+    buf_puts(out, "\",commit=\"");
+    metrics_label(out, SENTIA_GIT_COMMIT);
+    buf_puts(out, "\",environment=\"");
+    metrics_label(out, s->cfg.env_name ? s->cfg.env_name : "");
+    buf_printf(out, "\"} 1\n# HELP sentia_memory_limit_bytes The instance's memory (cgroup "
+                    "limit, else MemTotal).\n# TYPE sentia_memory_limit_bytes gauge\n"
+                    "sentia_memory_limit_bytes %lld\n",
+               (long long)metrics_memory_limit_bytes());
+}
+
 int metrics_render(struct buf *out, const struct api_server *s, const struct snapshot *snap)
 {
     bool redis = snap != NULL && snap->redis_ok && snap->complete;
@@ -402,7 +524,10 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
         metrics_render_queues(out, snap);
         metrics_render_jobs(out, snap);
         metrics_render_workers(out, snap);
+        metrics_render_serving(out, snap);
+        metrics_render_autoscale(out, snap);
     }
+    metrics_render_build(out, s);
     buf_printf(out, "# HELP sentia_process_resident_memory_bytes Resident set size.\n"
                     "# TYPE sentia_process_resident_memory_bytes gauge\n"
                     "sentia_process_resident_memory_bytes %lld\n",

@@ -14,7 +14,10 @@
  * h2c_connections_closed_total{reason}, queue_jobs{queue,state}, queue_oldest_ready_age_seconds,
  * queue_events_total{queue,event}, queue_paused, workers_live,
  * job_duration_seconds{queue,type} histogram, jobs_total{queue,type,outcome},
- * redis_up, process_resident_memory_bytes, process_uptime_seconds.
+ * redis_up, process_resident_memory_bytes, process_uptime_seconds,
+ * queue_workers_live{queue}, worker_postgres_up{worker}, autoscale_* (the
+ * ops.autoscale state hash), build_info{version,commit,environment},
+ * memory_limit_bytes. Names, units and buckets: docs/OPERATIONS.md.
  * Route labels are patterns from api/router.h (rows sharing a pattern share
  * a label), so cardinality is bounded; sources come from api/hooks/sources.h.
  */
@@ -30,7 +33,7 @@
 enum {
     METRICS_STATUS_MIN = 100,
     METRICS_STATUS_SLOTS = 500, /* 100..599: every status h2o can send */
-    METRICS_HTTP_BUCKETS = 13,  /* latency buckets, +Inf last */
+    METRICS_HTTP_BUCKETS = 14,  /* latency buckets, +Inf last */
 };
 
 /* Why the h2c guard (api/h2guard.h) closed an HTTP/2 connection. */
@@ -87,5 +90,8 @@ int metrics_label(struct buf *out, const char *v);
 
 /* Resident set size of this process in bytes, from /proc/self/statm. */
 int64_t metrics_rss_bytes(void);
+/* The instance's memory: cgroup v2 memory.max (v1 memory.limit_in_bytes),
+ * MemTotal of /proc/meminfo when the cgroup sets no lower limit; -1 if none. */
+int64_t metrics_memory_limit_bytes(void);
 
 #endif

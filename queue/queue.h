@@ -35,7 +35,7 @@ enum {
     QUEUE_LEASE_MS = 30000,          /* heartbeat older than this → reaped */
     QUEUE_WORKER_TTL_S = 90,         /* registry hash outlives a few beats */
     QUEUE_PROMOTE_BATCH = 1000,
-    QUEUE_BUCKETS = 15,              /* duration histogram buckets */
+    QUEUE_BUCKETS = 17,              /* duration histogram buckets */
 };
 
 /* Queue names: 1–64 of [A-Za-z0-9_.-]; prefixes the same plus ':'. */

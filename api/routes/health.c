@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/routes/qcall.h"
 #include "api/snapshot.h"
 #include "lib/clock.h"
+#include "lib/git_commit.h"
 #include "lib/mem.h"
 #include "lib/redis.h"
 
@@ -22,19 +24,7 @@ const char *health_status_name(enum health_status st)
 
 bool health_worker_serves(const struct snapshot_worker *w, const char *queue)
 {
-    if (!w->live || w->queues == NULL)
-        return false;
-    size_t qlen = strlen(queue);
-    for (const char *p = w->queues; *p;) {
-        size_t n = strcspn(p, ",");
-        size_t name = strcspn(p, ":,");
-        if (name > n)
-            name = n;
-        if (name == qlen && strncmp(p, queue, qlen) == 0)
-            return true;
-        p += n + (p[n] == ',');
-    }
-    return false;
+    return snapshot_worker_serves(w, queue);
 }
 
 /* Appends "<what> <name> <why>" to the reasons array. */
@@ -161,8 +151,9 @@ struct health_ping {
 static void health_not_ready(h2o_req_t *req, const char *why)
 {
     api_add_header(req, "retry-after", "5");
-    api_respond_json(req, 503, json_pack("{ssssssss}", "status", "not_ready", "redis", "down",
-                                         "reason", why, "request_id", api_request_id(req)));
+    api_respond_json(req, 503, json_pack("{sssbssssss}", "status", "not_ready", "ready", 0,
+                                         "redis", "down", "reason", why, "request_id",
+                                         api_request_id(req)));
 }
 
 static void health_ping_expired(struct api_pending *p)
@@ -179,8 +170,8 @@ static void health_ping_reply(void *data, const redisReply *reply, const char *e
     h2o_req_t *req = api_pending_end(&hp->pending);
     if (armed && req != NULL && error == NULL && reply != NULL) {
         double ms = (double)(clock_mono_us() - hp->sent_us) / 1000.0;
-        api_respond_json(req, 200, json_pack("{sssssf}", "status", "ready", "redis", "up",
-                                             "latency_ms", ms));
+        api_respond_json(req, 200, json_pack("{sssbsssf}", "status", "ready", "ready", 1,
+                                             "redis", "up", "latency_ms", ms));
     } else if (armed && req != NULL) {
         health_not_ready(req, error ? error : "no reply");
     }
@@ -212,7 +203,12 @@ void health_ready(struct api_call *call)
 
 void health_ok(struct api_call *call)
 {
-    api_respond_json(call->req, 200, json_pack("{ss}", "status", "ok"));
+    h2o_req_t *req = call->req;
+    api_respond_json(req, 200,
+                     json_pack("{ssssssssssso}", "status", "healthy", "service", "sentia-api",
+                               "version", SENTIA_VERSION, "commit", SENTIA_GIT_COMMIT,
+                               "environment", api_ctx_config(req)->env_name, "timestamp",
+                               qcall_time(clock_wall_ms())));
 }
 
 void health_live(struct api_call *call)

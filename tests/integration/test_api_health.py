@@ -36,12 +36,18 @@ def fake_worker(redis, prefix, wid, queues="webhooks:32", postgres="up"):
 
 
 def test_liveness_and_readiness(api):
-    assert api.json("/health") == (200, {"status": "ok"})
-    status, doc = api.json("/health/live")
-    assert status == 200 and doc["status"] == "alive"
-    for path in ("/health/ready", "/ready"):
+    status, doc = api.json("/health")
+    assert status == 200 and set(doc) == {"status", "service", "version", "commit",
+                                          "environment", "timestamp"}, doc
+    assert (doc["status"], doc["service"], doc["environment"]) == ("healthy", "sentia-api", "test")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", doc["timestamp"])
+    for path in ("/health/live", "/health/liveness"):
+        status, doc = api.json(path)
+        assert status == 200 and doc["status"] == "alive"
+    for path in ("/health/ready", "/health/readiness", "/ready"):
         status, doc = api.json(path)
         assert status == 200 and doc["status"] == "ready" and doc["redis"] == "up"
+        assert doc["ready"] is True
         assert LATENCY_MS.search(api.get(path)[2]), "latency_ms: µs resolution, no float noise"
 
 
@@ -102,6 +108,7 @@ def test_unhealthy_and_not_ready_when_redis_down(services, prefix):
         assert "retry-after" in h
         status, h, body = api.get("/health/ready")
         assert status == 503 and json.loads(body)["status"] == "not_ready" and h["retry-after"]
+        assert json.loads(body)["ready"] is False
         assert api.get("/health")[0] == 200  # no I/O: unaffected
         assert time.time() - t0 < 2
         ms = api.metrics()
