@@ -9,16 +9,42 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/hooks/twilio.h"
 #include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/mem.h"
+#include "lib/url.h"
 #include "queue/job.h"
 #include "queue/queue.h"
 
 enum { API_CONFIG_ERRORS_MAX = 4096 };
 
 /* Splits a comma list into a NULL-terminated array of trimmed copies. */
+int api_config_twilio_bases(const char *base, char *out[2])
+{
+    struct url u;
+    const char *why = NULL;
+    if (url_parse(base, &u, &why) != 0)
+        return -1;
+    int rc = -1;
+    bool https = strcmp(u.scheme, "https") == 0;
+    if ((!https && strcmp(u.scheme, "http") != 0) || u.host == NULL || u.host[0] == '\0')
+        goto done;
+    bool v6 = strchr(u.host, ':') != NULL;
+    const char *path = u.path ? u.path : "";
+    size_t plen = strlen(path);
+    while (plen > 0 && path[plen - 1] == '/')
+        plen--;
+    int port = u.port ? u.port : (https ? 443 : 80);
+    out[0] = mem_printf("%s://%s%s%s%.*s", u.scheme, v6 ? "[" : "", u.host, v6 ? "]" : "",
+                        (int)plen, path);
+    out[1] = mem_printf("%s://%s%s%s:%d%.*s", u.scheme, v6 ? "[" : "", u.host,
+                        v6 ? "]" : "", port, (int)plen, path);
+    rc = 0;
+done:
+    url_dispose(&u);
+    return rc;
+}
+
 static char **api_split_list(const char *text)
 {
     size_t n = 1;
@@ -166,7 +192,7 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
         c->threads = API_THREADS_MAX;
     c->public_base_url = api_secret(cfg, "PUBLIC_BASE_URL");
     if (c->public_base_url)
-        twilio_base_variants(c->public_base_url, c->twilio_bases);
+        api_config_twilio_bases(c->public_base_url, c->twilio_bases);
     c->twilio_token = api_secret(cfg, "TWILIO_AUTH_TOKEN");
     c->shopify_secret = api_secret(cfg, "SHOPIFY_WEBHOOK_SECRET");
     c->xero_key = api_secret(cfg, "XERO_WEBHOOK_KEY");

@@ -23,6 +23,9 @@
 
 #include "lib/stores.h"
 
+/* The queue every webhook job goes to (DESIGN.md §3). */
+#define API_WEBHOOK_QUEUE "webhooks"
+
 enum {
     API_THREADS_MAX = 64,
     API_SECRET_SLOTS = 2, /* a rotation: the new secret first, the old one second */
@@ -98,5 +101,13 @@ struct api_config {
  */
 int api_config_read(const struct config *cfg, struct api_config *out, char **errors);
 void api_config_dispose(struct api_config *c);
+
+/*
+ * The two base-URL forms Twilio signatures are checked against (from
+ * PUBLIC_BASE_URL): port stripped and port explicit (the scheme's default
+ * added when none). Returns 0, or -1 if base is not an http(s) URL. Each
+ * out[i] is a new string (caller frees).
+ */
+int api_config_twilio_bases(const char *base, char *out[2]);
 
 #endif

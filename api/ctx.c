@@ -8,9 +8,9 @@
 
 #include <string.h>
 
-#include "api/hooks/webhook.h"
 #include "api/limits.h"
 #include "api/metrics.h"
+#include "api/webhook_reason.h"
 #include "api/server.h"
 #include "lib/clock.h"
 #include "lib/redis.h"

@@ -11,6 +11,7 @@
 
 #include "api/authn.h"
 #include "api/router.h"
+#include "api/routes/table.h"
 #include "api/server.h"
 #include "lib/auth/auth.h"
 #include "lib/config.h"
@@ -109,8 +110,10 @@ static struct auth *api_auth_create(const struct api_config *ac)
 
 int main(int argc, char **argv)
 {
+    struct api_table table;
+    routes_table(&table);
     if (argc == 2 && strcmp(argv[1], "--routes") == 0)
-        return api_router_dump(stdout) == 0 ? 0 : 1;
+        return api_router_dump(&table, stdout) == 0 ? 0 : 1;
     const struct config_var *const tables[] = {config_common_vars, api_vars, NULL};
     struct config *cfg = NULL;
     struct api_config ac;
@@ -129,7 +132,7 @@ int main(int argc, char **argv)
     struct api_authn authn;
     api_authn_init(&authn, auth);
     int rc = 1;
-    if (api_server_create(&ac, &server) == 0) {
+    if (api_server_create(&ac, &table, &server) == 0) {
         api_server_set_authenticator(server, &authn.base);
         rc = api_server_run(server);
         api_server_free(server);

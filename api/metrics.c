@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/hooks/sources.h"
+#include "api/router.h"
 #include "api/server.h"
 #include "api/snapshot.h"
 #include "lib/buf.h"
@@ -173,13 +173,13 @@ static void metrics_render_rejections(struct buf *out, const struct api_server *
 {
     buf_puts(out, "# HELP sentia_webhook_rejections_total Webhooks refused, by source and reason.\n"
                   "# TYPE sentia_webhook_rejections_total counter\n");
-    for (size_t src = 0; src < hook_source_count() && src < API_SOURCES_MAX; src++)
+    for (size_t src = 0; src < api_router_source_count(s->router) && src < API_SOURCES_MAX; src++)
         for (int r = 0; r < WEBHOOK_REASON_COUNT; r++) {
             uint64_t n = 0;
             for (unsigned t = 0; t < s->nthreads; t++)
                 n += metrics_get(&s->threads[t].metrics.rejections[src][r]);
             buf_printf(out, "sentia_webhook_rejections_total{source=\"%s\",reason=\"%s\"} %llu\n",
-                       hook_sources[src].name, webhook_reason_names[r],
+                       api_router_source_name(s->router, (unsigned)src), webhook_reason_names[r],
                        (unsigned long long)n);
         }
 }
@@ -190,14 +190,14 @@ static void metrics_render_per_source(struct buf *out, const struct api_server *
                                       size_t offset)
 {
     buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-    for (size_t src = 0; src < hook_source_count() && src < API_SOURCES_MAX; src++) {
+    for (size_t src = 0; src < api_router_source_count(s->router) && src < API_SOURCES_MAX; src++) {
         uint64_t n = 0;
         for (unsigned t = 0; t < s->nthreads; t++) {
             const metrics_counter *c =
                 (const metrics_counter *)((const char *)&s->threads[t].metrics + offset);
             n += metrics_get(&c[src]);
         }
-        buf_printf(out, "%s{source=\"%s\"} %llu\n", name, hook_sources[src].name,
+        buf_printf(out, "%s{source=\"%s\"} %llu\n", name, api_router_source_name(s->router, (unsigned)src),
                    (unsigned long long)n);
     }
 }
@@ -208,13 +208,13 @@ static void metrics_render_webhook_extras(struct buf *out, const struct api_serv
     buf_puts(out, "# HELP sentia_webhook_secret_matches_total Verified webhooks by the secret "
                   "that matched (slot 0 new, 1 old).\n"
                   "# TYPE sentia_webhook_secret_matches_total counter\n");
-    for (size_t src = 0; src < hook_source_count() && src < API_SOURCES_MAX; src++)
+    for (size_t src = 0; src < api_router_source_count(s->router) && src < API_SOURCES_MAX; src++)
         for (unsigned slot = 0; slot < API_SECRET_SLOTS; slot++) {
             uint64_t n = 0;
             for (unsigned t = 0; t < s->nthreads; t++)
                 n += metrics_get(&s->threads[t].metrics.secret_matches[src][slot]);
             buf_printf(out, "sentia_webhook_secret_matches_total{source=\"%s\",slot=\"%u\"} %llu\n",
-                       hook_sources[src].name, slot, (unsigned long long)n);
+                       api_router_source_name(s->router, (unsigned)src), slot, (unsigned long long)n);
         }
     metrics_render_per_source(out, s, "sentia_webhook_ignored_total",
                               "Verified webhooks answered 200 without a job (unhandled topic).",

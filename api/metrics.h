@@ -27,8 +27,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "api/hooks/webhook.h"
+#include "api/config.h"
 #include "api/router.h"
+#include "api/webhook_reason.h"
 
 enum {
     METRICS_STATUS_MIN = 100,

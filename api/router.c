@@ -1,5 +1,6 @@
 /*
- * api/router.c: the route table and its matcher (see router.h).
+ * api/router.c: the router built from a route table, and its matcher (see
+ * router.h; the table itself is api/routes/table.c).
  *
  * Matching is a scan of at most API_ROUTES_MAX rows, each compared segment
  * by segment with an early exit on the first differing byte: for today's
@@ -12,78 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/hooks/sources.h"
-#include "api/routes/apikeys.h"
-#include "api/routes/catalogue.h"
-#include "api/routes/commands.h"
-#include "api/routes/console.h"
-#include "api/routes/forecasts.h"
-#include "api/routes/health.h"
-#include "api/routes/integrations.h"
-#include "api/routes/jobs.h"
-#include "api/routes/me.h"
-#include "api/routes/metrics.h"
-#include "api/routes/openapi.h"
-#include "api/routes/orders.h"
-#include "api/routes/queues.h"
-#include "api/routes/recommendations.h"
-#include "api/routes/status.h"
-#include "api/routes/workers.h"
-#include "api/routes/working_capital.h"
 #include "lib/mem.h"
-
-/* ---- the table ---------------------------------------------------------- */
-
-/* Every route but the webhooks (those come from api/hooks/sources.c). */
-static const struct api_route api_table[] = {
-    {API_GET, "/health", API_CLASS_PROBE, health_ok, -1, 0, 0},
-    {API_GET, "/health/live", API_CLASS_PROBE, health_live, -1, 0, 0},
-    {API_GET, "/health/liveness", API_CLASS_PROBE, health_live, -1, 0, 0},
-    {API_GET, "/health/ready", API_CLASS_PROBE, health_ready, -1, 0, 0},
-    {API_GET, "/health/readiness", API_CLASS_PROBE, health_ready, -1, 0, 0},
-    {API_GET, "/ready", API_CLASS_PROBE, health_ready, -1, 0, 0},
-    {API_GET, "/health/detailed", API_CLASS_METRICS, health_detailed, -1, 0, 0},
-    {API_GET, "/metrics", API_CLASS_METRICS, metrics_route_scrape, -1, 0, 0},
-    {API_GET, "/api/status", API_CLASS_PUBLIC, status_get, -1, 0, 0},
-    {API_GET, "/api/integrations/status", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
-    {API_GET, "/console", API_CLASS_PUBLIC, console_page, -1, 0, 0},
-    {API_GET, "/console/{asset}", API_CLASS_PUBLIC, console_asset, -1, 0, 0},
-    {API_GET, "/api/v1/openapi.json", API_CLASS_PUBLIC, openapi_get, -1, 0, 0},
-    {API_GET, "/api/v1/me", API_CLASS_VIEWER, me_get, -1, 0, 0},
-    /* Dashboard reads (issue 10 §3): Postgres through api/routes/read.h. */
-    {API_GET, "/api/v1/orders", API_CLASS_VIEWER, orders_list, -1, 0, 0},
-    {API_GET, "/api/v1/orders/{id}", API_CLASS_VIEWER, orders_get, -1, 0, 0},
-    {API_GET, "/api/v1/products", API_CLASS_VIEWER, products_list, -1, 0, 0},
-    {API_GET, "/api/v1/inventory", API_CLASS_VIEWER, inventory_list, -1, 0, 0},
-    {API_GET, "/api/v1/forecasts", API_CLASS_VIEWER, forecasts_list, -1, 0, 0},
-    {API_GET, "/api/v1/forecasts/runs", API_CLASS_VIEWER, forecasts_runs, -1, 0, 0},
-    {API_GET, "/api/v1/stock/recommendations", API_CLASS_VIEWER, recommendations_list, -1, 0, 0},
-    {API_GET, "/api/v1/working-capital", API_CLASS_VIEWER, working_capital_get, -1, 0, 0},
-    {API_GET, "/api/v1/integrations", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
-    {API_GET, "/api/v1/queues", API_CLASS_OPERATOR, queues_list, -1, 0, 0},
-    {API_GET, "/api/v1/queues/{queue}/jobs", API_CLASS_OPERATOR, jobs_list, -1, 0, 0},
-    {API_GET, "/api/v1/queues/{queue}/jobs/{id}", API_CLASS_OPERATOR, jobs_get, -1, 0, 0},
-    {API_DELETE, "/api/v1/queues/{queue}/jobs/{id}", API_CLASS_OPERATOR, jobs_delete, -1, 0, 0},
-    {API_POST, "/api/v1/queues/{queue}/jobs/{id}/retry", API_CLASS_OPERATOR, jobs_retry, -1, 0, 0},
-    {API_POST, "/api/v1/queues/{queue}/pause", API_CLASS_OPERATOR, queues_pause, -1, 0, 0},
-    {API_POST, "/api/v1/queues/{queue}/resume", API_CLASS_OPERATOR, queues_resume, -1, 0, 0},
-    {API_POST, "/api/v1/queues/{queue}/dead/retry", API_CLASS_ADMIN, queues_dead_retry, -1, 0, 0},
-    {API_DELETE, "/api/v1/queues/{queue}/dead", API_CLASS_ADMIN, queues_dead_delete, -1, 0, 0},
-    {API_GET, "/api/v1/queues/{queue}/throughput", API_CLASS_OPERATOR, queues_throughput, -1, 0, 0},
-    {API_GET, "/api/v1/workers", API_CLASS_OPERATOR, workers_list, -1, 0, 0},
-    {API_GET, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_list, -1, 0, 0},
-    {API_POST, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_create, -1, 0, 0},
-    {API_DELETE, "/api/v1/admin/api-keys/{id}", API_CLASS_ADMIN, apikeys_revoke, -1, 0, 0},
-    {API_GET, "/api/v1/admin/audit", API_CLASS_ADMIN, apikeys_audit, -1, 0, 0},
-    {API_GET, "/api/v1/jobs/{id}", API_CLASS_OPERATOR, jobs_status, -1, 0, 0},
-    {API_POST, "/api/v1/sync/{provider}/{resource}", API_CLASS_OPERATOR, commands_sync, -1, 0, 0},
-    {API_POST, "/api/v1/forecasts/run", API_CLASS_MANAGER, commands_forecast, -1, 0, 0},
-    {API_POST, "/api/v1/working-capital/compute", API_CLASS_MANAGER, commands_working_capital, -1, 0, 0},
-};
 
 struct api_router {
     struct api_route rows[API_ROUTES_MAX];
     size_t n;
+    const struct api_source *sources; /* borrowed from the table */
+    size_t nsources;
 };
 
 /* ---- checks ------------------------------------------------------------- */
@@ -139,23 +75,34 @@ static int api_router_add(struct api_router *r, const struct api_route *row, con
     return 0;
 }
 
-int api_router_create(struct api_router **out, const char **error)
+/* Adds one POST row of class webhook per path of source src. */
+static int api_router_add_source(struct api_router *r, const struct api_source *src, int index,
+                                 const char **error)
+{
+    for (size_t p = 0; p < API_SOURCE_PATHS_MAX && src->paths[p].path; p++) {
+        struct api_route row = {API_POST, src->paths[p].path, API_CLASS_WEBHOOK,
+                                src->paths[p].handler, index, 0, 0};
+        if (api_router_add(r, &row, error) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int api_router_create(const struct api_table *t, struct api_router **out, const char **error)
 {
     struct api_router *r = mem_calloc(1, sizeof *r);
-    for (size_t i = 0; i < sizeof api_table / sizeof *api_table; i++)
-        if (api_router_add(r, &api_table[i], error) != 0)
+    for (size_t i = 0; i < t->nrows; i++)
+        if (api_router_add(r, &t->rows[i], error) != 0)
             goto fail;
-    if (hook_source_count() > API_SOURCES_MAX) {
+    if (t->nsources > API_SOURCES_MAX) {
         *error = "more than API_SOURCES_MAX webhook sources";
         goto fail;
     }
-    for (size_t s = 0; s < hook_source_count(); s++)
-        for (size_t p = 0; p < HOOK_PATHS_MAX && hook_sources[s].paths[p].path; p++) {
-            struct api_route row = {API_POST, hook_sources[s].paths[p].path, API_CLASS_WEBHOOK,
-                                    hook_sources[s].paths[p].handler, (int)s, 0, 0};
-            if (api_router_add(r, &row, error) != 0)
-                goto fail;
-        }
+    for (size_t s = 0; s < t->nsources; s++)
+        if (api_router_add_source(r, &t->sources[s], (int)s, error) != 0)
+            goto fail;
+    r->sources = t->sources;
+    r->nsources = t->nsources;
     *out = r;
     return 0;
 fail:
@@ -171,6 +118,16 @@ void api_router_free(struct api_router *r)
 size_t api_router_count(const struct api_router *r)
 {
     return r->n;
+}
+
+size_t api_router_source_count(const struct api_router *r)
+{
+    return r->nsources;
+}
+
+const char *api_router_source_name(const struct api_router *r, unsigned src)
+{
+    return src < r->nsources ? r->sources[src].name : "unknown";
 }
 
 const struct api_route *api_router_row(const struct api_router *r, size_t id)
@@ -294,11 +251,11 @@ static json_t *api_row_json(const struct api_route *row)
                      api_class_name(row->cls));
 }
 
-int api_router_dump(FILE *out)
+int api_router_dump(const struct api_table *t, FILE *out)
 {
     struct api_router *r = NULL;
     const char *why = NULL;
-    if (api_router_create(&r, &why) != 0) {
+    if (api_router_create(t, &r, &why) != 0) {
         fprintf(stderr, "invalid route table: %s\n", why);
         return -1;
     }

@@ -17,10 +17,12 @@
  *            rate tokens spent only on failed authentication
  *   viewer … admin: an authenticated caller with that role or above
  *
- * The router's rows are the static table (router.c) followed by one row
- * per path of every webhook source (api/hooks/sources.h), so adding a route
- * is one row plus its handler, and adding a source is one file plus one row
- * in the sources table. A row's pattern is also its `route` label in the
+ * The router's rows are a table's static rows (api/routes/table.c) followed
+ * by one row per path of every webhook source (api/hooks/sources.c), so
+ * adding a route is one row plus its handler, and adding a source is one
+ * file plus one row in the sources table. The router never includes those
+ * folders: main.c hands it the table (struct api_table), which keeps the
+ * arrow api/routes, api/hooks → api/ctx.h → api/ one way. A row's pattern is also its `route` label in the
  * HTTP metrics and the access log: label cardinality is bounded by the
  * table (any other path is "other").
  *
@@ -39,6 +41,7 @@ enum {
     API_ROUTE_OTHER = API_ROUTES_MAX,  /* the metrics label id of unknown paths */
     API_ROUTE_LABELS = API_ROUTES_MAX + 1,
     API_SOURCES_MAX = 16,              /* webhook sources, so their counters are fixed */
+    API_SOURCE_PATHS_MAX = 2,          /* paths of one source (Twilio: inbound, status) */
     API_PARAMS_MAX = 4,                /* {param}s in one pattern */
     API_PARAM_NAME_MAX = 32,
 };
@@ -70,9 +73,29 @@ struct api_route {
     const char *pattern;    /* also the metrics label */
     enum api_class cls;
     api_handler_fn *handler;
-    int source;             /* webhook rows: index in hook_sources; else -1 */
+    int source;             /* webhook rows: index in the table's sources; else -1 */
     unsigned id;            /* index in the router (set by the router) */
     unsigned label;         /* id of the first row with the same pattern */
+};
+
+/*
+ * A webhook source (api/hooks/sources.h): its name, the `source` label of
+ * the webhook counters, and the paths it posts to, each with its handler.
+ */
+struct api_source {
+    const char *name;
+    struct {
+        const char *path;
+        api_handler_fn *handler;
+    } paths[API_SOURCE_PATHS_MAX]; /* unused entries: path NULL */
+};
+
+/* What the router is built from: borrowed, must outlive the router. */
+struct api_table {
+    const struct api_route *rows;
+    size_t nrows;
+    const struct api_source *sources;
+    size_t nsources;
 };
 
 /* One {param} of a matched path: the name from the pattern, the segment. */
@@ -93,15 +116,19 @@ struct api_match {
 struct api_router;
 
 /*
- * Builds the router from the static table and the webhook sources, and
- * checks every row (pattern syntax, a handler, no duplicate method and
- * pattern, at most API_ROUTES_MAX rows). Returns 0, or -1 with *error (a
- * static text naming the problem).
+ * Builds the router from t's rows and webhook sources, and checks every row
+ * (pattern syntax, a handler, no duplicate method and pattern, at most
+ * API_ROUTES_MAX rows, API_SOURCES_MAX sources). Returns 0, or -1 with
+ * *error (a static text naming the problem). t is borrowed for the
+ * router's life.
  */
-int api_router_create(struct api_router **out, const char **error);
+int api_router_create(const struct api_table *t, struct api_router **out, const char **error);
 void api_router_free(struct api_router *r);
 
 size_t api_router_count(const struct api_router *r);
+/* The webhook sources, in label order, and the name of source src. */
+size_t api_router_source_count(const struct api_router *r);
+const char *api_router_source_name(const struct api_router *r, unsigned src);
 const struct api_route *api_router_row(const struct api_router *r, size_t id);
 
 /*
@@ -121,7 +148,7 @@ const char *api_class_name(enum api_class cls);
  * (sentia-api --routes: the contract test compares it with
  * docs/openapi.yaml). Returns 0, or -1 when the table is invalid.
  */
-int api_router_dump(FILE *out);
+int api_router_dump(const struct api_table *t, FILE *out);
 
 /* True when pattern is well-formed (see above; {name} is [a-z_]+). */
 bool api_router_pattern_valid(const char *pattern);

@@ -27,7 +27,6 @@
 #include "api/cache.h"
 #include "api/gate.h"
 #include "api/h2guard.h"
-#include "api/hooks/webhook.h"
 #include "api/limits.h"
 #include "api/request.h"
 #include "api/router.h"
@@ -238,7 +237,7 @@ static void api_on_redis_state(void *data, bool up)
     if (!up || t->redis == NULL)
         return;
     struct queue_op op;
-    queue_op_register(&op, t->server->cfg.prefix, WEBHOOK_QUEUE);
+    queue_op_register(&op, t->server->cfg.prefix, API_WEBHOOK_QUEUE);
     queue_op_run_async(t->redis, &op, api_on_registered, NULL);
     queue_op_dispose(&op);
 }
@@ -474,7 +473,8 @@ static void api_globalconf_init(struct api_server *s)
     api_logger_register(&s->hostconf->fallback_path, false);
 }
 
-int api_server_create(const struct api_config *cfg, struct api_server **out)
+int api_server_create(const struct api_config *cfg, const struct api_table *table,
+                      struct api_server **out)
 {
     struct api_server *s = mem_calloc(1, sizeof *s);
     s->cfg = *cfg;
@@ -484,7 +484,7 @@ int api_server_create(const struct api_config *cfg, struct api_server **out)
     s->limiter = cfg->rate_per_min > 0 ? api_limiter_create(cfg->rate_per_min, cfg->rate_burst)
                                        : NULL;
     const char *why = NULL;
-    if (api_router_create(&s->router, &why) != 0) {
+    if (api_router_create(table, &s->router, &why) != 0) {
         log_error(LOG_FIELDS(LF_STR("error", why)), "invalid route table");
         api_limiter_free(s->limiter);
         free(s);

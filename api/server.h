@@ -46,6 +46,7 @@ enum {
 
 struct api_limiter;
 struct api_router;
+struct api_table;
 struct api_authenticator;
 struct api_cache;
 
@@ -100,8 +101,13 @@ static inline struct api_thread *api_thread_of(h2o_req_t *req)
     return (struct api_thread *)req->conn->ctx;
 }
 
-/* Binds the listeners and prepares h2o; 0, or -1 after logging why. */
-int api_server_create(const struct api_config *cfg, struct api_server **out);
+/*
+ * Builds the router from table (borrowed: it must outlive the server, see
+ * api/routes/table.h), binds the listeners and prepares h2o; 0, or -1
+ * after logging why.
+ */
+int api_server_create(const struct api_config *cfg, const struct api_table *table,
+                      struct api_server **out);
 /* Runs until SIGTERM/SIGINT and a graceful shutdown; returns the exit code. */
 int api_server_run(struct api_server *s);
 void api_server_free(struct api_server *s);

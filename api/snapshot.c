@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "api/ctx.h"
-#include "api/hooks/webhook.h"
+#include "api/config.h"
 #include "lib/redis.h"
 #include "lib/clock.h"
 #include "lib/mem.h"
@@ -286,7 +286,7 @@ void snapshot_collect(h2o_req_t *req, bool with_jobstats, snapshot_cb cb)
     run->with_jobstats = with_jobstats;
     run->snap.queues = mem_calloc(SNAPSHOT_QUEUES_MAX, sizeof *run->snap.queues);
     run->snap.workers = mem_calloc(SNAPSHOT_WORKERS_MAX, sizeof *run->snap.workers);
-    snapshot_add_queue(&run->snap, WEBHOOK_QUEUE); /* ours, even before first use */
+    snapshot_add_queue(&run->snap, API_WEBHOOK_QUEUE); /* ours, even before first use */
     api_pending_begin(&run->pending, api_ctx_pending(req), req, snapshot_expired);
     if (!api_ctx_redis_up(req)) {
         run->failed = true;

@@ -8,7 +8,7 @@
 #include "api/hooks/twilio.h"
 #include "api/hooks/xero.h"
 
-const struct hook_source hook_sources[] = {
+const struct api_source hook_sources[] = {
     {"twilio", {{"/api/v1/whatsapp/webhook", twilio_inbound}, {"/api/v1/whatsapp/status", twilio_status}}},
     {"shopify", {{"/api/v1/webhooks/shopify", shopify_handle}}},
     {"xero", {{"/api/v1/webhooks/xero", xero_handle}}},

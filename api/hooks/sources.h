@@ -2,9 +2,10 @@
  * api/hooks/sources.h: the table of webhook sources. A source is a
  * provider that calls us (Twilio, Shopify, Xero): its name (the `source`
  * label of sentia_webhook_rejections_total) and the paths it posts to, each
- * with its handler. The router (api/router.h) adds one POST row of class
- * webhook per path, so adding a source is one file under api/hooks/ and one
- * row here.
+ * with its handler (struct api_source, api/router.h). The route table
+ * (api/routes/table.c) hands them to the router, which adds one POST row of
+ * class webhook per path, so adding a source is one file under api/hooks/
+ * and one row here.
  *
  * Every hook does verify → dedup → enqueue through api/hooks/webhook.h and
  * needs Redis only: a Postgres outage never touches a webhook.
@@ -16,22 +17,8 @@
 
 #include "api/ctx.h"
 
-enum {
-    HOOK_PATHS_MAX = 2,    /* paths of one source (Twilio: inbound, status) */
-};
-
-struct hook_path {
-    const char *path;
-    api_handler_fn *handler;
-};
-
-struct hook_source {
-    const char *name;
-    struct hook_path paths[HOOK_PATHS_MAX]; /* unused entries: path NULL */
-};
-
 /* The sources, in label order; hook_source_count() of them. */
-extern const struct hook_source hook_sources[];
+extern const struct api_source hook_sources[];
 size_t hook_source_count(void);
 
 #endif

@@ -16,32 +16,6 @@
 
 /* ---- signatures --------------------------------------------------------- */
 
-int twilio_base_variants(const char *base, char *out[2])
-{
-    struct url u;
-    const char *why = NULL;
-    if (url_parse(base, &u, &why) != 0)
-        return -1;
-    int rc = -1;
-    bool https = strcmp(u.scheme, "https") == 0;
-    if ((!https && strcmp(u.scheme, "http") != 0) || u.host == NULL || u.host[0] == '\0')
-        goto done;
-    bool v6 = strchr(u.host, ':') != NULL;
-    const char *path = u.path ? u.path : "";
-    size_t plen = strlen(path);
-    while (plen > 0 && path[plen - 1] == '/')
-        plen--;
-    int port = u.port ? u.port : (https ? 443 : 80);
-    out[0] = mem_printf("%s://%s%s%s%.*s", u.scheme, v6 ? "[" : "", u.host, v6 ? "]" : "",
-                        (int)plen, path);
-    out[1] = mem_printf("%s://%s%s%s:%d%.*s", u.scheme, v6 ? "[" : "", u.host,
-                        v6 ? "]" : "", port, (int)plen, path);
-    rc = 0;
-done:
-    url_dispose(&u);
-    return rc;
-}
-
 /* base64(HMAC-SHA1(token, base + path_query + params)) into out. */
 static int twilio_expected(const char *token, const char *base, const char *pq,
                            size_t pq_len, const struct form *params,

@@ -32,13 +32,6 @@ enum {
 };
 
 /*
- * The two base-URL forms signatures are checked against: port stripped and
- * port explicit (the scheme's default added when none). Returns 0, or -1 if
- * base is not an http(s) URL. Each out[i] is a new string (caller frees).
- */
-int twilio_base_variants(const char *base, char *out[2]);
-
-/*
  * True when sig (the header value) is the signature of one of the nbases
  * base URLs + path_query over the params (sorted with form_sort; pass NULL
  * for JSON bodies, whose URL alone is signed).

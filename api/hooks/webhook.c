@@ -42,11 +42,6 @@ void webhook_job_dispose(struct webhook_job *job)
     memset(job, 0, sizeof *job);
 }
 
-const char *const webhook_reason_names[WEBHOOK_REASON_COUNT] = {
-    "missing_signature", "invalid_signature", "not_configured", "unsupported_media_type",
-    "invalid_body",      "missing_field",     "invalid_topic",    "unknown_shop",
-};
-
 void webhook_reject(struct api_call *call, enum webhook_reason reason, int status,
                     const char *message)
 {
@@ -221,7 +216,7 @@ static void webhook_on_reply(void *data, const redisReply *reply, const char *er
 static int webhook_send(h2o_req_t *req, struct webhook_wait *w, struct webhook_job *wj,
                         size_t i, const char *request_id, int64_t received_us)
 {
-    struct job *job = job_create(WEBHOOK_QUEUE, wj->type, wj->payload);
+    struct job *job = job_create(API_WEBHOOK_QUEUE, wj->type, wj->payload);
     wj->payload = NULL; /* the job owns it now */
     job->dedup_key = wj->dedup_key;
     wj->dedup_key = NULL;
@@ -262,7 +257,7 @@ static void webhook_depth_refresh(h2o_req_t *req, struct api_queue_depth *d)
     uint64_t now = clock_mono_ms();
     if (d->refreshing || (d->checked_ms != 0 && now - d->checked_ms < API_DEPTH_REFRESH_MS))
         return;
-    char *key = queue_key(api_ctx_config(req)->prefix, WEBHOOK_QUEUE, "ready");
+    char *key = queue_key(api_ctx_config(req)->prefix, API_WEBHOOK_QUEUE, "ready");
     struct redis_args a;
     redis_args_init(&a);
     redis_args_add(&a, "LLEN");

@@ -27,28 +27,11 @@
 #include <stddef.h>
 
 #include "api/ctx.h"
-
-#define WEBHOOK_QUEUE "webhooks"
+#include "api/webhook_reason.h"
 
 enum {
     WEBHOOK_JOBS_MAX = 1000, /* jobs per delivery (Xero batches events) */
 };
-
-/* Why a delivery was refused: the `reason` label of the rejection counter. */
-enum webhook_reason {
-    WEBHOOK_REASON_MISSING_SIGNATURE,
-    WEBHOOK_REASON_INVALID_SIGNATURE,
-    WEBHOOK_REASON_NOT_CONFIGURED,
-    WEBHOOK_REASON_UNSUPPORTED_MEDIA_TYPE,
-    WEBHOOK_REASON_INVALID_BODY,
-    WEBHOOK_REASON_MISSING_FIELD,
-    WEBHOOK_REASON_INVALID_TOPIC,
-    WEBHOOK_REASON_UNKNOWN_SHOP,
-    WEBHOOK_REASON_COUNT,
-};
-
-/* The reasons' names, also the JSON error codes of the refusals. */
-extern const char *const webhook_reason_names[WEBHOOK_REASON_COUNT];
 
 /* How a source wants its 200 to look. */
 enum webhook_reply {

@@ -7,13 +7,16 @@
 #include "api/caller.h"
 #include "api/gate.h"
 #include "api/router.h"
+#include "api/routes/table.h"
 #include "tests/test.h"
 
 static struct api_router *router(void)
 {
     struct api_router *r = NULL;
     const char *why = NULL;
-    if (api_router_create(&r, &why) != 0) {
+    struct api_table t;
+    routes_table(&t);
+    if (api_router_create(&t, &r, &why) != 0) {
         fprintf(stderr, "router: %s\n", why);
         abort();
     }

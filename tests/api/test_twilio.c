@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "api/config.h"
 #include "api/hooks/twilio.h"
 #include "tests/test.h"
 
@@ -22,7 +23,7 @@ static struct form vector_params(void)
 static bool check(const char *base, const char *sig)
 {
     char *bases[2] = {NULL, NULL};
-    if (twilio_base_variants(base, bases) != 0)
+    if (api_config_twilio_bases(base, bases) != 0)
         return false;
     struct form f = vector_params();
     const char *pq = "/myapp.php?foo=1&bar=2";
@@ -33,18 +34,18 @@ static bool check(const char *base, const char *sig)
     return ok;
 }
 
-TEST(twilio_base_variants_strip_and_add_ports)
+TEST(api_config_twilio_bases_strip_and_add_ports)
 {
     char *b[2];
-    CHECK_INT(twilio_base_variants("https://mycompany.com/", b), 0);
+    CHECK_INT(api_config_twilio_bases("https://mycompany.com/", b), 0);
     CHECK_STR(b[0], "https://mycompany.com");
     CHECK_STR(b[1], "https://mycompany.com:443");
     free(b[0]), free(b[1]);
-    CHECK_INT(twilio_base_variants("http://h.example:1234/pre", b), 0);
+    CHECK_INT(api_config_twilio_bases("http://h.example:1234/pre", b), 0);
     CHECK_STR(b[0], "http://h.example/pre");
     CHECK_STR(b[1], "http://h.example:1234/pre");
     free(b[0]), free(b[1]);
-    CHECK_INT(twilio_base_variants("ftp://x", b), -1);
+    CHECK_INT(api_config_twilio_bases("ftp://x", b), -1);
 }
 
 TEST(twilio_published_vectors)
@@ -64,7 +65,7 @@ TEST(twilio_rejects_tampering)
     CHECK(!check("https://othercompany.com", "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
     CHECK(!check("https://mycompany.com", ""));
     char *bases[2];
-    twilio_base_variants("https://mycompany.com", bases);
+    api_config_twilio_bases("https://mycompany.com", bases);
     struct form f = vector_params();
     const char *pq = "/myapp.php?foo=1&bar=3";
     CHECK(!twilio_signature_valid("12345", bases, 2, pq, strlen(pq), &f,
@@ -80,7 +81,7 @@ TEST(twilio_rejects_tampering)
 TEST(twilio_body_sha256_vector)
 {
     char *bases[2];
-    twilio_base_variants("https://mycompany.com", bases);
+    api_config_twilio_bases("https://mycompany.com", bases);
     const char *pq = "/myapp.php?foo=1&bar=2&bodySHA256="
                      "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
     bool ok = twilio_signature_valid("12345", bases, 2, pq, strlen(pq), NULL,

@@ -26,7 +26,7 @@ def test_three_workers_respect_xero_and_shopify_limits(prefix, redis, database, 
                 "--tenant", XERO_TENANT, "--invoices", 300, "--contacts", 40, "--window-ms", 2000)
     shopify = Fake("shopify", "--token", SHOPIFY_TOKEN, "--orders", 1500, "--products", 40)
     try:
-        xero.config(delay_ms=120)
+        xero.config(delay_ms=400)  # long enough that paced requests overlap on a loaded machine
         shopify.config(bucket_size=6, leak_per_s=8)
         env = dict(XERO_RATE_PER_MIN=12, XERO_RATE_WINDOW_MS=2000, XERO_CONCURRENCY=5,
                    XERO_PAGE_SIZE=50, SHOPIFY_BUCKET_SIZE=6, SHOPIFY_RATE_PER_S=8,
