@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -205,7 +206,11 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
     c->rate_per_min = (int)config_int(cfg, "RATE_LIMIT_PER_IP");
     c->rate_burst = (int)config_int(cfg, "RATE_LIMIT_BURST");
     c->trust_proxy_hops = (int)config_int(cfg, "TRUST_PROXY_HOPS");
-    c->hsts = config_bool(cfg, "ENABLE_HSTS");
+    long long hsts = config_int(cfg, "HSTS_MAX_AGE");
+    if (hsts == 0 && config_bool(cfg, "ENABLE_HSTS"))
+        hsts = API_HSTS_DEFAULT_S;
+    if (hsts > 0)
+        snprintf(c->hsts, sizeof c->hsts, "max-age=%lld; includeSubDomains", hsts);
     c->cors_origins = api_split_list(config_str(cfg, "CORS_ORIGINS"));
     c->maintenance = config_bool(cfg, "MAINTENANCE_MODE");
     c->maintenance_message = config_str(cfg, "MAINTENANCE_MESSAGE");

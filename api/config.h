@@ -33,6 +33,7 @@ enum {
     API_ENVELOPE_OVERHEAD = 64 * 1024,
     /* JSON's worst escaping: a control byte becomes \u00XX (6 bytes). */
     API_ENVELOPE_EXPANSION = 6,
+    API_HSTS_DEFAULT_S = 31536000, /* ENABLE_HSTS without HSTS_MAX_AGE: a year */
 };
 
 /*
@@ -80,7 +81,7 @@ struct api_config {
     int rate_per_min; /* 0 = no rate limit */
     int rate_burst;
     int trust_proxy_hops;
-    bool hsts;
+    char hsts[48]; /* Strict-Transport-Security value; "" = none (HSTS_MAX_AGE, ENABLE_HSTS) */
     char **cors_origins; /* NULL-terminated */
     bool maintenance;
     const char *maintenance_message;

@@ -43,6 +43,8 @@ static const struct config_var api_vars[] = {
     {"RATE_LIMIT_BURST", CONFIG_INT, "100", 0, 1, 1000000, NULL, false},
     {"TRUST_PROXY_HOPS", CONFIG_INT, "0", 0, 0, 10, NULL, false},
     {"ENABLE_HSTS", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
+    /* Strict-Transport-Security max-age; 0 = ENABLE_HSTS decides (a year). */
+    {"HSTS_MAX_AGE", CONFIG_INT, "0", 0, 0, 63072000, NULL, false},
     {"CORS_ORIGINS", CONFIG_STR, "", 0, 0, 0, NULL, false},
     {"MAINTENANCE_MODE", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
     {"MAINTENANCE_MESSAGE", CONFIG_STR,
