@@ -537,3 +537,65 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
                            "sentia_process_uptime_seconds %.3f\n",
                       api_server_uptime_s(s));
 }
+
+/* ---- PostgreSQL series ---------------------------------------------------- */
+
+static void metrics_gauge(struct buf *out, const char *name, const char *help, const json_t *v)
+{
+    if (!json_is_number(v))
+        return;
+    buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name,
+               json_number_value(v));
+}
+
+static void metrics_render_integrations(struct buf *out, const json_t *list)
+{
+    size_t i;
+    const json_t *it;
+    buf_puts(out, "# HELP sentia_integration_last_success_timestamp_seconds End of the last "
+                  "successful sync pass (0: never).\n"
+                  "# TYPE sentia_integration_last_success_timestamp_seconds gauge\n");
+    json_array_foreach(list, i, it) {
+        const char *src = json_string_value(json_object_get(it, "source"));
+        const char *res = json_string_value(json_object_get(it, "resource"));
+        if (src == NULL || res == NULL)
+            continue;
+        buf_puts(out, "sentia_integration_last_success_timestamp_seconds{provider=\"");
+        metrics_label(out, src);
+        buf_puts(out, "\",resource=\"");
+        metrics_label(out, res);
+        buf_printf(out, "\"} %.3f\n",
+                   json_number_value(json_object_get(it, "last_success_s")));
+    }
+}
+
+static void metrics_render_forecast(struct buf *out, const json_t *f)
+{
+    const char *status = json_string_value(json_object_get(f, "status"));
+    if (status == NULL)
+        return;
+    buf_printf(out, "# HELP sentia_forecast_last_run_success 1 when the newest finished "
+                    "forecast run succeeded.\n# TYPE sentia_forecast_last_run_success gauge\n"
+                    "sentia_forecast_last_run_success %d\n", strcmp(status, "succeeded") == 0);
+    metrics_gauge(out, "sentia_forecast_last_run_sku_success_ratio",
+                  "Share of the newest run's SKUs forecast without error.",
+                  json_object_get(f, "success_rate"));
+}
+
+void metrics_render_data(struct buf *out, bool configured, bool up, const json_t *data)
+{
+    if (configured)
+        buf_printf(out, "# HELP sentia_postgres_up 1 when SELECT 1 on this instance's pool "
+                        "answered in time.\n# TYPE sentia_postgres_up gauge\n"
+                        "sentia_postgres_up %d\n", up ? 1 : 0);
+    if (data == NULL)
+        return;
+    metrics_render_integrations(out, json_object_get(data, "integrations"));
+    metrics_render_forecast(out, json_object_get(data, "forecast"));
+    metrics_gauge(out, "sentia_forecast_last_success_timestamp_seconds",
+                  "End of the newest successful forecast run.",
+                  json_object_get(data, "forecast_last_success_s"));
+    metrics_gauge(out, "sentia_working_capital_last_computed_timestamp_seconds",
+                  "When the newest working-capital snapshot was computed.",
+                  json_object_get(data, "working_capital_s"));
+}

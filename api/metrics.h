@@ -24,7 +24,9 @@
 #ifndef SENTIA_API_METRICS_H
 #define SENTIA_API_METRICS_H
 
+#include <jansson.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "api/config.h"
@@ -85,6 +87,13 @@ struct buf;
  */
 int metrics_render(struct buf *out, const struct api_server *s,
                    const struct snapshot *snap);
+
+/*
+ * Appends the PostgreSQL series: sentia_postgres_up (when configured), and
+ * from ops_data_status()'s document (NULL: left out, never reported as 0)
+ * the integration freshness, forecast and working-capital gauges.
+ */
+void metrics_render_data(struct buf *out, bool configured, bool up, const json_t *data);
 
 /* Appends v as a label value (escapes \, " and newline). */
 int metrics_label(struct buf *out, const char *v);

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "api/metrics.h"
+#include "api/routes/opsdb.h"
 #include "api/routes/qcall.h"
 #include "api/snapshot.h"
 #include "lib/clock.h"
@@ -119,10 +122,92 @@ static json_t *health_workers_json(const struct snapshot *s)
     return json_pack("{sIso}", "live", (json_int_t)live, "list", list);
 }
 
+/* What the Redis look decided, waiting for the Postgres look (opsdb). */
+struct health_detail {
+    json_t *doc, *reasons;
+    enum health_status st;
+};
+
+/* RSS above this share of the instance's memory is degraded (the alert's line). */
+#define HEALTH_RSS_SHARE 0.85
+/* The freshness promise (docs/OPERATIONS.md, "Freshness schedule"). */
+#define HEALTH_FRESHNESS_S 1800.0
+
+static void health_degrade(struct health_detail *d, const char *why)
+{
+    json_array_append_new(d->reasons, json_string(why));
+    if (d->st == HEALTH_HEALTHY)
+        d->st = HEALTH_DEGRADED;
+}
+
+/* Freshness of each synced resource; stale ones degrade. */
+static json_t *health_integrations_json(struct health_detail *d, const json_t *data)
+{
+    json_t *list = json_array();
+    double now = json_number_value(json_object_get(data, "now_s")), oldest = 0;
+    size_t i, stale = 0;
+    const json_t *it;
+    json_array_foreach(json_object_get(data, "integrations"), i, it) {
+        const char *src = json_string_value(json_object_get(it, "source"));
+        const char *res = json_string_value(json_object_get(it, "resource"));
+        double last = json_number_value(json_object_get(it, "last_success_s"));
+        double age = last > 0 ? now - last : -1;
+        if (src == NULL || res == NULL)
+            continue;
+        if (age < 0 || age > HEALTH_FRESHNESS_S) {
+            char *why = mem_printf("integration %s/%s has no successful pass in 30 min", src, res);
+            health_degrade(d, why);
+            free(why);
+            stale++;
+        }
+        if (age > oldest)
+            oldest = age;
+        json_array_append_new(list, json_pack("{sssssO}", "provider", src, "resource", res,
+                                              "age_s", age < 0 ? json_null() : json_real(age)));
+    }
+    return json_pack("{sIsIsfsfso}", "resources", (json_int_t)json_array_size(list), "stale",
+                     (json_int_t)stale, "promise_s", HEALTH_FRESHNESS_S, "oldest_age_s", oldest,
+                     "list", list);
+}
+
+static json_t *health_process_json(struct health_detail *d)
+{
+    struct rusage ru;
+    int64_t rss = metrics_rss_bytes(), limit = metrics_memory_limit_bytes();
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    if (limit > 0 && (double)rss > HEALTH_RSS_SHARE * (double)limit)
+        health_degrade(d, "process resident memory above 85% of the instance's memory");
+    return json_pack("{sIsIsf}", "rss_bytes", (json_int_t)rss, "memory_limit_bytes",
+                     (json_int_t)limit, "cpu_seconds", cpu);
+}
+
+static void health_detailed_data(h2o_req_t *req, const struct opsdb *o, void *data)
+{
+    struct health_detail *d = data;
+    if (req != NULL) {
+        json_t *components = json_object_get(d->doc, "components");
+        json_object_set_new(json_object_get(components, "postgres"), "api", opsdb_pool_json(o));
+        if (o->configured && !o->up)
+            health_degrade(d, "postgres unreachable from this API instance");
+        if (o->data != NULL)
+            json_object_set_new(components, "integrations", health_integrations_json(d, o->data));
+        json_object_set_new(components, "process", health_process_json(d));
+        json_object_set_new(d->doc, "status", json_string(health_status_name(d->st)));
+        if (d->st == HEALTH_UNHEALTHY)
+            api_add_header(req, "retry-after", "5");
+        api_respond_json(req, d->st == HEALTH_UNHEALTHY ? 503 : 200, json_incref(d->doc));
+    }
+    json_decref(d->doc);
+    free(d);
+}
+
 static void health_detailed_done(h2o_req_t *req, const struct snapshot *s)
 {
-    json_t *reasons = json_array();
-    enum health_status st = health_evaluate(s, api_ctx_config(req)->stale_job_ms, reasons);
+    struct health_detail *d = mem_calloc(1, sizeof *d);
+    d->reasons = json_array();
+    d->st = health_evaluate(s, api_ctx_config(req)->stale_job_ms, d->reasons);
     json_t *queues = json_object();
     for (size_t i = 0; i < s->nqueues; i++)
         if (s->queues[i].ok)
@@ -130,15 +215,14 @@ static void health_detailed_done(h2o_req_t *req, const struct snapshot *s)
     json_t *redis = json_pack("{ss}", "status", s->redis_ok ? "up" : "down");
     if (s->redis_ok)
         json_object_set_new(redis, "latency_ms", json_real((double)s->ping_us / 1000.0));
-    json_t *doc = json_pack("{sssosssf}", "status", health_status_name(st), "reasons", reasons,
-                            "version", SENTIA_VERSION, "uptime_s", api_ctx_uptime_s(req));
-    json_object_set_new(doc, "components",
+    d->doc = json_pack("{sssOsssf}", "status", health_status_name(d->st), "reasons", d->reasons,
+                       "version", SENTIA_VERSION, "uptime_s", api_ctx_uptime_s(req));
+    json_decref(d->reasons); /* the document holds it */
+    json_object_set_new(d->doc, "components",
                         json_pack("{sosososo}", "redis", redis, "queues", queues, "workers",
                                   health_workers_json(s), "postgres",
                                   health_postgres_json(s)));
-    if (st == HEALTH_UNHEALTHY)
-        api_add_header(req, "retry-after", "5");
-    api_respond_json(req, st == HEALTH_UNHEALTHY ? 503 : 200, doc);
+    opsdb_collect(req, health_detailed_data, d);
 }
 
 /* ---- readiness ---------------------------------------------------------- */

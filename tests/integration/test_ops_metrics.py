@@ -77,3 +77,84 @@ def test_autoscale_series_follow_the_state_hash(services, redis, prefix):
     assert ("sentia_autoscale_decisions_total", frozenset({("reason", "cooldown")})) in ms
     assert metric(ms, "sentia_autoscale_scales_total") == 3
     assert metric(ms, "sentia_autoscale_render_errors_total") == 1
+
+
+# ---- PostgreSQL: sentia_postgres_up, freshness, forecast, working capital ----------
+
+
+def pg_exec(dbname, sql):
+    import psycopg2  # noqa: F401  (imported here: only these tests need it)
+    from conftest import database_url
+    with psycopg2.connect(database_url(dbname)) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+
+
+SEED = """
+INSERT INTO sync_state (source, resource, last_success_at) VALUES
+  ('shopify', 'orders', now() - interval '5 minutes'),
+  ('xero', 'contacts', now() - interval '2 hours'),
+  ('unleashed', 'stock', NULL);
+INSERT INTO forecast_runs (job_id, status, started_at, finished_at, as_of, bucket, period, horizon,
+                           history_start, origin, skus_total, skus_ok, skus_failed, success_rate)
+VALUES ('j1', 'succeeded', now() - interval '3 hours', now() - interval '170 minutes', current_date,
+        'week', 1, 12, current_date - 365, current_date, 100, 100, 0, 1),
+       ('j2', 'failed', now() - interval '1 hour', now() - interval '50 minutes', current_date,
+        'week', 1, 12, current_date - 365, current_date, 100, 97, 3, 0.97);
+"""
+
+
+def test_postgres_series_from_the_database(services, redis, prefix, database):
+    from conftest import database_url
+    pg_exec(database, SEED)
+    api = start_api(services, prefix, DATABASE_URL=database_url(database))
+    ms = api.metrics()
+    assert metric(ms, "sentia_postgres_up") == 1
+    now = time.time()
+    orders = metric(ms, "sentia_integration_last_success_timestamp_seconds",
+                    provider="shopify", resource="orders")
+    assert now - 400 < orders < now - 200
+    assert metric(ms, "sentia_integration_last_success_timestamp_seconds",
+                  provider="unleashed", resource="stock") == 0
+    assert ("sentia_integration_last_success_timestamp_seconds",
+            frozenset({("provider", "unleashed"), ("resource", "stock")})) in ms
+    assert ("sentia_forecast_last_run_success", frozenset()) in ms
+    assert metric(ms, "sentia_forecast_last_run_success") == 0  # j2 failed, and is newest
+    assert metric(ms, "sentia_forecast_last_run_sku_success_ratio") == 0.97
+    assert now - 10800 < metric(ms, "sentia_forecast_last_success_timestamp_seconds") < now - 9000
+    # No working-capital snapshot yet: no series (never a 0 that would fire the alert).
+    assert ("sentia_working_capital_last_computed_timestamp_seconds", frozenset()) not in ms
+
+
+def test_detailed_adds_postgres_integrations_and_process(services, redis, prefix, database):
+    from apiutil import METRICS_AUTH
+    from conftest import database_url
+    pg_exec(database, SEED)
+    api = start_api(services, prefix, DATABASE_URL=database_url(database))
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
+    assert status == 200 and doc["status"] == "degraded", doc
+    pg = doc["components"]["postgres"]["api"]
+    assert pg["status"] == "up" and pg["latency_ms"] >= 0
+    assert pg["pool"]["size"] >= 1 and 0 <= pg["pool"]["in_use"] <= pg["pool"]["size"]
+    integ = doc["components"]["integrations"]
+    assert (integ["resources"], integ["stale"], integ["promise_s"]) == (3, 2, 1800)
+    assert any("xero/contacts" in r for r in doc["reasons"])
+    assert any("unleashed/stock" in r for r in doc["reasons"])
+    proc = doc["components"]["process"]
+    assert proc["rss_bytes"] > 0 and proc["memory_limit_bytes"] > proc["rss_bytes"]
+    assert proc["cpu_seconds"] > 0
+    # Today's document is still all there.
+    assert {"redis", "queues", "workers", "postgres"} <= set(doc["components"])
+    assert "workers_up" in doc["components"]["postgres"]
+
+
+def test_postgres_down_is_0_and_degraded(services, redis, prefix):
+    from apiutil import METRICS_AUTH
+    api = start_api(services, prefix,
+                    DATABASE_URL="postgresql://sentia:x@127.0.0.1:1/none")
+    ms = api.metrics()
+    assert ("sentia_postgres_up", frozenset()) in ms and metric(ms, "sentia_postgres_up") == 0
+    assert not any(n.startswith("sentia_integration_") for n, _ in ms)
+    status, doc = api.json("/health/detailed", METRICS_AUTH)
+    assert status == 200 and doc["status"] == "degraded"
+    assert doc["components"]["postgres"]["api"]["status"] == "down"
+    assert "postgres unreachable from this API instance" in doc["reasons"]
