@@ -15,6 +15,7 @@
 #include "api/server.h"
 #include "api/snapshot.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/git_commit.h"
 #include "lib/mem.h"
 #include "queue/queue.h"
@@ -43,6 +44,71 @@ static inline uint64_t metrics_get(const metrics_counter *c)
     return atomic_load_explicit((metrics_counter *)c, memory_order_relaxed);
 }
 
+/* Counts one answer in this minute's slot (cleared first when it held an older one). */
+static void metrics_minute_add(struct metrics_thread *m, size_t bucket, bool error)
+{
+    uint64_t minute = (uint64_t)(clock_wall_ms() / 60000);
+    struct metrics_minute *slot = &m->minutes[minute % METRICS_MINUTES];
+    if (metrics_get(&slot->stamp) != minute) {
+        atomic_store_explicit(&slot->requests, 0, memory_order_relaxed);
+        atomic_store_explicit(&slot->errors, 0, memory_order_relaxed);
+        for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+            atomic_store_explicit(&slot->buckets[b], 0, memory_order_relaxed);
+        atomic_store_explicit(&slot->stamp, minute, memory_order_relaxed);
+    }
+    metrics_add(&slot->requests, 1);
+    metrics_add(&slot->errors, error);
+    metrics_add(&slot->buckets[bucket], 1);
+}
+
+void metrics_window_sum(const struct api_server *s, int64_t now_ms, int minutes,
+                        struct metrics_window *out)
+{
+    uint64_t now = (uint64_t)(now_ms / 60000);
+    memset(out, 0, sizeof *out);
+    for (unsigned t = 0; t < s->nthreads; t++)
+        for (int i = 0; i < minutes && i < METRICS_MINUTES; i++) {
+            const struct metrics_minute *slot =
+                &s->threads[t].metrics.minutes[(now - (uint64_t)i) % METRICS_MINUTES];
+            if (metrics_get(&slot->stamp) != now - (uint64_t)i)
+                continue;
+            out->requests += metrics_get(&slot->requests);
+            out->errors += metrics_get(&slot->errors);
+            for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+                out->buckets[b] += metrics_get(&slot->buckets[b]);
+        }
+}
+
+double metrics_window_quantile(const struct metrics_window *w, double q)
+{
+    uint64_t total = 0, cum = 0;
+    for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+        total += w->buckets[b];
+    if (total == 0)
+        return -1;
+    double rank = q * (double)total;
+    for (size_t b = 0; b < METRICS_HTTP_BUCKETS - 1; b++) {
+        if ((double)(cum + w->buckets[b]) >= rank) {
+            double lo = b ? (double)metrics_http_le_us[b - 1] / 1e6 : 0;
+            double hi = (double)metrics_http_le_us[b] / 1e6;
+            return w->buckets[b] ? lo + (hi - lo) * (rank - (double)cum) / (double)w->buckets[b]
+                                 : hi;
+        }
+        cum += w->buckets[b];
+    }
+    /* in +Inf: the highest finite bound, as histogram_quantile answers */
+    return (double)metrics_http_le_us[METRICS_HTTP_BUCKETS - 2] / 1e6;
+}
+
+uint64_t metrics_window_slower(const struct metrics_window *w, double le_s)
+{
+    uint64_t n = 0;
+    for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+        if (b == METRICS_HTTP_BUCKETS - 1 || (double)metrics_http_le_us[b] / 1e6 > le_s + 1e-9)
+            n += w->buckets[b];
+    return n;
+}
+
 void metrics_observe_http(struct metrics_thread *m, unsigned route, int status,
                           uint64_t duration_us)
 {
@@ -56,6 +122,7 @@ void metrics_observe_http(struct metrics_thread *m, unsigned route, int status,
     metrics_add(&m->requests[route][status - METRICS_STATUS_MIN], 1);
     metrics_add(&m->buckets[route][b], 1);
     metrics_add(&m->sum_us[route], duration_us);
+    metrics_minute_add(m, b, status >= 500);
 }
 
 void metrics_reject(struct metrics_thread *m, unsigned src, enum webhook_reason reason)

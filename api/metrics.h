@@ -49,6 +49,21 @@ enum metrics_h2c_reason {
 
 typedef _Atomic uint64_t metrics_counter;
 
+enum { METRICS_MINUTES = 1440 }; /* a day of per-minute HTTP figures, for /api/v1/slo */
+
+/* One minute of one thread's answers; `stamp` is the epoch minute it holds
+ * (the writer clears a slot when the minute it holds has passed). */
+struct metrics_minute {
+    metrics_counter stamp, requests, errors; /* errors: 5xx */
+    metrics_counter buckets[METRICS_HTTP_BUCKETS]; /* non-cumulative, HTTP set */
+};
+
+/* HTTP figures over the last n minutes, summed over the server's threads. */
+struct metrics_window {
+    uint64_t requests, errors;
+    uint64_t buckets[METRICS_HTTP_BUCKETS]; /* non-cumulative */
+};
+
 struct metrics_thread {
     metrics_counter requests[API_ROUTE_LABELS][METRICS_STATUS_SLOTS];
     metrics_counter buckets[API_ROUTE_LABELS][METRICS_HTTP_BUCKETS]; /* non-cumulative */
@@ -58,6 +73,7 @@ struct metrics_thread {
     metrics_counter ignored[API_SOURCES_MAX];
     metrics_counter queue_full[API_SOURCES_MAX];
     metrics_counter h2c_closed[METRICS_H2C_REASONS];
+    struct metrics_minute minutes[METRICS_MINUTES];
 };
 
 /* Counts one answered request under a route label id (api_router_label). */
@@ -94,6 +110,15 @@ int metrics_render(struct buf *out, const struct api_server *s,
  * the integration freshness, forecast and working-capital gauges.
  */
 void metrics_render_data(struct buf *out, bool configured, bool up, const json_t *data);
+
+/* Sums the last `minutes` (≤ METRICS_MINUTES) minutes up to now_ms. */
+void metrics_window_sum(const struct api_server *s, int64_t now_ms, int minutes,
+                        struct metrics_window *out);
+/* The q-quantile (0-1) of a window's latency in seconds, interpolated in
+ * its bucket as Prometheus' histogram_quantile does; -1 without requests. */
+double metrics_window_quantile(const struct metrics_window *w, double q);
+/* Requests of the window slower than the bucket bound le_s (one of the set). */
+uint64_t metrics_window_slower(const struct metrics_window *w, double le_s);
 
 /* Appends v as a label value (escapes \, " and newline). */
 int metrics_label(struct buf *out, const char *v);
