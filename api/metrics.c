@@ -109,14 +109,29 @@ uint64_t metrics_window_slower(const struct metrics_window *w, double le_s)
     return n;
 }
 
+/* The HTTP-set bucket of a duration. */
+static size_t metrics_http_bucket(uint64_t duration_us)
+{
+    size_t b = 0;
+    while (b < METRICS_HTTP_BUCKETS - 1 && duration_us > metrics_http_le_us[b])
+        b++;
+    return b;
+}
+
+void metrics_webhook_ack(struct metrics_thread *m, unsigned src, uint64_t duration_us)
+{
+    if (src >= API_SOURCES_MAX)
+        return;
+    metrics_add(&m->ack_buckets[src][metrics_http_bucket(duration_us)], 1);
+    metrics_add(&m->ack_sum_us[src], duration_us);
+}
+
 void metrics_observe_http(struct metrics_thread *m, unsigned route, int status,
                           uint64_t duration_us)
 {
     if (status < METRICS_STATUS_MIN || status >= METRICS_STATUS_MIN + METRICS_STATUS_SLOTS)
         status = 500;
-    size_t b = 0;
-    while (b < METRICS_HTTP_BUCKETS - 1 && duration_us > metrics_http_le_us[b])
-        b++;
+    size_t b = metrics_http_bucket(duration_us);
     if (route >= API_ROUTE_LABELS)
         route = API_ROUTE_OTHER;
     metrics_add(&m->requests[route][status - METRICS_STATUS_MIN], 1);
@@ -266,6 +281,28 @@ static void metrics_render_per_source(struct buf *out, const struct api_server *
         }
         buf_printf(out, "%s{source=\"%s\"} %llu\n", name, api_router_source_name(s->router, (unsigned)src),
                    (unsigned long long)n);
+    }
+}
+
+static void metrics_render_acks(struct buf *out, const struct api_server *s)
+{
+    buf_puts(out, "# HELP sentia_webhook_ack_duration_seconds Receipt of an accepted webhook to "
+                  "its 200, sent once Redis confirmed the job.\n"
+                  "# TYPE sentia_webhook_ack_duration_seconds histogram\n");
+    for (size_t src = 0; src < api_router_source_count(s->router) && src < API_SOURCES_MAX; src++) {
+        const char *name = api_router_source_name(s->router, (unsigned)src);
+        uint64_t cum = 0, sum_us = 0;
+        for (unsigned t = 0; t < s->nthreads; t++)
+            sum_us += metrics_get(&s->threads[t].metrics.ack_sum_us[src]);
+        for (int b = 0; b < METRICS_HTTP_BUCKETS; b++) {
+            for (unsigned t = 0; t < s->nthreads; t++)
+                cum += metrics_get(&s->threads[t].metrics.ack_buckets[src][b]);
+            buf_printf(out, "sentia_webhook_ack_duration_seconds_bucket{source=\"%s\",le=\"%s\"} "
+                            "%llu\n", name, metrics_http_le[b], (unsigned long long)cum);
+        }
+        buf_printf(out, "sentia_webhook_ack_duration_seconds_sum{source=\"%s\"} %.6f\n"
+                        "sentia_webhook_ack_duration_seconds_count{source=\"%s\"} %llu\n",
+                   name, (double)sum_us / 1e6, name, (unsigned long long)cum);
     }
 }
 
@@ -585,6 +622,7 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
     metrics_render_latency(out, s);
     metrics_render_rejections(out, s);
     metrics_render_webhook_extras(out, s);
+    metrics_render_acks(out, s);
     buf_printf(out, "# HELP sentia_redis_up 1 when Redis answered the scrape's snapshot.\n"
                     "# TYPE sentia_redis_up gauge\nsentia_redis_up %d\n", redis ? 1 : 0);
     if (redis) {

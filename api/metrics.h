@@ -73,6 +73,8 @@ struct metrics_thread {
     metrics_counter ignored[API_SOURCES_MAX];
     metrics_counter queue_full[API_SOURCES_MAX];
     metrics_counter h2c_closed[METRICS_H2C_REASONS];
+    metrics_counter ack_buckets[API_SOURCES_MAX][METRICS_HTTP_BUCKETS]; /* non-cumulative */
+    metrics_counter ack_sum_us[API_SOURCES_MAX];
     struct metrics_minute minutes[METRICS_MINUTES];
 };
 
@@ -82,6 +84,8 @@ void metrics_observe_http(struct metrics_thread *m, unsigned label,
 /* Counts one refused webhook of source index src (api/hooks/sources.h). */
 void metrics_reject(struct metrics_thread *m, unsigned src,
                     enum webhook_reason reason);
+/* Counts an accepted webhook's acknowledgement time (HTTP bucket set). */
+void metrics_webhook_ack(struct metrics_thread *m, unsigned src, uint64_t duration_us);
 /* Counts a verified webhook by the secret slot that matched (0 new, 1 old). */
 void metrics_secret_match(struct metrics_thread *m, unsigned src, unsigned slot);
 /* Counts a verified webhook answered 200 without a job (unhandled topic). */

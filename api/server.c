@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/cache.h"
+#include "api/ctx.h"
 #include "api/gate.h"
 #include "api/h2guard.h"
 #include "api/limits.h"
@@ -129,16 +130,6 @@ struct api_logger {
     bool counts_inflight; /* the route path's logger; not the fallback's */
 };
 
-static uint64_t api_elapsed_us(const h2o_req_t *req)
-{
-    const struct timeval *start = req->processed_at.at.tv_sec ? &req->processed_at.at
-                                                              : &req->timestamps.request_begin_at;
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    int64_t us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 + (now.tv_usec - start->tv_usec);
-    return us > 0 ? (uint64_t)us : 0;
-}
-
 static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
 {
     struct api_thread *t = (struct api_thread *)req->conn->ctx;
@@ -149,7 +140,7 @@ static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
                          ? api_router_label(router, req->path_normalized.base, req->path_normalized.len)
                          : API_ROUTE_OTHER;
     int status = req->res.status ? req->res.status : 499; /* 499: gone before an answer */
-    uint64_t us = api_elapsed_us(req);
+    uint64_t us = api_ctx_elapsed_us(req);
     metrics_observe_http(&t->metrics, route, status, us);
     if (!log_enabled(LOG_LEVEL_INFO))
         return;

@@ -158,3 +158,16 @@ def test_postgres_down_is_0_and_degraded(services, redis, prefix):
     assert status == 200 and doc["status"] == "degraded"
     assert doc["components"]["postgres"]["api"]["status"] == "down"
     assert "postgres unreachable from this API instance" in doc["reasons"]
+
+
+def test_webhook_ack_histogram_counts_accepted_webhooks(services, redis, prefix):
+    api = start_api(services, prefix)
+    status = api.post_shopify(b'{"id": 1}', webhook_id="wh-ack-1")[0]
+    assert status == 200
+    assert api.post_shopify(b'{"id": 2}', secret="wrong", webhook_id="wh-ack-2")[0] == 401
+    ms = api.metrics()
+    assert metric(ms, "sentia_webhook_ack_duration_seconds_count", source="shopify") == 1
+    assert metric(ms, "sentia_webhook_ack_duration_seconds_bucket", source="shopify",
+                  le="+Inf") == 1
+    assert buckets(ms, "sentia_webhook_ack_duration_seconds_bucket", source="twilio") == HTTP_SET
+    assert metric(ms, "sentia_webhook_ack_duration_seconds_count", source="twilio") == 0
