@@ -216,6 +216,7 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
     c->maintenance_message = config_str(cfg, "MAINTENANCE_MESSAGE");
     c->maintenance_ips = api_split_list(config_str(cfg, "MAINTENANCE_ALLOWED_IPS"));
     c->stale_job_ms = config_int(cfg, "STALE_JOB_MS");
+    c->history_interval_ms = (int)config_int(cfg, "HEALTH_HISTORY_INTERVAL_MS");
     c->enable_h2c = config_bool(cfg, "ENABLE_H2C");
     c->h2c_streams_per_s = (int)config_int(cfg, "H2C_MAX_STREAMS_PER_S");
     c->h2c_max_connection_s = (int)config_int(cfg, "H2C_MAX_CONNECTION_S");

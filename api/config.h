@@ -87,6 +87,7 @@ struct api_config {
     const char *maintenance_message;
     char **maintenance_ips; /* NULL-terminated, numeric addresses */
     int64_t stale_job_ms;
+    int history_interval_ms; /* HEALTH_HISTORY_INTERVAL_MS: /health/history's sampling */
     const char *database_url;   /* DATABASE_URL; NULL: dashboard reads answer 503 */
     int pg_pool_size;           /* API_PG_POOL_SIZE: connections per API thread */
     int query_timeout_ms;       /* API_QUERY_TIMEOUT_MS: statement_timeout of reads */

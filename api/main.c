@@ -51,6 +51,8 @@ static const struct config_var api_vars[] = {
      "Sentia is down for maintenance; please retry shortly.", 0, 0, 0, NULL, false},
     {"MAINTENANCE_ALLOWED_IPS", CONFIG_STR, "", 0, 0, 0, NULL, false},
     {"STALE_JOB_MS", CONFIG_INT, "300000", 0, 1000, 86400000, NULL, false},
+    /* /health/history samples this often (a test may sample faster). */
+    {"HEALTH_HISTORY_INTERVAL_MS", CONFIG_INT, "30000", 0, 100, 600000, NULL, false},
     /* HTTP/2 cleartext: off (Render's edge speaks HTTP/1.1 to us; docs/SECURITY.md). */
     {"ENABLE_H2C", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
     /* With h2c on: streams one connection may open per second, and its lifetime. */

@@ -28,6 +28,7 @@
 #include "api/ctx.h"
 #include "api/gate.h"
 #include "api/h2guard.h"
+#include "api/history.h"
 #include "api/limits.h"
 #include "api/request.h"
 #include "api/router.h"
@@ -238,6 +239,7 @@ static void api_on_redis_state(void *data, bool up)
 static void api_thread_finish(struct api_thread *t)
 {
     t->phase = PHASE_DONE;
+    api_history_sampler_stop(t->history_sampler);
     uv_close((uv_handle_t *)&t->shutdown_timer, NULL);
     uv_close((uv_handle_t *)&t->wakeup, NULL);
     if (t->h2c_timer.data != NULL)
@@ -433,6 +435,9 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
 static void api_thread_main(void *arg)
 {
     struct api_thread *t = arg;
+    if (t->index == 0) /* one sampler per process (api/history.h) */
+        t->history_sampler = api_history_sampler_start(t, t->server->history,
+                                                       t->server->cfg.history_interval_ms);
     uv_run(&t->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&t->loop) != 0)
         log_error(LOG_FIELDS(LF_INT("thread", t->index)), "loop closed with live handles");
@@ -482,6 +487,7 @@ int api_server_create(const struct api_config *cfg, const struct api_table *tabl
         return -1;
     }
     api_globalconf_init(s);
+    s->history = api_history_create();
     s->threads = mem_calloc(cfg->threads, sizeof *s->threads);
     for (unsigned i = 0; i < cfg->threads; i++) {
         s->nthreads = i + 1;
@@ -578,6 +584,7 @@ void api_server_free(struct api_server *s)
     h2o_config_dispose(&s->globalconf);
     api_limiter_free(s->limiter);
     api_router_free(s->router);
+    api_history_free(s->history);
     free(s);
 }
 

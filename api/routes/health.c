@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "api/history.h"
 #include "api/metrics.h"
+#include "api/server.h"
 #include "api/routes/opsdb.h"
 #include "api/routes/qcall.h"
 #include "api/snapshot.h"
@@ -299,6 +301,16 @@ void health_live(struct api_call *call)
 {
     api_respond_json(call->req, 200, json_pack("{sssf}", "status", "alive", "uptime_s",
                                                api_ctx_uptime_s(call->req)));
+}
+
+void health_history(struct api_call *call)
+{
+    h2o_req_t *req = call->req;
+    const struct api_server *s = api_ctx_server(req);
+    api_respond_json(req, 200,
+                     json_pack("{sisIso}", "interval_s", s->cfg.history_interval_ms / 1000,
+                               "window_s", (json_int_t)(API_HISTORY_WINDOW_MS / 1000), "samples",
+                               api_history_json(s->history, clock_wall_ms())));
 }
 
 void health_detailed(struct api_call *call)

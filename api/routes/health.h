@@ -47,5 +47,7 @@ void health_ok(struct api_call *call);
 void health_live(struct api_call *call);
 void health_ready(struct api_call *call);
 void health_detailed(struct api_call *call);
+/* /health/history: {"interval_s", "window_s", "samples": newest first} (api/history.h). */
+void health_history(struct api_call *call);
 
 #endif

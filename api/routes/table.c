@@ -33,6 +33,7 @@ static const struct api_route routes_rows[] = {
     {API_GET, "/health/readiness", API_CLASS_PROBE, health_ready, -1, 0, 0},
     {API_GET, "/ready", API_CLASS_PROBE, health_ready, -1, 0, 0},
     {API_GET, "/health/detailed", API_CLASS_METRICS, health_detailed, -1, 0, 0},
+    {API_GET, "/health/history", API_CLASS_METRICS, health_history, -1, 0, 0},
     {API_GET, "/metrics", API_CLASS_METRICS, metrics_route_scrape, -1, 0, 0},
     {API_GET, "/api/status", API_CLASS_PUBLIC, status_get, -1, 0, 0},
     {API_GET, "/api/integrations/status", API_CLASS_VIEWER, integrations_get, -1, 0, 0},

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from apiutil import INBOUND, METRICS_AUTH, inbound_params, metric, start_api
+from conftest import wait_until
 from servers import PrivateRedis
 
 # A latency as sent: milliseconds with at most 3 decimals (it is measured in
@@ -166,3 +167,28 @@ def test_metrics_label_escaping(api, redis, prefix):
     ms = api.metrics()
     assert metric(ms, "sentia_jobs_total", queue="odd.queue-name_1", type='we"ird\\type',
                   outcome="completed") == 1
+
+
+def test_history_samples_newest_first_and_records_an_outage(services, prefix):
+    r = PrivateRedis()
+    try:
+        api = start_api(services, prefix, redis_url=r.url, HEALTH_HISTORY_INTERVAL_MS=200,
+                        REDIS_TIMEOUT_MS=300)
+        assert api.get("/health/history")[0] == 401  # operator role or METRICS_TOKEN
+        time.sleep(1.0)
+        status, doc = api.json("/health/history", METRICS_AUTH)
+        assert status == 200 and doc["window_s"] == 3600 and len(doc["samples"]) >= 3, doc
+        s = doc["samples"]
+        assert [x["at"] for x in s] == sorted((x["at"] for x in s), reverse=True)
+        assert s[0]["status"] == "healthy" and s[0]["reasons"] == []
+        assert s[0]["redis_latency_ms"] >= 0 and s[0]["postgres_latency_ms"] is None
+        assert s[0]["rss_bytes"] > 0
+        r.stop()
+        def unhealthy():
+            top = api.json("/health/history", METRICS_AUTH)[1]["samples"][0]
+            return top if top["status"] == "unhealthy" else None
+        top = wait_until(unhealthy, timeout=10, what="an unhealthy sample")
+        assert top["reasons"] == ["redis unreachable"] and top["redis_latency_ms"] is None
+        api.stop()
+    finally:
+        r.close()
