@@ -17,6 +17,7 @@
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/git_commit.h"
+#include "lib/meminfo.h"
 #include "lib/mem.h"
 #include "queue/queue.h"
 
@@ -189,14 +190,7 @@ int metrics_label(struct buf *out, const char *v)
 
 int64_t metrics_rss_bytes(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    long long size = 0, resident = 0;
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%lld %lld", &size, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (int64_t)resident * sysconf(_SC_PAGESIZE);
+    return meminfo_rss_bytes();
 }
 
 /* ---- HTTP series -------------------------------------------------------- */
@@ -523,6 +517,22 @@ static void metrics_render_serving(struct buf *out, const struct snapshot *snap)
     }
 }
 
+/* One per-worker gauge from a registry figure (left out when not published). */
+static void metrics_render_worker_gauge(struct buf *out, const struct snapshot *snap,
+                                        const char *name, const char *help, size_t offset)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (size_t w = 0; w < snap->nworkers; w++) {
+        const struct snapshot_worker *wk = &snap->workers[w];
+        int64_t v = *(const int64_t *)((const char *)wk + offset);
+        if (!wk->live || v <= 0)
+            continue;
+        buf_printf(out, "%s{worker=\"", name);
+        metrics_label(out, wk->id);
+        buf_printf(out, "\"} %lld\n", (long long)v);
+    }
+}
+
 /* One autoscale gauge or counter from the state hash, if the field is there. */
 static void metrics_autoscale_one(struct buf *out, const struct snapshot *snap,
                                   const char *name, const char *type, const char *help,
@@ -570,34 +580,9 @@ static void metrics_render_autoscale(struct buf *out, const struct snapshot *sna
                scales ? strtoll(scales, NULL, 10) : 0LL, errors ? strtoll(errors, NULL, 10) : 0LL);
 }
 
-/* A number from a one-line file; -1 when absent or "max". */
-static int64_t metrics_read_limit(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char text[64] = "";
-    if (f == NULL)
-        return -1;
-    if (fgets(text, sizeof text, f) == NULL)
-        text[0] = '\0';
-    fclose(f);
-    char *end;
-    long long v = strtoll(text, &end, 10);
-    return end == text || v <= 0 ? -1 : (int64_t)v;
-}
-
 int64_t metrics_memory_limit_bytes(void)
 {
-    int64_t total = -1, v2 = metrics_read_limit("/sys/fs/cgroup/memory.max");
-    int64_t v1 = metrics_read_limit("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[128];
-    while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (strncmp(line, "MemTotal:", 9) == 0)
-            total = strtoll(line + 9, NULL, 10) * 1024;
-    if (f != NULL)
-        fclose(f);
-    int64_t cg = v2 > 0 ? v2 : v1; /* v1 says "unlimited" with a huge number */
-    return cg > 0 && (total <= 0 || cg < total) ? cg : total;
+    return meminfo_limit_bytes();
 }
 
 static void metrics_render_build(struct buf *out, const struct api_server *s)
@@ -630,6 +615,12 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
         metrics_render_jobs(out, snap);
         metrics_render_workers(out, snap);
         metrics_render_serving(out, snap);
+        metrics_render_worker_gauge(out, snap, "sentia_worker_resident_memory_bytes",
+                                    "RSS each live worker publishes with its heartbeat.",
+                                    offsetof(struct snapshot_worker, rss_bytes));
+        metrics_render_worker_gauge(out, snap, "sentia_worker_memory_limit_bytes",
+                                    "That worker's instance memory.",
+                                    offsetof(struct snapshot_worker, memory_limit_bytes));
         metrics_render_autoscale(out, snap);
     }
     metrics_render_build(out, s);

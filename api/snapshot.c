@@ -136,6 +136,10 @@ static void snapshot_read_worker(struct snapshot_worker *w, const redisReply *r)
             w->postgres_changed_ms = strtoll(v->str, NULL, 10);
         else if (strcmp(k->str, "heartbeat_ms") == 0)
             w->heartbeat_ms = strtoll(v->str, NULL, 10);
+        else if (strcmp(k->str, "rss_bytes") == 0)
+            w->rss_bytes = strtoll(v->str, NULL, 10);
+        else if (strcmp(k->str, "memory_limit_bytes") == 0)
+            w->memory_limit_bytes = strtoll(v->str, NULL, 10);
     }
 }
 

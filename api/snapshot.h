@@ -42,6 +42,7 @@ struct snapshot_worker {
     char *postgres;         /* "up", "down" or NULL (unknown) */
     int64_t postgres_changed_ms;
     int64_t heartbeat_ms;
+    int64_t rss_bytes, memory_limit_bytes; /* 0 when not published */
 };
 
 struct snapshot {

@@ -521,6 +521,14 @@ void queue_op_worker_update(struct queue_op *op, const char *prefix,
         redis_args_add(&op->args, "postgres_changed_ms");
         redis_args_add_int(&op->args, w->postgres_changed_ms);
     }
+    if (w->rss_bytes > 0) {
+        redis_args_add(&op->args, "rss_bytes");
+        redis_args_add_int(&op->args, w->rss_bytes);
+    }
+    if (w->memory_limit_bytes > 0) {
+        redis_args_add(&op->args, "memory_limit_bytes");
+        redis_args_add_int(&op->args, w->memory_limit_bytes);
+    }
 }
 
 void queue_op_worker_expire(struct queue_op *op, const char *prefix, const char *id)

@@ -191,6 +191,8 @@ struct queue_worker_info {
     /* Optional (NULL: not written): "up" | "down" | "unknown", and since when. */
     const char *postgres;
     int64_t postgres_changed_ms;
+    /* Optional (≤ 0: not written): the process's RSS and its instance's memory. */
+    int64_t rss_bytes, memory_limit_bytes;
 };
 
 /* HSET the registry hash (with TTL) and ZADD the registry: two ops. */

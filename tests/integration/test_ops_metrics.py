@@ -11,10 +11,10 @@ HTTP_SET = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", 
 JOB_SET = HTTP_SET[:-1] + ["30", "60", "300", "+Inf"]
 
 
-def worker(redis, prefix, wid, queues, postgres=None):
+def worker(redis, prefix, wid, queues, postgres=None, **extra):
     now = int(time.time() * 1000)
     redis.zadd(f"{prefix}:workers", {wid: now})
-    fields = {"id": wid, "queues": queues, "heartbeat_ms": now}
+    fields = {"id": wid, "queues": queues, "heartbeat_ms": now, **extra}
     if postgres:
         fields["postgres"] = postgres
     redis.hset(f"{prefix}:worker:{wid}", mapping=fields)
@@ -44,7 +44,8 @@ def test_bucket_sets_answer_the_slo_and_alert_lines(services, redis, prefix):
 def test_build_memory_workers_and_postgres(services, redis, prefix):
     api = start_api(services, prefix)
     redis.sadd(f"{prefix}:queues", "sync", "notify")
-    worker(redis, prefix, "w1", "webhooks:32,sync:4", postgres="up")
+    worker(redis, prefix, "w1", "webhooks:32,sync:4", postgres="up", rss_bytes=5000,
+           memory_limit_bytes=10000)
     worker(redis, prefix, "w2", "sync:4", postgres="down")
     ms = api.metrics()
     info = [dict(k) for n, k in ms if n == "sentia_build_info"]
@@ -57,6 +58,17 @@ def test_build_memory_workers_and_postgres(services, redis, prefix):
     assert metric(ms, "sentia_worker_postgres_up", worker="w1") == 1
     assert ("sentia_worker_postgres_up", frozenset({("worker", "w2")})) in ms
     assert metric(ms, "sentia_worker_postgres_up", worker="w2") == 0
+    assert metric(ms, "sentia_worker_resident_memory_bytes", worker="w1") == 5000
+    assert metric(ms, "sentia_worker_memory_limit_bytes", worker="w1") == 10000
+    assert ("sentia_worker_resident_memory_bytes", frozenset({("worker", "w2")})) not in ms
+
+
+def test_a_real_worker_publishes_its_memory(services, redis, prefix):
+    from sync_support import sync_worker
+    w = sync_worker(services, prefix, None)
+    fields = redis.hgetall(f"{prefix}:worker:{w.worker_id}")
+    assert int(fields["rss_bytes"]) > 1 << 20
+    assert int(fields["memory_limit_bytes"]) >= int(fields["rss_bytes"])
 
 
 def test_autoscale_series_follow_the_state_hash(services, redis, prefix):
