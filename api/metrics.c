@@ -517,6 +517,29 @@ static void metrics_render_serving(struct buf *out, const struct snapshot *snap)
     }
 }
 
+/* sentia_queue_wait_seconds{queue}: enqueue (or due) → start of the run. */
+static void metrics_render_waits(struct buf *out, const struct snapshot *snap)
+{
+    buf_puts(out, "# HELP sentia_queue_wait_seconds Time from enqueue (or due) to the start of "
+                  "the run.\n# TYPE sentia_queue_wait_seconds histogram\n");
+    for (size_t i = 0; i < snap->nqueues; i++) {
+        const struct snapshot_queue *q = &snap->queues[i];
+        int64_t cum = 0;
+        if (!q->has_wait)
+            continue;
+        for (int b = 0; b < QUEUE_BUCKETS; b++) {
+            cum += q->wait_le[b];
+            buf_puts(out, "sentia_queue_wait_seconds_bucket{queue=\"");
+            metrics_label(out, q->name);
+            buf_printf(out, "\",le=\"%s\"} %lld\n", queue_bucket_labels[b], (long long)cum);
+        }
+        metrics_queue_sample(out, "sentia_queue_wait_seconds_count", q->name, NULL, NULL, cum);
+        buf_puts(out, "sentia_queue_wait_seconds_sum{queue=\"");
+        metrics_label(out, q->name);
+        buf_printf(out, "\"} %.6f\n", (double)q->wait_sum_us / 1e6);
+    }
+}
+
 /* One per-worker gauge from a registry figure (left out when not published). */
 static void metrics_render_worker_gauge(struct buf *out, const struct snapshot *snap,
                                         const char *name, const char *help, size_t offset)
@@ -615,6 +638,7 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
         metrics_render_jobs(out, snap);
         metrics_render_workers(out, snap);
         metrics_render_serving(out, snap);
+        metrics_render_waits(out, snap);
         metrics_render_worker_gauge(out, snap, "sentia_worker_resident_memory_bytes",
                                     "RSS each live worker publishes with its heartbeat.",
                                     offsetof(struct snapshot_worker, rss_bytes));

@@ -25,6 +25,7 @@ enum snapshot_kind {
     SNAP_JOBSTATS,
     SNAP_WORKER,
     SNAP_AUTOSCALE,
+    SNAP_WAITSTATS,
 };
 
 struct snapshot_run {
@@ -143,6 +144,22 @@ static void snapshot_read_worker(struct snapshot_worker *w, const redisReply *r)
     }
 }
 
+static void snapshot_read_waitstats(struct snapshot_queue *q, const redisReply *r)
+{
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        int64_t n = strtoll(v->str, NULL, 10);
+        q->has_wait = true;
+        if (strcmp(k->str, "sum_us") == 0)
+            q->wait_sum_us = n;
+        for (int b = 0; b < QUEUE_BUCKETS && strncmp(k->str, "le:", 3) == 0; b++)
+            if (strcmp(k->str + 3, queue_bucket_labels[b]) == 0)
+                q->wait_le[b] = n;
+    }
+}
+
 static void snapshot_read_autoscale(struct snapshot *s, const redisReply *r)
 {
     size_t n = r->elements / 2;
@@ -186,6 +203,9 @@ static void snapshot_read(struct snapshot_run *run, const struct snapshot_ref *r
         break;
     case SNAP_WORKER:
         snapshot_read_worker(&s->workers[ref->index], r);
+        break;
+    case SNAP_WAITSTATS:
+        snapshot_read_waitstats(&s->queues[ref->index], r);
         break;
     case SNAP_AUTOSCALE:
         if (s->nautoscale == 0 && s->autoscale_fields == NULL)
@@ -261,6 +281,11 @@ static void snapshot_round2(struct snapshot_run *run)
             char *key = queue_key(prefix, s->queues[i].name, "jobstats");
             snapshot_command(&op, "HGETALL", key, NULL, NULL);
             snapshot_send(run, SNAP_JOBSTATS, i, &op);
+            queue_op_dispose(&op);
+            free(key);
+            key = queue_key(prefix, s->queues[i].name, "waitstats");
+            snapshot_command(&op, "HGETALL", key, NULL, NULL);
+            snapshot_send(run, SNAP_WAITSTATS, i, &op);
             queue_op_dispose(&op);
             free(key);
         }

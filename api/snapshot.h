@@ -33,6 +33,11 @@ struct snapshot_queue {
     size_t nfields;          /* jobstats hash, when asked for */
     char **fields;
     int64_t *values;
+    /* waitstats hash (with jobstats): non-cumulative counts per
+     * queue_bucket_labels entry and the sum; has_wait once any run counted. */
+    bool has_wait;
+    int64_t wait_le[QUEUE_BUCKETS];
+    int64_t wait_sum_us;
 };
 
 struct snapshot_worker {

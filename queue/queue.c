@@ -491,6 +491,16 @@ int queue_parse_stats(const redisReply *r, struct queue_stats *out)
 
 /* ---- worker registry ---------------------------------------------------- */
 
+void queue_op_waitstat(struct queue_op *op, const char *prefix, const char *queue,
+                       const char *field, int64_t by)
+{
+    queue_op_init_command(op);
+    redis_args_add(&op->args, "HINCRBY");
+    queue_add_key(&op->args, prefix, queue, "waitstats");
+    redis_args_add(&op->args, field);
+    redis_args_add_int(&op->args, by);
+}
+
 void queue_op_worker_update(struct queue_op *op, const char *prefix,
                             const struct queue_worker_info *w)
 {

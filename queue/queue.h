@@ -181,6 +181,17 @@ int queue_parse_stats(const redisReply *r, struct queue_stats *out);
 extern const char *const queue_counter_names[];
 int64_t queue_counter_get(const struct queue_counters *c, size_t index);
 
+/* ---- queue wait ------------------------------------------------------------ */
+
+/*
+ * HINCRBY <prefix>:{Q}:waitstats <field> <by>: the wait histogram of a
+ * queue (enqueue, or due time for delayed and retried jobs, → start of the
+ * run), fields "le:<bucket label>" (non-cumulative, queue_bucket_labels) and
+ * "sum_us"; workers add one job's wait with two of these.
+ */
+void queue_op_waitstat(struct queue_op *op, const char *prefix, const char *queue,
+                       const char *field, int64_t by);
+
 /* ---- worker registry ---------------------------------------------------- */
 
 struct queue_worker_info {

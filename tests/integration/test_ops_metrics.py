@@ -183,3 +183,19 @@ def test_webhook_ack_histogram_counts_accepted_webhooks(services, redis, prefix)
                   le="+Inf") == 1
     assert buckets(ms, "sentia_webhook_ack_duration_seconds_bucket", source="twilio") == HTTP_SET
     assert metric(ms, "sentia_webhook_ack_duration_seconds_count", source="twilio") == 0
+
+
+def test_queue_wait_from_enqueue_to_start(services, redis, prefix):
+    from sync_support import enqueue, sync_worker, wait_finished
+    api = start_api(services, prefix)
+    for _ in range(3):
+        enqueue(prefix, "sync", "sys.noop")
+    sync_worker(services, prefix, None)
+    wait_finished(prefix, "sync", 3, timeout=30)
+    # the two HINCRBYs of the last run follow its start; give them a moment
+    time.sleep(0.3)
+    ms = api.metrics()
+    assert metric(ms, "sentia_queue_wait_seconds_count", queue="sync") == 3
+    assert metric(ms, "sentia_queue_wait_seconds_sum", queue="sync") > 0
+    assert buckets(ms, "sentia_queue_wait_seconds_bucket", queue="sync") == JOB_SET
+    assert metric(ms, "sentia_queue_wait_seconds_bucket", queue="sync", le="+Inf") == 3
