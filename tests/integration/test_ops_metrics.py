@@ -199,3 +199,31 @@ def test_queue_wait_from_enqueue_to_start(services, redis, prefix):
     assert metric(ms, "sentia_queue_wait_seconds_sum", queue="sync") > 0
     assert buckets(ms, "sentia_queue_wait_seconds_bucket", queue="sync") == JOB_SET
     assert metric(ms, "sentia_queue_wait_seconds_bucket", queue="sync", le="+Inf") == 3
+
+
+def test_every_name_the_rules_and_dashboard_read_is_exported(services, redis, prefix, database):
+    """monitoring/ must read metrics that exist: with every source present
+    (a worker, job and wait figures, sync, forecast and working-capital rows),
+    one scrape holds every sentia_ name alerts.yml and the dashboard use."""
+    import os
+    import re
+    from conftest import ROOT, database_url
+    pg_exec(database, SEED + """
+INSERT INTO working_capital_snapshots (job_id, as_of, days, receivables, payables, inventory_value,
+                                       revenue, cogs) VALUES ('wc1', current_date, 90, 1, 1, 1, 1, 1);
+""")
+    api = start_api(services, prefix, DATABASE_URL=database_url(database))
+    redis.sadd(f"{prefix}:queues", "sync")
+    redis.hset(f"{prefix}:{{sync}}:jobstats", mapping={"x.y|le:2": 1, "x.y|sum_us": 1_500_000,
+                                                      "x.y|completed": 1})
+    redis.hset(f"{prefix}:{{sync}}:waitstats", mapping={"le:0.5": 1, "sum_us": 400_000})
+    worker(redis, prefix, "w1", "sync:4", postgres="up", rss_bytes=5000, memory_limit_bytes=10000)
+    assert api.get("/health")[0] == 200
+    names = {re.sub(r"_(bucket|sum|count)$", "", n) for n, _ in api.metrics()}
+    read = set()
+    for f in ("alerts.yml", "grafana-dashboard.json"):
+        with open(os.path.join(ROOT, "monitoring", f)) as fh:
+            read |= set(re.findall(r"\bsentia_[a-z0-9_]+", fh.read()))
+    read = {re.sub(r"_(bucket|sum|count)$", "", n) for n in read}
+    assert read, "no metric names found in monitoring/"
+    assert sorted(read - names) == []
