@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -205,12 +206,17 @@ int api_config_read(const struct config *cfg, struct api_config *c, char **error
     c->rate_per_min = (int)config_int(cfg, "RATE_LIMIT_PER_IP");
     c->rate_burst = (int)config_int(cfg, "RATE_LIMIT_BURST");
     c->trust_proxy_hops = (int)config_int(cfg, "TRUST_PROXY_HOPS");
-    c->hsts = config_bool(cfg, "ENABLE_HSTS");
+    long long hsts = config_int(cfg, "HSTS_MAX_AGE");
+    if (hsts == 0 && config_bool(cfg, "ENABLE_HSTS"))
+        hsts = API_HSTS_DEFAULT_S;
+    if (hsts > 0)
+        snprintf(c->hsts, sizeof c->hsts, "max-age=%lld; includeSubDomains", hsts);
     c->cors_origins = api_split_list(config_str(cfg, "CORS_ORIGINS"));
     c->maintenance = config_bool(cfg, "MAINTENANCE_MODE");
     c->maintenance_message = config_str(cfg, "MAINTENANCE_MESSAGE");
     c->maintenance_ips = api_split_list(config_str(cfg, "MAINTENANCE_ALLOWED_IPS"));
     c->stale_job_ms = config_int(cfg, "STALE_JOB_MS");
+    c->history_interval_ms = (int)config_int(cfg, "HEALTH_HISTORY_INTERVAL_MS");
     c->enable_h2c = config_bool(cfg, "ENABLE_H2C");
     c->h2c_streams_per_s = (int)config_int(cfg, "H2C_MAX_STREAMS_PER_S");
     c->h2c_max_connection_s = (int)config_int(cfg, "H2C_MAX_CONNECTION_S");

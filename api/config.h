@@ -33,6 +33,7 @@ enum {
     API_ENVELOPE_OVERHEAD = 64 * 1024,
     /* JSON's worst escaping: a control byte becomes \u00XX (6 bytes). */
     API_ENVELOPE_EXPANSION = 6,
+    API_HSTS_DEFAULT_S = 31536000, /* ENABLE_HSTS without HSTS_MAX_AGE: a year */
 };
 
 /*
@@ -80,12 +81,13 @@ struct api_config {
     int rate_per_min; /* 0 = no rate limit */
     int rate_burst;
     int trust_proxy_hops;
-    bool hsts;
+    char hsts[48]; /* Strict-Transport-Security value; "" = none (HSTS_MAX_AGE, ENABLE_HSTS) */
     char **cors_origins; /* NULL-terminated */
     bool maintenance;
     const char *maintenance_message;
     char **maintenance_ips; /* NULL-terminated, numeric addresses */
     int64_t stale_job_ms;
+    int history_interval_ms; /* HEALTH_HISTORY_INTERVAL_MS: /health/history's sampling */
     const char *database_url;   /* DATABASE_URL; NULL: dashboard reads answer 503 */
     int pg_pool_size;           /* API_PG_POOL_SIZE: connections per API thread */
     int query_timeout_ms;       /* API_QUERY_TIMEOUT_MS: statement_timeout of reads */

@@ -7,6 +7,7 @@
 #include "api/authn.h"
 
 #include <string.h>
+#include <sys/time.h>
 
 #include "api/limits.h"
 #include "api/metrics.h"
@@ -99,6 +100,21 @@ void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason)
 {
     if (reason < WEBHOOK_REASON_COUNT)
         metrics_reject(&api_thread_of(req)->metrics, src, (enum webhook_reason)reason);
+}
+
+uint64_t api_ctx_elapsed_us(const h2o_req_t *req)
+{
+    const struct timeval *start = req->processed_at.at.tv_sec ? &req->processed_at.at
+                                                              : &req->timestamps.request_begin_at;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 + (now.tv_usec - start->tv_usec);
+    return us > 0 ? (uint64_t)us : 0;
+}
+
+void api_ctx_count_ack(h2o_req_t *req, unsigned src)
+{
+    metrics_webhook_ack(&api_thread_of(req)->metrics, src, api_ctx_elapsed_us(req));
 }
 
 void api_ctx_count_secret_match(h2o_req_t *req, unsigned src, unsigned slot)

@@ -91,6 +91,11 @@ struct api_cache *api_ctx_read_cache(h2o_req_t *req);
 uint64_t api_ctx_now_ms(h2o_req_t *req);
 /* Counts a refused webhook of source index src (api/hooks/sources.h) for /metrics. */
 void api_ctx_count_rejection(h2o_req_t *req, unsigned src, unsigned reason);
+/* Counts an accepted webhook of source src in the acknowledgement histogram
+ * (request start → now, as its 200 goes out after Redis confirmed). */
+void api_ctx_count_ack(h2o_req_t *req, unsigned src);
+/* Microseconds since h2o began processing req (or received its first byte). */
+uint64_t api_ctx_elapsed_us(const h2o_req_t *req);
 /* Counts a verified webhook under the secret slot that matched. */
 void api_ctx_count_secret_match(h2o_req_t *req, unsigned src, unsigned slot);
 /* Counts a verified webhook answered without a job (unhandled topic). */

@@ -43,12 +43,16 @@ static const struct config_var api_vars[] = {
     {"RATE_LIMIT_BURST", CONFIG_INT, "100", 0, 1, 1000000, NULL, false},
     {"TRUST_PROXY_HOPS", CONFIG_INT, "0", 0, 0, 10, NULL, false},
     {"ENABLE_HSTS", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
+    /* Strict-Transport-Security max-age; 0 = ENABLE_HSTS decides (a year). */
+    {"HSTS_MAX_AGE", CONFIG_INT, "0", 0, 0, 63072000, NULL, false},
     {"CORS_ORIGINS", CONFIG_STR, "", 0, 0, 0, NULL, false},
     {"MAINTENANCE_MODE", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
     {"MAINTENANCE_MESSAGE", CONFIG_STR,
      "Sentia is down for maintenance; please retry shortly.", 0, 0, 0, NULL, false},
     {"MAINTENANCE_ALLOWED_IPS", CONFIG_STR, "", 0, 0, 0, NULL, false},
     {"STALE_JOB_MS", CONFIG_INT, "300000", 0, 1000, 86400000, NULL, false},
+    /* /health/history samples this often (a test may sample faster). */
+    {"HEALTH_HISTORY_INTERVAL_MS", CONFIG_INT, "30000", 0, 100, 600000, NULL, false},
     /* HTTP/2 cleartext: off (Render's edge speaks HTTP/1.1 to us; docs/SECURITY.md). */
     {"ENABLE_H2C", CONFIG_BOOL, "false", 0, 0, 0, NULL, false},
     /* With h2c on: streams one connection may open per second, and its lifetime. */

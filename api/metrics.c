@@ -15,16 +15,22 @@
 #include "api/server.h"
 #include "api/snapshot.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
+#include "lib/git_commit.h"
+#include "lib/meminfo.h"
 #include "lib/mem.h"
 #include "queue/queue.h"
 
 /* Upper bounds of the HTTP latency buckets, µs and label; +Inf last. */
+/* docs/OPERATIONS.md's HTTP set: the SLO line (p95 < 500 ms) and the
+ * alert lines (p95 > 2 s, > 5 s) both fall on a bound. */
 static const uint64_t metrics_http_le_us[METRICS_HTTP_BUCKETS - 1] = {
-    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000,
+    1000,   2500,   5000,    10000,   25000,   50000,    100000,
+    250000, 500000, 1000000, 2000000, 5000000, 10000000,
 };
 static const char *const metrics_http_le[METRICS_HTTP_BUCKETS] = {
-    "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
-    "0.025",  "0.05",    "0.1",    "0.25",  "1",      "+Inf",
+    "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+    "0.25",  "0.5",    "1",     "2",    "5",     "10",   "+Inf",
 };
 
 /* Single-writer increment: a relaxed load and store, no locked instruction. */
@@ -39,19 +45,100 @@ static inline uint64_t metrics_get(const metrics_counter *c)
     return atomic_load_explicit((metrics_counter *)c, memory_order_relaxed);
 }
 
+/* Counts one answer in this minute's slot (cleared first when it held an older one). */
+static void metrics_minute_add(struct metrics_thread *m, size_t bucket, bool error)
+{
+    uint64_t minute = (uint64_t)(clock_wall_ms() / 60000);
+    struct metrics_minute *slot = &m->minutes[minute % METRICS_MINUTES];
+    if (metrics_get(&slot->stamp) != minute) {
+        atomic_store_explicit(&slot->requests, 0, memory_order_relaxed);
+        atomic_store_explicit(&slot->errors, 0, memory_order_relaxed);
+        for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+            atomic_store_explicit(&slot->buckets[b], 0, memory_order_relaxed);
+        atomic_store_explicit(&slot->stamp, minute, memory_order_relaxed);
+    }
+    metrics_add(&slot->requests, 1);
+    metrics_add(&slot->errors, error);
+    metrics_add(&slot->buckets[bucket], 1);
+}
+
+void metrics_window_sum(const struct api_server *s, int64_t now_ms, int minutes,
+                        struct metrics_window *out)
+{
+    uint64_t now = (uint64_t)(now_ms / 60000);
+    memset(out, 0, sizeof *out);
+    for (unsigned t = 0; t < s->nthreads; t++)
+        for (int i = 0; i < minutes && i < METRICS_MINUTES; i++) {
+            const struct metrics_minute *slot =
+                &s->threads[t].metrics.minutes[(now - (uint64_t)i) % METRICS_MINUTES];
+            if (metrics_get(&slot->stamp) != now - (uint64_t)i)
+                continue;
+            out->requests += metrics_get(&slot->requests);
+            out->errors += metrics_get(&slot->errors);
+            for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+                out->buckets[b] += metrics_get(&slot->buckets[b]);
+        }
+}
+
+double metrics_window_quantile(const struct metrics_window *w, double q)
+{
+    uint64_t total = 0, cum = 0;
+    for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+        total += w->buckets[b];
+    if (total == 0)
+        return -1;
+    double rank = q * (double)total;
+    for (size_t b = 0; b < METRICS_HTTP_BUCKETS - 1; b++) {
+        if ((double)(cum + w->buckets[b]) >= rank) {
+            double lo = b ? (double)metrics_http_le_us[b - 1] / 1e6 : 0;
+            double hi = (double)metrics_http_le_us[b] / 1e6;
+            return w->buckets[b] ? lo + (hi - lo) * (rank - (double)cum) / (double)w->buckets[b]
+                                 : hi;
+        }
+        cum += w->buckets[b];
+    }
+    /* in +Inf: the highest finite bound, as histogram_quantile answers */
+    return (double)metrics_http_le_us[METRICS_HTTP_BUCKETS - 2] / 1e6;
+}
+
+uint64_t metrics_window_slower(const struct metrics_window *w, double le_s)
+{
+    uint64_t n = 0;
+    for (size_t b = 0; b < METRICS_HTTP_BUCKETS; b++)
+        if (b == METRICS_HTTP_BUCKETS - 1 || (double)metrics_http_le_us[b] / 1e6 > le_s + 1e-9)
+            n += w->buckets[b];
+    return n;
+}
+
+/* The HTTP-set bucket of a duration. */
+static size_t metrics_http_bucket(uint64_t duration_us)
+{
+    size_t b = 0;
+    while (b < METRICS_HTTP_BUCKETS - 1 && duration_us > metrics_http_le_us[b])
+        b++;
+    return b;
+}
+
+void metrics_webhook_ack(struct metrics_thread *m, unsigned src, uint64_t duration_us)
+{
+    if (src >= API_SOURCES_MAX)
+        return;
+    metrics_add(&m->ack_buckets[src][metrics_http_bucket(duration_us)], 1);
+    metrics_add(&m->ack_sum_us[src], duration_us);
+}
+
 void metrics_observe_http(struct metrics_thread *m, unsigned route, int status,
                           uint64_t duration_us)
 {
     if (status < METRICS_STATUS_MIN || status >= METRICS_STATUS_MIN + METRICS_STATUS_SLOTS)
         status = 500;
-    size_t b = 0;
-    while (b < METRICS_HTTP_BUCKETS - 1 && duration_us > metrics_http_le_us[b])
-        b++;
+    size_t b = metrics_http_bucket(duration_us);
     if (route >= API_ROUTE_LABELS)
         route = API_ROUTE_OTHER;
     metrics_add(&m->requests[route][status - METRICS_STATUS_MIN], 1);
     metrics_add(&m->buckets[route][b], 1);
     metrics_add(&m->sum_us[route], duration_us);
+    metrics_minute_add(m, b, status >= 500);
 }
 
 void metrics_reject(struct metrics_thread *m, unsigned src, enum webhook_reason reason)
@@ -103,14 +190,7 @@ int metrics_label(struct buf *out, const char *v)
 
 int64_t metrics_rss_bytes(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    long long size = 0, resident = 0;
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%lld %lld", &size, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (int64_t)resident * sysconf(_SC_PAGESIZE);
+    return meminfo_rss_bytes();
 }
 
 /* ---- HTTP series -------------------------------------------------------- */
@@ -195,6 +275,28 @@ static void metrics_render_per_source(struct buf *out, const struct api_server *
         }
         buf_printf(out, "%s{source=\"%s\"} %llu\n", name, api_router_source_name(s->router, (unsigned)src),
                    (unsigned long long)n);
+    }
+}
+
+static void metrics_render_acks(struct buf *out, const struct api_server *s)
+{
+    buf_puts(out, "# HELP sentia_webhook_ack_duration_seconds Receipt of an accepted webhook to "
+                  "its 200, sent once Redis confirmed the job.\n"
+                  "# TYPE sentia_webhook_ack_duration_seconds histogram\n");
+    for (size_t src = 0; src < api_router_source_count(s->router) && src < API_SOURCES_MAX; src++) {
+        const char *name = api_router_source_name(s->router, (unsigned)src);
+        uint64_t cum = 0, sum_us = 0;
+        for (unsigned t = 0; t < s->nthreads; t++)
+            sum_us += metrics_get(&s->threads[t].metrics.ack_sum_us[src]);
+        for (int b = 0; b < METRICS_HTTP_BUCKETS; b++) {
+            for (unsigned t = 0; t < s->nthreads; t++)
+                cum += metrics_get(&s->threads[t].metrics.ack_buckets[src][b]);
+            buf_printf(out, "sentia_webhook_ack_duration_seconds_bucket{source=\"%s\",le=\"%s\"} "
+                            "%llu\n", name, metrics_http_le[b], (unsigned long long)cum);
+        }
+        buf_printf(out, "sentia_webhook_ack_duration_seconds_sum{source=\"%s\"} %.6f\n"
+                        "sentia_webhook_ack_duration_seconds_count{source=\"%s\"} %llu\n",
+                   name, (double)sum_us / 1e6, name, (unsigned long long)cum);
     }
 }
 
@@ -401,6 +503,138 @@ static void metrics_render_workers(struct buf *out, const struct snapshot *snap)
                     "# TYPE sentia_workers_live gauge\nsentia_workers_live %zu\n", live);
 }
 
+/* Live workers per queue (docs/OPERATIONS.md: 0 for a queue nobody serves)
+ * and each live worker's Postgres as it reports it. */
+static void metrics_render_serving(struct buf *out, const struct snapshot *snap)
+{
+    buf_puts(out, "# HELP sentia_queue_workers_live Live workers whose WORKER_QUEUES lists the "
+                  "queue.\n# TYPE sentia_queue_workers_live gauge\n");
+    for (size_t i = 0; i < snap->nqueues; i++) {
+        long long n = 0;
+        for (size_t w = 0; w < snap->nworkers; w++)
+            n += snapshot_worker_serves(&snap->workers[w], snap->queues[i].name);
+        metrics_queue_sample(out, "sentia_queue_workers_live", snap->queues[i].name, NULL, NULL,
+                             n);
+    }
+    buf_puts(out, "# HELP sentia_worker_postgres_up 1 when a live worker reports Postgres up, "
+                  "0 down.\n# TYPE sentia_worker_postgres_up gauge\n");
+    for (size_t w = 0; w < snap->nworkers; w++) {
+        const struct snapshot_worker *wk = &snap->workers[w];
+        if (!wk->live || wk->postgres == NULL || (strcmp(wk->postgres, "up") != 0 &&
+                                                  strcmp(wk->postgres, "down") != 0))
+            continue;
+        buf_puts(out, "sentia_worker_postgres_up{worker=\"");
+        metrics_label(out, wk->id);
+        buf_printf(out, "\"} %d\n", strcmp(wk->postgres, "up") == 0);
+    }
+}
+
+/* sentia_queue_wait_seconds{queue}: enqueue (or due) → start of the run. */
+static void metrics_render_waits(struct buf *out, const struct snapshot *snap)
+{
+    buf_puts(out, "# HELP sentia_queue_wait_seconds Time from enqueue (or due) to the start of "
+                  "the run.\n# TYPE sentia_queue_wait_seconds histogram\n");
+    for (size_t i = 0; i < snap->nqueues; i++) {
+        const struct snapshot_queue *q = &snap->queues[i];
+        int64_t cum = 0;
+        if (!q->has_wait)
+            continue;
+        for (int b = 0; b < QUEUE_BUCKETS; b++) {
+            cum += q->wait_le[b];
+            buf_puts(out, "sentia_queue_wait_seconds_bucket{queue=\"");
+            metrics_label(out, q->name);
+            buf_printf(out, "\",le=\"%s\"} %lld\n", queue_bucket_labels[b], (long long)cum);
+        }
+        metrics_queue_sample(out, "sentia_queue_wait_seconds_count", q->name, NULL, NULL, cum);
+        buf_puts(out, "sentia_queue_wait_seconds_sum{queue=\"");
+        metrics_label(out, q->name);
+        buf_printf(out, "\"} %.6f\n", (double)q->wait_sum_us / 1e6);
+    }
+}
+
+/* One per-worker gauge from a registry figure (left out when not published). */
+static void metrics_render_worker_gauge(struct buf *out, const struct snapshot *snap,
+                                        const char *name, const char *help, size_t offset)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (size_t w = 0; w < snap->nworkers; w++) {
+        const struct snapshot_worker *wk = &snap->workers[w];
+        int64_t v = *(const int64_t *)((const char *)wk + offset);
+        if (!wk->live || v <= 0)
+            continue;
+        buf_printf(out, "%s{worker=\"", name);
+        metrics_label(out, wk->id);
+        buf_printf(out, "\"} %lld\n", (long long)v);
+    }
+}
+
+/* One autoscale gauge or counter from the state hash, if the field is there. */
+static void metrics_autoscale_one(struct buf *out, const struct snapshot *snap,
+                                  const char *name, const char *type, const char *help,
+                                  const char *field, double scale)
+{
+    const char *v = snapshot_autoscale(snap, field);
+    if (v == NULL)
+        return;
+    buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name,
+               strtod(v, NULL) * scale);
+}
+
+/* The ops.autoscale decisions (worker/jobs/autoscale.c), when it ever ran. */
+static void metrics_render_autoscale(struct buf *out, const struct snapshot *snap)
+{
+    static const char *const reasons[] = {"steady", "up", "down", "cooldown", "capped", "bounds"};
+    if (snapshot_autoscale(snap, "sample_ms") == NULL)
+        return;
+    metrics_autoscale_one(out, snap, "sentia_autoscale_current_workers", "gauge",
+                          "Worker instances at the last decision.", "current", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_need_workers", "gauge",
+                          "Worker instances the queues need (queue/scale.h).", "need", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_desired_workers", "gauge",
+                          "Worker instances the last decision set or advised.", "desired", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_enabled", "gauge",
+                          "1 when the decisions are applied through Render's API.", "enabled", 1);
+    metrics_autoscale_one(out, snap, "sentia_autoscale_last_decision_timestamp_seconds", "gauge",
+                          "When the last decision was taken.", "sample_ms", 0.001);
+    buf_puts(out, "# HELP sentia_autoscale_decisions_total Autoscale decisions, by reason.\n"
+                  "# TYPE sentia_autoscale_decisions_total counter\n");
+    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++) {
+        char field[48];
+        snprintf(field, sizeof field, "decisions|%s", reasons[i]);
+        const char *v = snapshot_autoscale(snap, field);
+        buf_printf(out, "sentia_autoscale_decisions_total{reason=\"%s\"} %lld\n", reasons[i],
+                   v ? strtoll(v, NULL, 10) : 0LL);
+    }
+    const char *scales = snapshot_autoscale(snap, "scales");
+    const char *errors = snapshot_autoscale(snap, "render_errors");
+    buf_printf(out, "# HELP sentia_autoscale_scales_total Scale calls Render accepted.\n"
+                    "# TYPE sentia_autoscale_scales_total counter\nsentia_autoscale_scales_total "
+                    "%lld\n# HELP sentia_autoscale_render_errors_total Render API calls that "
+                    "failed.\n# TYPE sentia_autoscale_render_errors_total counter\n"
+                    "sentia_autoscale_render_errors_total %lld\n",
+               scales ? strtoll(scales, NULL, 10) : 0LL, errors ? strtoll(errors, NULL, 10) : 0LL);
+}
+
+int64_t metrics_memory_limit_bytes(void)
+{
+    return meminfo_limit_bytes();
+}
+
+static void metrics_render_build(struct buf *out, const struct api_server *s)
+{
+    buf_puts(out, "# HELP sentia_build_info What this instance runs.\n"
+                  "# TYPE sentia_build_info gauge\nsentia_build_info{version=\"");
+    metrics_label(out, SENTIA_VERSION);
+    buf_puts(out, "\",commit=\"");
+    metrics_label(out, SENTIA_GIT_COMMIT);
+    buf_puts(out, "\",environment=\"");
+    metrics_label(out, s->cfg.env_name ? s->cfg.env_name : "");
+    buf_printf(out, "\"} 1\n# HELP sentia_memory_limit_bytes The instance's memory (cgroup "
+                    "limit, else MemTotal).\n# TYPE sentia_memory_limit_bytes gauge\n"
+                    "sentia_memory_limit_bytes %lld\n",
+               (long long)metrics_memory_limit_bytes());
+}
+
 int metrics_render(struct buf *out, const struct api_server *s, const struct snapshot *snap)
 {
     bool redis = snap != NULL && snap->redis_ok && snap->complete;
@@ -408,13 +642,24 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
     metrics_render_latency(out, s);
     metrics_render_rejections(out, s);
     metrics_render_webhook_extras(out, s);
+    metrics_render_acks(out, s);
     buf_printf(out, "# HELP sentia_redis_up 1 when Redis answered the scrape's snapshot.\n"
                     "# TYPE sentia_redis_up gauge\nsentia_redis_up %d\n", redis ? 1 : 0);
     if (redis) {
         metrics_render_queues(out, snap);
         metrics_render_jobs(out, snap);
         metrics_render_workers(out, snap);
+        metrics_render_serving(out, snap);
+        metrics_render_waits(out, snap);
+        metrics_render_worker_gauge(out, snap, "sentia_worker_resident_memory_bytes",
+                                    "RSS each live worker publishes with its heartbeat.",
+                                    offsetof(struct snapshot_worker, rss_bytes));
+        metrics_render_worker_gauge(out, snap, "sentia_worker_memory_limit_bytes",
+                                    "That worker's instance memory.",
+                                    offsetof(struct snapshot_worker, memory_limit_bytes));
+        metrics_render_autoscale(out, snap);
     }
+    metrics_render_build(out, s);
     buf_printf(out, "# HELP sentia_process_resident_memory_bytes Resident set size.\n"
                     "# TYPE sentia_process_resident_memory_bytes gauge\n"
                     "sentia_process_resident_memory_bytes %lld\n",
@@ -423,4 +668,66 @@ int metrics_render(struct buf *out, const struct api_server *s, const struct sna
                            "# TYPE sentia_process_uptime_seconds gauge\n"
                            "sentia_process_uptime_seconds %.3f\n",
                       api_server_uptime_s(s));
+}
+
+/* ---- PostgreSQL series ---------------------------------------------------- */
+
+static void metrics_gauge(struct buf *out, const char *name, const char *help, const json_t *v)
+{
+    if (!json_is_number(v))
+        return;
+    buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name,
+               json_number_value(v));
+}
+
+static void metrics_render_integrations(struct buf *out, const json_t *list)
+{
+    size_t i;
+    const json_t *it;
+    buf_puts(out, "# HELP sentia_integration_last_success_timestamp_seconds End of the last "
+                  "successful sync pass (0: never).\n"
+                  "# TYPE sentia_integration_last_success_timestamp_seconds gauge\n");
+    json_array_foreach(list, i, it) {
+        const char *src = json_string_value(json_object_get(it, "source"));
+        const char *res = json_string_value(json_object_get(it, "resource"));
+        if (src == NULL || res == NULL)
+            continue;
+        buf_puts(out, "sentia_integration_last_success_timestamp_seconds{provider=\"");
+        metrics_label(out, src);
+        buf_puts(out, "\",resource=\"");
+        metrics_label(out, res);
+        buf_printf(out, "\"} %.3f\n",
+                   json_number_value(json_object_get(it, "last_success_s")));
+    }
+}
+
+static void metrics_render_forecast(struct buf *out, const json_t *f)
+{
+    const char *status = json_string_value(json_object_get(f, "status"));
+    if (status == NULL)
+        return;
+    buf_printf(out, "# HELP sentia_forecast_last_run_success 1 when the newest finished "
+                    "forecast run succeeded.\n# TYPE sentia_forecast_last_run_success gauge\n"
+                    "sentia_forecast_last_run_success %d\n", strcmp(status, "succeeded") == 0);
+    metrics_gauge(out, "sentia_forecast_last_run_sku_success_ratio",
+                  "Share of the newest run's SKUs forecast without error.",
+                  json_object_get(f, "success_rate"));
+}
+
+void metrics_render_data(struct buf *out, bool configured, bool up, const json_t *data)
+{
+    if (configured)
+        buf_printf(out, "# HELP sentia_postgres_up 1 when SELECT 1 on this instance's pool "
+                        "answered in time.\n# TYPE sentia_postgres_up gauge\n"
+                        "sentia_postgres_up %d\n", up ? 1 : 0);
+    if (data == NULL)
+        return;
+    metrics_render_integrations(out, json_object_get(data, "integrations"));
+    metrics_render_forecast(out, json_object_get(data, "forecast"));
+    metrics_gauge(out, "sentia_forecast_last_success_timestamp_seconds",
+                  "End of the newest successful forecast run.",
+                  json_object_get(data, "forecast_last_success_s"));
+    metrics_gauge(out, "sentia_working_capital_last_computed_timestamp_seconds",
+                  "When the newest working-capital snapshot was computed.",
+                  json_object_get(data, "working_capital_s"));
 }

@@ -439,8 +439,8 @@ static void api_filter_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
         api_add_static(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
     if (h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) < 0)
         api_add_static(req, "cache-control", "no-store");
-    if (s->cfg.hsts)
-        api_add_static(req, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    if (s->cfg.hsts[0])
+        api_add_static(req, "strict-transport-security", s->cfg.hsts);
     api_filter_cors(req, s);
     h2o_setup_next_ostream(req, slot);
 }

@@ -18,7 +18,7 @@
  * Content-Security-Policy: default-src 'none'; frame-ancestors 'none'
  * unless the route set its own (the console, api/routes/console.h; the API
  * answers load nothing), Cache-Control: no-store unless the route set one,
- * Strict-Transport-Security when ENABLE_HSTS, and CORS headers only for
+ * Strict-Transport-Security when HSTS_MAX_AGE or ENABLE_HSTS, and CORS headers only for
  * origins listed in CORS_ORIGINS. No Server header (globalconf.server_name
  * is empty).
  *

@@ -26,8 +26,10 @@
 
 #include "api/batch.h"
 #include "api/cache.h"
+#include "api/ctx.h"
 #include "api/gate.h"
 #include "api/h2guard.h"
+#include "api/history.h"
 #include "api/limits.h"
 #include "api/request.h"
 #include "api/router.h"
@@ -130,16 +132,6 @@ struct api_logger {
     bool counts_inflight; /* the route path's logger; not the fallback's */
 };
 
-static uint64_t api_elapsed_us(const h2o_req_t *req)
-{
-    const struct timeval *start = req->processed_at.at.tv_sec ? &req->processed_at.at
-                                                              : &req->timestamps.request_begin_at;
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    int64_t us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 + (now.tv_usec - start->tv_usec);
-    return us > 0 ? (uint64_t)us : 0;
-}
-
 /* The end of a loop turn: the turn's access-log lines in one write. */
 static void api_access_flush(uv_prepare_t *h)
 {
@@ -158,7 +150,7 @@ static void api_log_access(h2o_logger_t *self, h2o_req_t *req)
                          ? api_router_label(router, req->path_normalized.base, req->path_normalized.len)
                          : API_ROUTE_OTHER;
     int status = req->res.status ? req->res.status : 499; /* 499: gone before an answer */
-    uint64_t us = api_elapsed_us(req);
+    uint64_t us = api_ctx_elapsed_us(req);
     metrics_observe_http(&t->metrics, route, status, us);
     if (!log_enabled(LOG_LEVEL_INFO))
         return;
@@ -259,6 +251,7 @@ static void api_on_redis_state(void *data, bool up)
 static void api_thread_finish(struct api_thread *t)
 {
     t->phase = PHASE_DONE;
+    api_history_sampler_stop(t->history_sampler);
     uv_close((uv_handle_t *)&t->shutdown_timer, NULL);
     uv_close((uv_handle_t *)&t->wakeup, NULL);
     if (t->h2c_timer.data != NULL)
@@ -461,6 +454,9 @@ static int api_thread_prepare(struct api_server *s, struct api_thread *t, unsign
 static void api_thread_main(void *arg)
 {
     struct api_thread *t = arg;
+    if (t->index == 0) /* one sampler per process (api/history.h) */
+        t->history_sampler = api_history_sampler_start(t, t->server->history,
+                                                       t->server->cfg.history_interval_ms);
     uv_run(&t->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&t->loop) != 0)
         log_error(LOG_FIELDS(LF_INT("thread", t->index)), "loop closed with live handles");
@@ -510,6 +506,7 @@ int api_server_create(const struct api_config *cfg, const struct api_table *tabl
         return -1;
     }
     api_globalconf_init(s);
+    s->history = api_history_create();
     s->threads = mem_calloc(cfg->threads, sizeof *s->threads);
     for (unsigned i = 0; i < cfg->threads; i++) {
         s->nthreads = i + 1;
@@ -606,6 +603,7 @@ void api_server_free(struct api_server *s)
     h2o_config_dispose(&s->globalconf);
     api_limiter_free(s->limiter);
     api_router_free(s->router);
+    api_history_free(s->history);
     free(s);
 }
 

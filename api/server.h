@@ -77,6 +77,7 @@ struct api_thread {
     struct api_cache *read_cache;         /* API_READ_CACHE_MS answers of this thread */
     struct api_pending_list auth_pending; /* requests suspended in authentication */
     struct metrics_thread metrics;
+    struct api_history_sampler *history_sampler; /* thread 0 only (api/history.h) */
     struct api_queue_depth queue_depth;  /* cached webhook queue depth (limits.h) */
     struct api_conn *conns; /* list of accepted sockets */
     size_t nconns;
@@ -93,6 +94,7 @@ struct api_server {
     struct api_limiter *limiter;
     struct api_router *router;
     const struct api_authenticator *authenticator; /* NULL: role routes answer 401 */
+    struct api_history *history; /* /health/history's samples (api/history.h) */
     struct api_thread *threads;
     unsigned nthreads;
     uint64_t started_mono_ms;

@@ -24,6 +24,8 @@ enum snapshot_kind {
     SNAP_STATS,
     SNAP_JOBSTATS,
     SNAP_WORKER,
+    SNAP_AUTOSCALE,
+    SNAP_WAITSTATS,
 };
 
 struct snapshot_run {
@@ -62,6 +64,12 @@ static void snapshot_free(struct snapshot_run *r)
         free(w->queues);
         free(w->postgres);
     }
+    for (size_t i = 0; i < s->nautoscale; i++) {
+        free(s->autoscale_fields[i]);
+        free(s->autoscale_values[i]);
+    }
+    free(s->autoscale_fields);
+    free(s->autoscale_values);
     free(s->queues);
     free(s->workers);
     api_pending_end(&r->pending);
@@ -129,6 +137,40 @@ static void snapshot_read_worker(struct snapshot_worker *w, const redisReply *r)
             w->postgres_changed_ms = strtoll(v->str, NULL, 10);
         else if (strcmp(k->str, "heartbeat_ms") == 0)
             w->heartbeat_ms = strtoll(v->str, NULL, 10);
+        else if (strcmp(k->str, "rss_bytes") == 0)
+            w->rss_bytes = strtoll(v->str, NULL, 10);
+        else if (strcmp(k->str, "memory_limit_bytes") == 0)
+            w->memory_limit_bytes = strtoll(v->str, NULL, 10);
+    }
+}
+
+static void snapshot_read_waitstats(struct snapshot_queue *q, const redisReply *r)
+{
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        int64_t n = strtoll(v->str, NULL, 10);
+        q->has_wait = true;
+        if (strcmp(k->str, "sum_us") == 0)
+            q->wait_sum_us = n;
+        for (int b = 0; b < QUEUE_BUCKETS && strncmp(k->str, "le:", 3) == 0; b++)
+            if (strcmp(k->str + 3, queue_bucket_labels[b]) == 0)
+                q->wait_le[b] = n;
+    }
+}
+
+static void snapshot_read_autoscale(struct snapshot *s, const redisReply *r)
+{
+    size_t n = r->elements / 2;
+    s->autoscale_fields = mem_calloc(n ? n : 1, sizeof *s->autoscale_fields);
+    s->autoscale_values = mem_calloc(n ? n : 1, sizeof *s->autoscale_values);
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        s->autoscale_fields[s->nautoscale] = mem_strndup(k->str, k->len);
+        s->autoscale_values[s->nautoscale++] = mem_strndup(v->str, v->len);
     }
 }
 
@@ -161,6 +203,13 @@ static void snapshot_read(struct snapshot_run *run, const struct snapshot_ref *r
         break;
     case SNAP_WORKER:
         snapshot_read_worker(&s->workers[ref->index], r);
+        break;
+    case SNAP_WAITSTATS:
+        snapshot_read_waitstats(&s->queues[ref->index], r);
+        break;
+    case SNAP_AUTOSCALE:
+        if (s->nautoscale == 0 && s->autoscale_fields == NULL)
+            snapshot_read_autoscale(s, r);
         break;
     }
 }
@@ -234,12 +283,24 @@ static void snapshot_round2(struct snapshot_run *run)
             snapshot_send(run, SNAP_JOBSTATS, i, &op);
             queue_op_dispose(&op);
             free(key);
+            key = queue_key(prefix, s->queues[i].name, "waitstats");
+            snapshot_command(&op, "HGETALL", key, NULL, NULL);
+            snapshot_send(run, SNAP_WAITSTATS, i, &op);
+            queue_op_dispose(&op);
+            free(key);
         }
     }
     for (size_t i = 0; i < s->nworkers; i++) {
         char *key = mem_printf("%s:worker:%s", prefix, s->workers[i].id);
         snapshot_command(&op, "HGETALL", key, NULL, NULL);
         snapshot_send(run, SNAP_WORKER, i, &op);
+        queue_op_dispose(&op);
+        free(key);
+    }
+    if (run->with_jobstats) {
+        char *key = mem_printf("%s:autoscale", prefix);
+        snapshot_command(&op, "HGETALL", key, NULL, NULL);
+        snapshot_send(run, SNAP_AUTOSCALE, 0, &op);
         queue_op_dispose(&op);
         free(key);
     }
@@ -284,4 +345,29 @@ void snapshot_collect(h2o_req_t *req, bool with_jobstats, snapshot_cb cb)
         snapshot_deliver(run);
         snapshot_free(run);
     }
+}
+
+bool snapshot_worker_serves(const struct snapshot_worker *w, const char *queue)
+{
+    if (!w->live || w->queues == NULL)
+        return false;
+    size_t qlen = strlen(queue);
+    for (const char *p = w->queues; *p;) {
+        size_t n = strcspn(p, ",");
+        size_t name = strcspn(p, ":,");
+        if (name > n)
+            name = n;
+        if (name == qlen && strncmp(p, queue, qlen) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+const char *snapshot_autoscale(const struct snapshot *s, const char *field)
+{
+    for (size_t i = 0; i < s->nautoscale; i++)
+        if (strcmp(s->autoscale_fields[i], field) == 0)
+            return s->autoscale_values[i];
+    return NULL;
 }

@@ -33,6 +33,11 @@ struct snapshot_queue {
     size_t nfields;          /* jobstats hash, when asked for */
     char **fields;
     int64_t *values;
+    /* waitstats hash (with jobstats): non-cumulative counts per
+     * queue_bucket_labels entry and the sum; has_wait once any run counted. */
+    bool has_wait;
+    int64_t wait_le[QUEUE_BUCKETS];
+    int64_t wait_sum_us;
 };
 
 struct snapshot_worker {
@@ -42,10 +47,15 @@ struct snapshot_worker {
     char *postgres;         /* "up", "down" or NULL (unknown) */
     int64_t postgres_changed_ms;
     int64_t heartbeat_ms;
+    int64_t rss_bytes, memory_limit_bytes; /* 0 when not published */
 };
 
 struct snapshot {
     bool redis_ok;  /* PING answered */
+    /* The ops.autoscale state hash <prefix>:autoscale (with_jobstats only):
+     * field names and their texts, n pairs (worker/jobs/autoscale.c). */
+    char **autoscale_fields, **autoscale_values;
+    size_t nautoscale;
     bool complete;  /* every reply arrived in time */
     int64_t ping_us;
     struct snapshot_queue *queues;
@@ -58,8 +68,14 @@ typedef void (*snapshot_cb)(h2o_req_t *req, const struct snapshot *s);
 
 /*
  * Starts a snapshot on req's thread (its Redis client and deadline list);
- * with_jobstats adds the per-type histograms.
+ * with_jobstats adds the per-type histograms and the autoscale state.
  */
 void snapshot_collect(h2o_req_t *req, bool with_jobstats, snapshot_cb cb);
+
+/* True when worker w is live and lists queue in its `queues` field
+ * ("webhooks:32,notify:16"). */
+bool snapshot_worker_serves(const struct snapshot_worker *w, const char *queue);
+/* The autoscale state's text for field, or NULL. */
+const char *snapshot_autoscale(const struct snapshot *s, const char *field);
 
 #endif

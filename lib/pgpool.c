@@ -829,6 +829,17 @@ static void pgpool_maybe_finish_close(struct pgpool *p)
     uv_close((uv_handle_t *)&p->kick, pgpool_handle_closed);
 }
 
+void pgpool_usage(const struct pgpool *p, struct pgpool_usage *out)
+{
+    *out = (struct pgpool_usage){.size = p->size};
+    for (int i = 0; i < p->size; i++) {
+        out->in_use += p->conns[i].state == PGC_BUSY;
+        out->idle += p->conns[i].state == PGC_IDLE;
+    }
+    for (const struct pgpool_query *q = p->head; q != NULL; q = q->next)
+        out->queued++;
+}
+
 void pgpool_close(struct pgpool *p, void (*on_closed)(void *), void *data)
 {
     p->on_closed = on_closed;

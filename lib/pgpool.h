@@ -62,6 +62,15 @@ int pgpool_create(uv_loop_t *loop, const struct pgpool_options *o,
 void pgpool_close(struct pgpool *p, void (*on_closed)(void *), void *data);
 bool pgpool_up(const struct pgpool *p);
 
+/* What the pool holds now, for health documents. */
+struct pgpool_usage {
+    int size;    /* connections configured */
+    int in_use;  /* running a statement */
+    int idle;    /* connected and free */
+    int queued;  /* statements waiting for a connection */
+};
+void pgpool_usage(const struct pgpool *p, struct pgpool_usage *out);
+
 /*
  * Queues one parameterised statement. timeout_ms 0 = the pool default.
  * Returns a handle valid until the callback runs. When the pool is down or

@@ -54,14 +54,15 @@ static void queue_add_active(struct redis_args *a, const char *prefix,
     redis_args_add_fmt(a, "%s:{%s}:active:%s", prefix, queue, worker);
 }
 
+/* docs/OPERATIONS.md's job set: the HTTP set + 30 s, 60 s, 300 s. */
 const char *const queue_bucket_labels[QUEUE_BUCKETS] = {
-    "0.001", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5",
-    "1",     "2.5",   "5",    "10",    "30",   "60",  "+Inf",
+    "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5",
+    "1",     "2",      "5",     "10",   "30",    "60",   "300", "+Inf",
 };
 
 static const int64_t queue_bucket_us[QUEUE_BUCKETS - 1] = {
-    1000,    5000,    10000,   25000,    50000,    100000,   250000,
-    500000, 1000000, 2500000, 5000000, 10000000, 30000000, 60000000,
+    1000,    2500,    5000,     10000,    25000,    50000,    100000,    250000,
+    500000, 1000000, 2000000, 5000000, 10000000, 30000000, 60000000, 300000000,
 };
 
 const char *queue_bucket_for_us(int64_t duration_us)
@@ -529,6 +530,16 @@ int queue_parse_stats(const redisReply *r, struct queue_stats *out)
 
 /* ---- worker registry ---------------------------------------------------- */
 
+void queue_op_waitstat(struct queue_op *op, const char *prefix, const char *queue,
+                       const char *field, int64_t by)
+{
+    queue_op_init_command(op);
+    redis_args_add(&op->args, "HINCRBY");
+    queue_add_key(&op->args, prefix, queue, "waitstats");
+    redis_args_add(&op->args, field);
+    redis_args_add_int(&op->args, by);
+}
+
 void queue_op_worker_update(struct queue_op *op, const char *prefix,
                             const struct queue_worker_info *w)
 {
@@ -558,6 +569,14 @@ void queue_op_worker_update(struct queue_op *op, const char *prefix,
         redis_args_add(&op->args, w->postgres);
         redis_args_add(&op->args, "postgres_changed_ms");
         redis_args_add_int(&op->args, w->postgres_changed_ms);
+    }
+    if (w->rss_bytes > 0) {
+        redis_args_add(&op->args, "rss_bytes");
+        redis_args_add_int(&op->args, w->rss_bytes);
+    }
+    if (w->memory_limit_bytes > 0) {
+        redis_args_add(&op->args, "memory_limit_bytes");
+        redis_args_add_int(&op->args, w->memory_limit_bytes);
     }
 }
 

@@ -35,7 +35,7 @@ enum {
     QUEUE_LEASE_MS = 30000,          /* heartbeat older than this → reaped */
     QUEUE_WORKER_TTL_S = 90,         /* registry hash outlives a few beats */
     QUEUE_PROMOTE_BATCH = 1000,
-    QUEUE_BUCKETS = 15,              /* duration histogram buckets */
+    QUEUE_BUCKETS = 17,              /* duration histogram buckets */
 };
 
 /* Queue names: 1–64 of [A-Za-z0-9_.-]; prefixes the same plus ':'. */
@@ -208,6 +208,17 @@ int queue_parse_stats(const redisReply *r, struct queue_stats *out);
 extern const char *const queue_counter_names[];
 int64_t queue_counter_get(const struct queue_counters *c, size_t index);
 
+/* ---- queue wait ------------------------------------------------------------ */
+
+/*
+ * HINCRBY <prefix>:{Q}:waitstats <field> <by>: the wait histogram of a
+ * queue (enqueue, or due time for delayed and retried jobs, → start of the
+ * run), fields "le:<bucket label>" (non-cumulative, queue_bucket_labels) and
+ * "sum_us"; workers add one job's wait with two of these.
+ */
+void queue_op_waitstat(struct queue_op *op, const char *prefix, const char *queue,
+                       const char *field, int64_t by);
+
 /* ---- worker registry ---------------------------------------------------- */
 
 struct queue_worker_info {
@@ -218,6 +229,8 @@ struct queue_worker_info {
     /* Optional (NULL: not written): "up" | "down" | "unknown", and since when. */
     const char *postgres;
     int64_t postgres_changed_ms;
+    /* Optional (≤ 0: not written): the process's RSS and its instance's memory. */
+    int64_t rss_bytes, memory_limit_bytes;
 };
 
 /* HSET the registry hash (with TTL) and ZADD the registry: two ops. */

@@ -184,3 +184,34 @@ const char *scale_reason_name(enum scale_reason r)
     static const char *const names[] = {"steady", "up", "down", "cooldown", "capped", "bounds"};
     return (size_t)r < sizeof names / sizeof *names ? names[r] : "unknown";
 }
+
+int scale_slots_of(const char *spec, const char *queue)
+{
+    size_t ql = strlen(queue);
+    const char *p = spec;
+    while (p != NULL && *p) {
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, queue, ql) == 0 && p[ql] == ':')
+            return atoi(p + ql + 1);
+        p = strchr(p, ',');
+        p = p ? p + 1 : NULL;
+    }
+    return 0;
+}
+
+double scale_mean_run_s(const redisReply *h)
+{
+    double sum_us = 0, count = 0;
+    if (h == NULL || h->type != REDIS_REPLY_ARRAY)
+        return 0;
+    for (size_t i = 0; i + 1 < h->elements; i += 2) {
+        const char *f = h->element[i]->str, *bar = f ? strrchr(f, '|') : NULL;
+        double v = h->element[i + 1]->str ? strtod(h->element[i + 1]->str, NULL) : 0;
+        if (bar && strcmp(bar, "|sum_us") == 0)
+            sum_us += v;
+        else if (bar && strncmp(bar, "|le:", 4) == 0)
+            count += v;
+    }
+    return count > 0 ? sum_us / count / 1e6 : 0;
+}

@@ -31,11 +31,14 @@
  *   otherwise                       → stay                       (steady)
  *
  * Pure: no I/O, no clock, no allocation; the caller measures and acts.
- * Strings in the structs are borrowed from the caller.
+ * Strings in the structs are borrowed from the caller. The two readers at
+ * the end turn what Redis holds (a WORKER_QUEUES text, a jobstats hash)
+ * into the figures, for both callers (the CLI and ops.autoscale).
  */
 #ifndef SENTIA_QUEUE_SCALE_H
 #define SENTIA_QUEUE_SCALE_H
 
+#include <hiredis/hiredis.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,5 +112,12 @@ void scale_decide(const struct scale_policy *p, const struct scale_queue *qs, si
 
 /* "steady", "up", "down", "cooldown", "capped", "bounds". */
 const char *scale_reason_name(enum scale_reason r);
+enum { SCALE_REASONS = SCALE_BOUNDS + 1 };
+
+/* Slots of `queue` in a WORKER_QUEUES text ("webhooks:32, sync:4"); 0 if absent. */
+int scale_slots_of(const char *spec, const char *queue);
+/* Mean run time in s from a jobstats HGETALL reply (sum_us over the
+ * histogram counts of every type); 0 with no runs or no array. */
+double scale_mean_run_s(const redisReply *jobstats);
 
 #endif

@@ -21,6 +21,7 @@
 #include "lib/startup.h"
 #include "worker/core/runtime.h"
 #include "worker/core/scheduler.h"
+#include "worker/jobs/autoscale.h"
 #include "worker/jobs/jobs.h"
 #include "worker/jobs/planning.h"
 #include "worker/kit/scripts.h"
@@ -89,6 +90,7 @@ static void worker_check(const struct config *cfg, struct buf *err, void *ctx)
         buf_printf(err, "%sQUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ . - :",
                    err->len ? "; " : "");
     jobs_forecast_config_check(worker_env_or_default, err);
+    jobs_autoscale_config_check(worker_env_or_default, err);
 }
 
 static void worker_settings_fill(const struct config *cfg, struct worker_settings *s)

@@ -32,6 +32,7 @@ enum { WEBHOOK_REPLY_MAX = 64 * 1024 };
 struct webhook_wait {
     struct api_pending pending;
     enum webhook_reply reply;
+    unsigned source; /* for the acknowledgement histogram */
     size_t n, outstanding, duplicates, failed;
     bool answered;
     char ids[][JOB_ID_MAX + 1]; /* job ids (the first job's for duplicates); one allocation */
@@ -132,6 +133,7 @@ static void webhook_answer_ok(h2o_req_t *req, const struct webhook_wait *w)
 {
     if (w->n > 0 && w->duplicates == w->n)
         api_add_header(req, "x-sentia-duplicate", "1");
+    api_ctx_count_ack(req, w->source);
     switch (w->reply) {
     case WEBHOOK_REPLY_TWIML:
         api_respond(req, 200, "text/xml; charset=utf-8", WEBHOOK_TWIML,
@@ -289,6 +291,7 @@ void webhook_submit(struct api_call *call, struct webhook_job *jobs, size_t n,
     }
     struct webhook_wait *w = mem_calloc(1, sizeof *w + n * sizeof w->ids[0]);
     w->reply = reply;
+    w->source = (unsigned)call->route->source;
     w->n = n;
     w->outstanding = 1; /* held until every send was tried */
     api_pending_begin(&w->pending, api_ctx_pending(req), req, webhook_expired);

@@ -2,8 +2,10 @@
  * api/routes/health.h: the probes and /health/detailed (DESIGN.md §5, §7;
  * docs/API.md states the rules).
  *
- * /health, /health/live: no I/O, always fast. /health/ready, /ready: Redis
- * PING within REDIS_TIMEOUT_MS → 200, else 503 with Retry-After.
+ * /health ({"status":"healthy","service","version","commit","environment",
+ * "timestamp"}), /health/live[ness]: no I/O, always fast. /health/ready[iness],
+ * /ready: Redis PING within REDIS_TIMEOUT_MS → 200 "ready": true, else 503
+ * "ready": false with Retry-After.
  * /health/detailed: a snapshot (api/snapshot.h) judged by health_evaluate():
  *   unhealthy (503): Redis did not answer (or not completely, in time);
  *   degraded (200): a queue has ready jobs and no live worker serves it; a
@@ -45,5 +47,7 @@ void health_ok(struct api_call *call);
 void health_live(struct api_call *call);
 void health_ready(struct api_call *call);
 void health_detailed(struct api_call *call);
+/* /health/history: {"interval_s", "window_s", "samples": newest first} (api/history.h). */
+void health_history(struct api_call *call);
 
 #endif

@@ -19,6 +19,7 @@
 #include "api/routes/orders.h"
 #include "api/routes/queues.h"
 #include "api/routes/recommendations.h"
+#include "api/routes/slo.h"
 #include "api/routes/status.h"
 #include "api/routes/workers.h"
 #include "api/routes/working_capital.h"
@@ -32,6 +33,7 @@ static const struct api_route routes_rows[] = {
     {API_GET, "/health/readiness", API_CLASS_PROBE, health_ready, -1, 0, 0},
     {API_GET, "/ready", API_CLASS_PROBE, health_ready, -1, 0, 0},
     {API_GET, "/health/detailed", API_CLASS_METRICS, health_detailed, -1, 0, 0},
+    {API_GET, "/health/history", API_CLASS_METRICS, health_history, -1, 0, 0},
     {API_GET, "/metrics", API_CLASS_METRICS, metrics_route_scrape, -1, 0, 0},
     {API_GET, "/api/status", API_CLASS_PUBLIC, status_get, -1, 0, 0},
     {API_GET, "/api/integrations/status", API_CLASS_VIEWER, integrations_get, -1, 0, 0},
@@ -60,6 +62,7 @@ static const struct api_route routes_rows[] = {
     {API_DELETE, "/api/v1/queues/{queue}/dead", API_CLASS_ADMIN, queues_dead_delete, -1, 0, 0},
     {API_GET, "/api/v1/queues/{queue}/throughput", API_CLASS_OPERATOR, queues_throughput, -1, 0, 0},
     {API_GET, "/api/v1/workers", API_CLASS_OPERATOR, workers_list, -1, 0, 0},
+    {API_GET, "/api/v1/slo", API_CLASS_OPERATOR, slo_get, -1, 0, 0},
     {API_GET, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_list, -1, 0, 0},
     {API_POST, "/api/v1/admin/api-keys", API_CLASS_ADMIN, apikeys_create, -1, 0, 0},
     {API_DELETE, "/api/v1/admin/api-keys/{id}", API_CLASS_ADMIN, apikeys_revoke, -1, 0, 0},

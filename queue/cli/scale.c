@@ -1,5 +1,5 @@
 /*
- * queue/cli_scale.c: `sentia-queue scale-advice [SECONDS]` — the worker
+ * queue/cli/scale.c: `sentia-queue scale-advice [SECONDS]` — the worker
  * instance count queue/scale.c chooses from what Redis shows now, for an
  * operator; it changes nothing and calls no Render API.
  *
@@ -30,37 +30,6 @@ struct cli_scale_row {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Slots of `queue` in a WORKER_QUEUES text ("webhooks:32, sync:4"); 0 if absent. */
-static int cli_scale_slots(const char *spec, const char *queue)
-{
-    size_t ql = strlen(queue);
-    const char *p = spec;
-    while (p != NULL && *p) {
-        while (*p == ' ')
-            p++;
-        if (strncmp(p, queue, ql) == 0 && p[ql] == ':')
-            return atoi(p + ql + 1);
-        p = strchr(p, ',');
-        p = p ? p + 1 : NULL;
-    }
-    return 0;
-}
-
-/* Mean run time in s from a jobstats HGETALL reply; 0 with no runs. */
-static double cli_scale_mean_run(const redisReply *h)
-{
-    double sum_us = 0, count = 0;
-    for (size_t i = 0; i + 1 < h->elements; i += 2) {
-        const char *f = h->element[i]->str, *bar = strrchr(f, '|');
-        double v = strtod(h->element[i + 1]->str, NULL);
-        if (bar && strcmp(bar, "|sum_us") == 0)
-            sum_us += v;
-        else if (bar && strncmp(bar, "|le:", 4) == 0)
-            count += v;
-    }
-    return count > 0 ? sum_us / count / 1e6 : 0;
-}
-
 static int cli_scale_stats(struct cli *c, const char *queue, struct queue_stats *s)
 {
     struct queue_op op;
@@ -86,8 +55,7 @@ static int cli_scale_sample(struct cli *c, const char *queue, struct cli_scale_r
         c, redis_sync_commandf(c->redis, "HGETALL %s:{%s}:jobstats", c->prefix, queue));
     if (h == NULL)
         return CLI_REDIS;
-    if (h->type == REDIS_REPLY_ARRAY)
-        row->q.mean_run_s = cli_scale_mean_run(h);
+    row->q.mean_run_s = scale_mean_run_s(h);
     freeReplyObject(h);
     return CLI_OK;
 }
@@ -231,7 +199,7 @@ static int cli_scale_measure(struct cli *c, redisReply *names, struct cli_scale_
     const char *slots_from = spec ? spec : getenv("WORKER_QUEUES");
     for (size_t i = 0; rc == CLI_OK && i < names->elements; i++) {
         rc = cli_scale_sample(c, names->element[i]->str, &rows[i]);
-        rows[i].q.slots = slots_from ? cli_scale_slots(slots_from, rows[i].q.name) : 0;
+        rows[i].q.slots = slots_from ? scale_slots_of(slots_from, rows[i].q.name) : 0;
     }
     free(spec);
     if (rc == CLI_OK) {

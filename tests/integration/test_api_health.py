@@ -11,6 +11,7 @@ import time
 import pytest
 
 from apiutil import INBOUND, METRICS_AUTH, inbound_params, metric, start_api
+from conftest import wait_until
 from servers import PrivateRedis
 
 # A latency as sent: milliseconds with at most 3 decimals (it is measured in
@@ -36,12 +37,18 @@ def fake_worker(redis, prefix, wid, queues="webhooks:32", postgres="up"):
 
 
 def test_liveness_and_readiness(api):
-    assert api.json("/health") == (200, {"status": "ok"})
-    status, doc = api.json("/health/live")
-    assert status == 200 and doc["status"] == "alive"
-    for path in ("/health/ready", "/ready"):
+    status, doc = api.json("/health")
+    assert status == 200 and set(doc) == {"status", "service", "version", "commit",
+                                          "environment", "timestamp"}, doc
+    assert (doc["status"], doc["service"], doc["environment"]) == ("healthy", "sentia-api", "test")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", doc["timestamp"])
+    for path in ("/health/live", "/health/liveness"):
+        status, doc = api.json(path)
+        assert status == 200 and doc["status"] == "alive"
+    for path in ("/health/ready", "/health/readiness", "/ready"):
         status, doc = api.json(path)
         assert status == 200 and doc["status"] == "ready" and doc["redis"] == "up"
+        assert doc["ready"] is True
         assert LATENCY_MS.search(api.get(path)[2]), "latency_ms: µs resolution, no float noise"
 
 
@@ -102,6 +109,7 @@ def test_unhealthy_and_not_ready_when_redis_down(services, prefix):
         assert "retry-after" in h
         status, h, body = api.get("/health/ready")
         assert status == 503 and json.loads(body)["status"] == "not_ready" and h["retry-after"]
+        assert json.loads(body)["ready"] is False
         assert api.get("/health")[0] == 200  # no I/O: unaffected
         assert time.time() - t0 < 2
         ms = api.metrics()
@@ -162,3 +170,28 @@ def test_metrics_label_escaping(api, redis, prefix):
     ms = api.metrics()
     assert metric(ms, "sentia_jobs_total", queue="odd.queue-name_1", type='we"ird\\type',
                   outcome="completed") == 1
+
+
+def test_history_samples_newest_first_and_records_an_outage(services, prefix):
+    r = PrivateRedis()
+    try:
+        api = start_api(services, prefix, redis_url=r.url, HEALTH_HISTORY_INTERVAL_MS=200,
+                        REDIS_TIMEOUT_MS=300)
+        assert api.get("/health/history")[0] == 401  # operator role or METRICS_TOKEN
+        time.sleep(1.0)
+        status, doc = api.json("/health/history", METRICS_AUTH)
+        assert status == 200 and doc["window_s"] == 3600 and len(doc["samples"]) >= 3, doc
+        s = doc["samples"]
+        assert [x["at"] for x in s] == sorted((x["at"] for x in s), reverse=True)
+        assert s[0]["status"] == "healthy" and s[0]["reasons"] == []
+        assert s[0]["redis_latency_ms"] >= 0 and s[0]["postgres_latency_ms"] is None
+        assert s[0]["rss_bytes"] > 0
+        r.stop()
+        def unhealthy():
+            top = api.json("/health/history", METRICS_AUTH)[1]["samples"][0]
+            return top if top["status"] == "unhealthy" else None
+        top = wait_until(unhealthy, timeout=10, what="an unhealthy sample")
+        assert top["reasons"] == ["redis unreachable"] and top["redis_latency_ms"] is None
+        api.stop()
+    finally:
+        r.close()

@@ -28,7 +28,7 @@ SECURITY = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
 
 def test_request_ids_security_headers_and_errors(api):
     status, h, body = api.get("/health", headers={"X-Request-Id": "abc.DEF-123_x"})
-    assert status == 200 and json.loads(body) == {"status": "ok"}
+    assert status == 200 and json.loads(body)["status"] == "healthy"
     assert h["x-request-id"] == "abc.DEF-123_x"
     for k, v in SECURITY.items():
         assert h[k] == v
@@ -49,7 +49,16 @@ def test_request_ids_security_headers_and_errors(api):
 def test_hsts_when_enabled(services, prefix):
     api = start_api(services, prefix, ENABLE_HSTS="true")
     h = api.get("/health")[1]
-    assert h["strict-transport-security"].startswith("max-age=")
+    assert h["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    api.stop()
+
+
+def test_hsts_max_age_on_every_answer(services, prefix):
+    # render.yaml's HSTS_MAX_AGE (docs/OPERATIONS.md, "HSTS"): probes, errors, metrics.
+    api = start_api(services, prefix, HSTS_MAX_AGE=600)
+    for path, want in (("/health", 200), ("/nope", 404), ("/health/detailed", 401)):
+        status, h, _ = api.get(path)
+        assert status == want and h["strict-transport-security"] == "max-age=600; includeSubDomains"
     api.stop()
 
 

@@ -192,9 +192,12 @@ TEST(names_keys_and_buckets)
     free(k);
     CHECK_STR(queue_bucket_for_us(0), "0.001");
     CHECK_STR(queue_bucket_for_us(1000), "0.001");
-    CHECK_STR(queue_bucket_for_us(1001), "0.005");
+    CHECK_STR(queue_bucket_for_us(1001), "0.0025");
+    CHECK_STR(queue_bucket_for_us(1500000), "2");
     CHECK_STR(queue_bucket_for_us(59000000), "60");
-    CHECK_STR(queue_bucket_for_us(61000000), "+Inf");
+    CHECK_STR(queue_bucket_for_us(61000000), "300");
+    CHECK_STR(queue_bucket_for_us(300000000), "300");
+    CHECK_STR(queue_bucket_for_us(300000001), "+Inf");
 }
 
 TEST(timeout_override_round_trips_and_is_bounded)

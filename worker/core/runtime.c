@@ -28,6 +28,7 @@
 #include "lib/git_commit.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/meminfo.h"
 #include "queue/queue.h"
 #include "queue/scripts.h"
 #include "worker/core/consumer.h"
@@ -117,7 +118,8 @@ static void runtime_registry_update(struct worker_runtime *rt)
         .id = rt->id, .host = rt->host, .version = SENTIA_VERSION " " SENTIA_GIT_COMMIT,
         .queues = rt->queues_text, .pid = (int)getpid(), .started_ms = rt->started_ms,
         .heartbeat_ms = now, .in_flight = in_flight, .concurrency = slots,
-        .postgres = rt->pg_state, .postgres_changed_ms = rt->pg_changed_ms};
+        .postgres = rt->pg_state, .postgres_changed_ms = rt->pg_changed_ms,
+        .rss_bytes = meminfo_rss_bytes(), .memory_limit_bytes = meminfo_limit_bytes()};
     if (!redis_client_connected(rt->redis))
         return;
     queue_op_worker_update(&op, rt->settings->prefix, &w);

@@ -10,5 +10,6 @@ const struct job_family *const jobs_families[] = {
     &jobs_sys,     &jobs_whatsapp, &jobs_notify,    &jobs_planning,
     &jobs_shopify, &jobs_xero,     &jobs_unleashed, &jobs_amazon,
     &jobs_privacy,
+    &jobs_ops,
     NULL,
 };

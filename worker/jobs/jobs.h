@@ -20,6 +20,7 @@ extern const struct job_family jobs_xero;      /* xero.sync_*, xero.event */
 extern const struct job_family jobs_unleashed; /* unleashed.sync_* */
 extern const struct job_family jobs_amazon;    /* amazon.sync_orders */
 extern const struct job_family jobs_privacy;   /* privacy.<compliance topic>, privacy.retention */
+extern const struct job_family jobs_ops;       /* ops.autoscale */
 
 /* Every family the worker runs, NULL-terminated. */
 extern const struct job_family *const jobs_families[];
