@@ -214,7 +214,8 @@ int64_t queue_counter_get(const struct queue_counters *c, size_t index);
  * HINCRBY <prefix>:{Q}:waitstats <field> <by>: the wait histogram of a
  * queue (enqueue, or due time for delayed and retried jobs, → start of the
  * run), fields "le:<bucket label>" (non-cumulative, queue_bucket_labels) and
- * "sum_us"; workers add one job's wait with two of these.
+ * "sum_us"; workers sum their runs' waits in memory and add them with
+ * these at each heartbeat (worker/core/waits.h).
  */
 void queue_op_waitstat(struct queue_op *op, const char *prefix, const char *queue,
                        const char *field, int64_t by);

@@ -5,6 +5,7 @@ per queue, each worker's Postgres, and the ops.autoscale series.
 import time
 
 from apiutil import metric, start_api
+from conftest import wait_until
 
 HTTP_SET = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5",
             "1", "2", "5", "10", "+Inf"]
@@ -192,10 +193,10 @@ def test_queue_wait_from_enqueue_to_start(services, redis, prefix):
         enqueue(prefix, "sync", "sys.noop")
     sync_worker(services, prefix, None)
     wait_finished(prefix, "sync", 3, timeout=30)
-    # the two HINCRBYs of the last run follow its start; give them a moment
-    time.sleep(0.3)
+    # workers add waits up in memory and flush them with each heartbeat (worker/core/waits.h)
+    wait_until(lambda: metric(api.metrics(), "sentia_queue_wait_seconds_count", queue="sync") == 3,
+               timeout=15, what="the worker's wait sums flushed")
     ms = api.metrics()
-    assert metric(ms, "sentia_queue_wait_seconds_count", queue="sync") == 3
     assert metric(ms, "sentia_queue_wait_seconds_sum", queue="sync") > 0
     assert buckets(ms, "sentia_queue_wait_seconds_bucket", queue="sync") == JOB_SET
     assert metric(ms, "sentia_queue_wait_seconds_bucket", queue="sync", le="+Inf") == 3

@@ -22,6 +22,7 @@
 #include "lib/redis.h"
 #include "worker/core/handler.h"
 #include "worker/core/queues.h"
+#include "worker/core/waits.h"
 
 enum {
     WORKER_ID_MAX = 96,   /* "<hostname>-<pid>-<4 hex>", hostname cut to 64 */
@@ -66,6 +67,7 @@ struct worker_runtime {
     bool stopping;
     const char *pg_state; /* "up" | "down" | "unknown" (registry) */
     int64_t pg_changed_ms;
+    struct worker_waits waits; /* queue waits since the last flush (waits.h) */
     struct worker_runtime_private *priv; /* timers and shutdown state */
     /* Something a shutdown waits for changed (a run, a flush, a closed
      * connection): the runtime re-checks its shutdown sequence. */

@@ -340,28 +340,14 @@ static void run_call_handler(struct job_run *run, const struct job_handler *h)
     uv_timer_start(run->timer, run_on_timeout, (uint64_t)run->timeout_ms, 0);
 }
 
-static void run_ignore_reply(void *data, const redisReply *reply, const char *error);
-
-/* Adds this run's queue wait (created or due → now) to the queue's waitstats. */
+/* Adds this run's queue wait (created or due → now) to the runtime's sums,
+ * which the heartbeat flushes to the queue's waitstats (waits.h). */
 static void run_note_wait(struct job_run *run)
 {
     const struct job *j = run->job;
-    const char *prefix = run->rt->settings->prefix;
     int64_t since = j->run_at_ms > 0 ? j->run_at_ms : j->created_ms;
     int64_t wait_us = since > 0 ? (clock_wall_ms() - since) * 1000 : 0;
-    char field[32];
-    struct queue_op op;
-    if (run->rt->redis == NULL || !redis_client_connected(run->rt->redis))
-        return; /* a figure, not a job: lost with the connection */
-    if (wait_us < 0)
-        wait_us = 0;
-    snprintf(field, sizeof field, "le:%s", queue_bucket_for_us(wait_us));
-    queue_op_waitstat(&op, prefix, j->queue, field, 1);
-    queue_op_run_async(run->rt->redis, &op, run_ignore_reply, NULL);
-    queue_op_dispose(&op);
-    queue_op_waitstat(&op, prefix, j->queue, "sum_us", wait_us);
-    queue_op_run_async(run->rt->redis, &op, run_ignore_reply, NULL);
-    queue_op_dispose(&op);
+    worker_waits_add(&run->rt->waits, j->queue, wait_us);
 }
 
 void run_start(const struct job_run_owner *owner, const char *raw, size_t len)

@@ -135,6 +135,7 @@ static void runtime_heartbeat_now(struct worker_runtime *rt)
     struct queue_op op;
     if (!redis_client_connected(rt->redis))
         return;
+    worker_waits_flush(&rt->waits, rt->redis, rt->settings->prefix);
     for (size_t i = 0; i < rt->nconsumers; i++) {
         queue_op_heartbeat(&op, rt->settings->prefix, consumer_queue(rt->consumers[i]), rt->id);
         runtime_send(rt, &op);
@@ -333,6 +334,7 @@ static void runtime_handback(struct worker_runtime *rt)
     struct queue_op op;
     p->phase = PHASE_HANDBACK;
     uv_timer_stop(&p->heartbeat); /* a later beat would register us again */
+    worker_waits_flush(&rt->waits, rt->redis, rt->settings->prefix);
     p->handback_pending = 1;      /* held until every op is sent */
     for (size_t i = 0; i < rt->nconsumers; i++) {
         queue_op_reap(&op, rt->settings->prefix, consumer_queue(rt->consumers[i]), rt->id, 0);
