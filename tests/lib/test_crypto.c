@@ -3,6 +3,7 @@
  * equality against published vectors (RFC 2202, RFC 4231, FIPS 180-2) and
  * the providers' webhook vectors from shared/external-apis.md.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,6 +153,27 @@ TEST(random_ids_differ_after_fork)
     close(fds[0]);
     close(fds[1]);
     CHECK(strcmp(mine, theirs) != 0);
+}
+
+static void *ids_thread(void *out)
+{
+    crypto_random_id(out); /* maps the thread's stream; its exit unmaps it */
+    return NULL;
+}
+
+/* Threads that come and go each get a stream of their own. */
+TEST(random_ids_distinct_across_threads)
+{
+    enum { N = 8 };
+    char ids[N][CRYPTO_ID_HEX_LEN + 1];
+    for (size_t i = 0; i < N; i++) {
+        pthread_t th;
+        CHECK(pthread_create(&th, NULL, ids_thread, ids[i]) == 0);
+        CHECK(pthread_join(th, NULL) == 0);
+    }
+    qsort(ids, N, sizeof ids[0], id_cmp);
+    for (size_t i = 1; i < N; i++)
+        CHECK(strcmp(ids[i - 1], ids[i]) != 0);
 }
 
 /* ---- AES-256-GCM ---------------------------------------------------------- */
