@@ -67,14 +67,30 @@ int buf_putc(struct buf *b, char c)
     return buf_append(b, &c, 1);
 }
 
+/*
+ * Formats straight into the room already there when the text fits (one
+ * vsnprintf, the common case), else measures, grows and formats again.
+ */
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    size_t room = b->size > b->len ? b->size - b->len : 0;
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap2);
     va_end(ap2);
-    if (n < 0 || buf_reserve(b, (size_t)n) != 0)
+    if (n >= 0 && (size_t)n < room) {
+        if ((size_t)n > b->cap || b->len > b->cap - (size_t)n) {
+            b->data[b->len] = '\0'; /* over the cap: undo */
+            return -1;
+        }
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (n < 0 || buf_reserve(b, (size_t)n) != 0) {
+        if (b->data != NULL)
+            b->data[b->len] = '\0';
         return -1;
+    }
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
     return 0;

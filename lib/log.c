@@ -150,40 +150,54 @@ static size_t log_utf8_len(const unsigned char *s, size_t avail)
     return n;
 }
 
+/* Bytes that go into a JSON string as they are: printable ASCII but '"' and '\\'. */
+static bool log_json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* One byte or sequence at p[0] that is not plain: escaped, or UTF-8 checked. *used = bytes read. */
+static int log_json_escape_one(struct buf *dst, const unsigned char *p, size_t avail, size_t *used)
+{
+    unsigned char c = p[0];
+    *used = 1;
+    if (c == '"' || c == '\\') {
+        char esc[2] = {'\\', (char)c};
+        return buf_append(dst, esc, 2);
+    }
+    if (c == '\n')
+        return buf_puts(dst, "\\n");
+    if (c == '\r')
+        return buf_puts(dst, "\\r");
+    if (c == '\t')
+        return buf_puts(dst, "\\t");
+    if (c < 0x20 || c == 0x7f)
+        return buf_printf(dst, "\\u%04x", c);
+    size_t n = log_utf8_len(p, avail);
+    if (n == 0)
+        return buf_puts(dst, "\\ufffd");
+    *used = n;
+    return buf_append(dst, p, n);
+}
+
+/* Runs of plain bytes are appended in one piece (a log line is mostly such runs). */
 static int log_json_escape(struct buf *dst, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        unsigned char c = p[i];
-        int rc;
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            rc = buf_append(dst, esc, 2);
-        } else if (c == '\n') {
-            rc = buf_puts(dst, "\\n");
-        } else if (c == '\r') {
-            rc = buf_puts(dst, "\\r");
-        } else if (c == '\t') {
-            rc = buf_puts(dst, "\\t");
-        } else if (c < 0x20 || c == 0x7f) {
-            rc = buf_printf(dst, "\\u%04x", c);
-        } else {
-            size_t n = log_utf8_len(p + i, len - i);
-            if (n == 0) {
-                rc = buf_puts(dst, "\\ufffd");
-                i++;
-            } else {
-                rc = buf_append(dst, p + i, n);
-                i += n;
-            }
-            if (rc != 0)
-                return -1;
-            continue;
-        }
-        if (rc != 0)
+        size_t run = i;
+        while (run < len && log_json_plain(p[run]))
+            run++;
+        if (run > i && buf_append(dst, p + i, run - i) != 0)
             return -1;
-        i++;
+        i = run;
+        if (i == len)
+            break;
+        size_t used = 0;
+        if (log_json_escape_one(dst, p + i, len - i, &used) != 0)
+            return -1;
+        i += used;
     }
     return 0;
 }
@@ -192,26 +206,39 @@ int log_json_string(struct buf *dst, const char *s, size_t len, bool redact)
 {
     if (!redact)
         return log_json_escape(dst, s, len);
-    char *copy = mem_strndup(s, len);
+    char small[256]; /* most values (ids, routes, messages) fit: no heap copy */
+    char *copy = len < sizeof small ? small : mem_alloc(len + 1);
+    memcpy(copy, s, len);
+    copy[len] = '\0';
     len = strlen(copy);
     log_mask_emails(copy, len);
     log_mask_phones(copy, len);
     int rc = log_json_escape(dst, copy, len);
-    free(copy);
+    if (copy != small)
+        free(copy);
     return rc;
 }
 
 /* ---- lines -------------------------------------------------------------- */
 
-static void log_timestamp(struct buf *b)
+/*
+ * {"ts":"…Z" — the date and time text is kept in `stamp` (when given) and
+ * remade only when the second changes: a busy thread's access log writes
+ * thousands of lines a second.
+ */
+static void log_timestamp(struct buf *b, struct log_stamp *stamp)
 {
+    struct log_stamp local = {.sec = -1};
+    struct log_stamp *st = stamp ? stamp : &local;
     struct timespec ts;
-    struct tm tm;
-    char text[40];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    buf_printf(b, "{\"ts\":\"%s.%03ldZ\"", text, ts.tv_nsec / 1000000);
+    if (st->sec != (long long)ts.tv_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(st->text, sizeof st->text, "%Y-%m-%dT%H:%M:%S", &tm);
+        st->sec = (long long)ts.tv_sec;
+    }
+    buf_printf(b, "{\"ts\":\"%s.%03ldZ\"", st->text, ts.tv_nsec / 1000000);
 }
 
 static void log_string_value(struct buf *b, const char *s, bool redact)
@@ -280,12 +307,16 @@ bool log_enabled(enum log_level level)
 }
 
 /* Formats one line (with its newline) into line, using msg as scratch. */
-static void log_format(struct buf *line, struct buf *msg, enum log_level level,
-                       const struct log_field *fields, const char *fmt, va_list ap)
+static void log_format(struct buf *line, struct buf *msg, struct log_stamp *stamp,
+                       enum log_level level, const struct log_field *fields, const char *fmt,
+                       va_list ap)
 {
     bool redact = process.pii_redaction;
-    buf_vprintf(msg, fmt, ap);
-    log_timestamp(line);
+    if (strchr(fmt, '%') == NULL)
+        buf_puts(msg, fmt);
+    else
+        buf_vprintf(msg, fmt, ap);
+    log_timestamp(line, stamp);
     buf_printf(line, ",\"level\":\"%s\",\"service\":", process_log_level_name(level));
     log_string_value(line, process.service, false);
     buf_puts(line, ",\"msg\":");
@@ -295,7 +326,7 @@ static void log_format(struct buf *line, struct buf *msg, enum log_level level,
     if (buf_puts(line, "}\n") != 0) {
         /* Over the cap: say so rather than emit broken JSON. */
         buf_reset(line);
-        log_timestamp(line);
+        log_timestamp(line, stamp);
         buf_printf(line, ",\"level\":\"%s\",\"msg\":\"log line over %d bytes dropped\"}\n",
                    process_log_level_name(level), LOG_LINE_MAX);
     }
@@ -311,7 +342,7 @@ void log_emit(enum log_level level, const struct log_field *fields,
     buf_init(&msg, LOG_VALUE_MAX);
     va_list ap;
     va_start(ap, fmt);
-    log_format(&line, &msg, level, fields, fmt, ap);
+    log_format(&line, &msg, NULL, level, fields, fmt, ap);
     va_end(ap);
     log_write_all(process.log_fd, buf_str(&line), line.len);
     buf_dispose(&line);
@@ -325,6 +356,7 @@ void log_batch_init(struct log_batch *b)
     buf_init(&b->out, LOG_BATCH_MAX);
     buf_init(&b->line, LOG_LINE_MAX);
     buf_init(&b->msg, LOG_VALUE_MAX);
+    b->stamp.sec = -1;
 }
 
 void log_batch_emit(struct log_batch *b, enum log_level level, const struct log_field *fields,
@@ -336,7 +368,7 @@ void log_batch_emit(struct log_batch *b, enum log_level level, const struct log_
     buf_reset(&b->msg);
     va_list ap;
     va_start(ap, fmt);
-    log_format(&b->line, &b->msg, level, fields, fmt, ap);
+    log_format(&b->line, &b->msg, &b->stamp, level, fields, fmt, ap);
     va_end(ap);
     if (buf_append(&b->out, b->line.data, b->line.len) != 0) {
         log_batch_flush(b);

@@ -69,8 +69,14 @@ void log_emit(enum log_level level, const struct log_field *fields,
  * flushes (no allocation per line once warm). One owner thread.
  */
 enum { LOG_BATCH_MAX = 256 * 1024 };
+/* The date and time text of the second `sec` (one thread's lines share it). */
+struct log_stamp {
+    long long sec; /* -1: none yet */
+    char text[32];
+};
 struct log_batch {
     struct buf out, line, msg;
+    struct log_stamp stamp;
 };
 void log_batch_init(struct log_batch *b);
 void log_batch_emit(struct log_batch *b, enum log_level level, const struct log_field *fields,

@@ -109,6 +109,37 @@ TEST(invalid_utf8_and_controls_stay_valid_json)
     free(out);
 }
 
+/* A batch's lines: each valid JSON with its own time, escapes intact across plain runs. */
+TEST(batch_lines_are_json)
+{
+    FILE *f;
+    capture_begin(&f);
+    process.log_level = LOG_LEVEL_INFO;
+    struct log_batch b;
+    log_batch_init(&b);
+    for (int i = 0; i < 3; i++)
+        log_batch_emit(&b, LOG_LEVEL_INFO,
+                       LOG_FIELDS(LF_STR("route", "/api/v1/\"x\"\\y\nz"), LF_INT("n", i)), "request");
+    log_batch_dispose(&b);
+    char *out = capture_end(f);
+    char *line = out;
+    for (int i = 0; i < 3; i++) {
+        char *nl = strchr(line, '\n');
+        CHECK(nl != NULL);
+        json_t *j = json_loadb(line, (size_t)(nl - line), 0, NULL);
+        CHECK(j != NULL);
+        CHECK_STR(json_string_value(json_object_get(j, "route")), "/api/v1/\"x\"\\y\nz");
+        CHECK_STR(json_string_value(json_object_get(j, "msg")), "request");
+        CHECK_INT(json_integer_value(json_object_get(j, "n")), i);
+        const char *ts = json_string_value(json_object_get(j, "ts"));
+        CHECK(ts != NULL && strlen(ts) == 24 && ts[23] == 'Z');
+        json_decref(j);
+        line = nl + 1;
+    }
+    CHECK(*line == '\0');
+    free(out);
+}
+
 TEST(level_names_parse)
 {
     enum log_level l;
