@@ -20,6 +20,7 @@
 #include "lib/buf.h"
 #include "lib/mem.h"
 #include "lib/process.h"
+#include "lib/utf8.h"
 
 /* A log line never exceeds this: a runaway field must not flood stdout. */
 enum { LOG_LINE_MAX = 64 * 1024 };
@@ -121,35 +122,6 @@ static void log_mask_phones(char *s, size_t len)
 
 /* ---- JSON text ---------------------------------------------------------- */
 
-/* Length of a valid UTF-8 sequence at s (1–4), or 0 if invalid. */
-static size_t log_utf8_len(const unsigned char *s, size_t avail)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, min = 0x10000;
-    else
-        return 0;
-    if (avail < n)
-        return 0;
-    unsigned cp = c & (0x3f >> (n - 1));
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* Bytes that go into a JSON string as they are: printable ASCII but '"' and '\\'. */
 static bool log_json_plain(unsigned char c)
 {
@@ -173,7 +145,7 @@ static int log_json_escape_one(struct buf *dst, const unsigned char *p, size_t a
         return buf_puts(dst, "\\t");
     if (c < 0x20 || c == 0x7f)
         return buf_printf(dst, "\\u%04x", c);
-    size_t n = log_utf8_len(p, avail);
+    size_t n = utf8_char_len(p, avail);
     if (n == 0)
         return buf_puts(dst, "\\ufffd");
     *used = n;

@@ -8,6 +8,7 @@
 
 #include "lib/buf.h"
 #include "lib/mem.h"
+#include "lib/utf8.h"
 
 /* Longest escaped form of one input byte ("\\xHH"), with room to spare. */
 enum { TABLE_ESCAPE_MAX = 6 };
@@ -28,28 +29,10 @@ static size_t table_width(const char *s)
     return w;
 }
 
-/*
- * Length of the valid UTF-8 sequence of 2–4 bytes starting at s, or 0
- * (overlong forms, surrogates and code points past U+10FFFF are invalid).
- */
-static size_t table_utf8_len(const unsigned char *s)
-{
-    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xf4)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return n;
-}
-
 /* Appends the character at p, escaped when needed; returns bytes consumed. */
 static size_t table_escape_one(struct buf *b, const unsigned char *p)
 {
-    size_t n = *p >= 0x80 ? table_utf8_len(p) : 1;
+    size_t n = utf8_char_len(p, strnlen((const char *)p, 4));
     if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
         buf_printf(b, "\\u%04x", p[1]); /* C1 control */
     } else if (n == 0 || *p < 0x20 || *p == 0x7f) {
