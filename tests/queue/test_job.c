@@ -3,7 +3,9 @@
  * encoding round trips, strict decoding, the retry policy worked out by
  * hand, failure planning, names, keys and histogram buckets.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "queue/job.h"
 #include "queue/queue.h"
@@ -218,4 +220,100 @@ TEST(timeout_override_round_trips_and_is_bounded)
                       "\"timeout_ms\":-5}";
     CHECK_INT(job_decode(bad, strlen(bad), &back, &why), -1);
     CHECK(strstr(why, "timeout_ms") != NULL);
+}
+
+/* ---- the direct encoder against jansson's object dump ---------------------- */
+
+/* A random string of n characters drawn from the cases an encoder gets wrong. */
+static char *tricky_string(unsigned *seed, size_t n)
+{
+    static const char *const parts[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r",
+                                        "\t", "\x01", "\x1f", "\x7f", "é", "日", "🚀",
+                                        "\xe2\x80\xa8", "\xe2\x80\xa9", "\xef\xbf\xbf", "{}", ":,"};
+    size_t count = sizeof parts / sizeof parts[0];
+    char *s = calloc(n * 4 + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        strcat(s, parts[rand_r(seed) % count]);
+    return s;
+}
+
+static json_t *tricky_payload(unsigned *seed)
+{
+    char *a = tricky_string(seed, 12), *k = tricky_string(seed, 3);
+    json_t *p = json_pack("{s:s, s:I, s:f, s:b, s:n, s:[s, i, {s:s}]}", "Body", a, "n",
+                          (json_int_t)rand_r(seed) * 1000003LL, "x", rand_r(seed) / 7.0, "ok",
+                          rand_r(seed) % 2, "none", "list", k, rand_r(seed) % 100, k, a);
+    free(a);
+    free(k);
+    return p;
+}
+
+/*
+ * job_encode writes the envelope directly; job_encode_revived (attempt 0, no
+ * run_at) still dumps jansson's object. For such jobs the two must agree byte
+ * for byte, whatever the strings hold.
+ */
+TEST(direct_encoding_matches_jansson_byte_for_byte)
+{
+    unsigned seed = 20261205;
+    for (int i = 0; i < 2000; i++) {
+        char *type = tricky_string(&seed, 1 + rand_r(&seed) % 8);
+        struct job *j = job_create("webhooks", type, tricky_payload(&seed));
+        free(type);
+        j->track = i % 3 == 0;
+        if (i % 2)
+            j->dedup_key = tricky_string(&seed, 1 + rand_r(&seed) % 20);
+        if (i % 5)
+            j->request_id = tricky_string(&seed, 1 + rand_r(&seed) % 6);
+        if (i % 7 == 0) {
+            j->last_error = tricky_string(&seed, 30);
+            j->failed_ms = 1764900000000LL + i;
+        }
+        j->backoff_ms = i % 11 == 0 ? 2500 : 0;
+        j->backoff_cap_ms = i % 13 == 0 ? 60000 : 0;
+        j->timeout_ms = i % 4 == 0 ? 30000 : 0;
+        size_t la = 0, lb = 0;
+        char *a = job_encode(j, &la), *b = job_encode_revived(j, &lb);
+        CHECK(la == lb && memcmp(a, b, la) == 0);
+        if (la != lb || memcmp(a, b, la) != 0)
+            printf("  direct %s\n  jansson %s\n", a, b);
+        free(a);
+        free(b);
+        job_free(j);
+        if (la != lb)
+            break;
+    }
+}
+
+/* Attempts and delays (which the revived form resets) in the direct form. */
+TEST(direct_encoding_of_attempt_and_delay)
+{
+    struct job *j = job_create("q", "t", NULL);
+    j->attempt = 3;
+    j->run_at_ms = 1764900000123LL;
+    j->created_ms = 1764900000000LL;
+    size_t len = 0;
+    char *text = job_encode(j, &len);
+    char want[256];
+    snprintf(want, sizeof want,
+             "{\"id\":\"%s\",\"type\":\"t\",\"queue\":\"q\",\"attempt\":3,\"max_attempts\":20,"
+             "\"created_ms\":1764900000000,\"dedup_key\":null,\"request_id\":null,\"payload\":{},"
+             "\"run_at_ms\":1764900000123}",
+             j->id);
+    CHECK_STR(text, want);
+    CHECK_INT(len, strlen(want));
+    free(text);
+    job_free(j);
+}
+
+/* A type jansson refuses (invalid UTF-8) is encoded exactly as before. */
+TEST(invalid_utf8_takes_the_object_path)
+{
+    struct job *j = job_create("q", "bad\xff", NULL);
+    size_t la = 0, lb = 0;
+    char *a = job_encode(j, &la), *b = job_encode_revived(j, &lb);
+    CHECK(la == lb && memcmp(a, b, la) == 0);
+    free(a);
+    free(b);
+    job_free(j);
 }
