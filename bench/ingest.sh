@@ -18,7 +18,9 @@
 # LOG_LEVEL (info: the access log is on, as in production), API_BIN,
 # MODES ("presigned signed"), LPUSH_N (redis-benchmark requests, 1000000),
 # APPENDFSYNC (everysec; "always" is the durability mode), PRESIGN_RATE
-# (pre-signed requests per wrk thread and second of DURATION, 30000).
+# (pre-signed requests per wrk thread and second of DURATION, 30000),
+# SYSCALLS=1 (the API's syscalls per request by kind, from `perf stat` over
+# the whole wrk run, pre-signing included: off by default, it costs a little).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -30,6 +32,8 @@ MODES=${MODES:-presigned signed}
 LPUSH_N=${LPUSH_N:-1000000}
 APPENDFSYNC=${APPENDFSYNC:-everysec}
 PRESIGN_RATE=${PRESIGN_RATE:-30000}
+SYSCALLS=${SYSCALLS:-0}
+SYSCALL_KINDS=(epoll_ctl epoll_wait read write writev getpid futex)
 TOKEN=bench-twilio-token
 PREFIX=bench$$
 METRICS_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
@@ -114,12 +118,19 @@ for MODE in $MODES; do
   JOBS0=$(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready")
   OK0=$(answered_200)
   API_CPU1=$(cpu_us "$API_PID"); REDIS_CPU1=$(cpu_us "$REDIS_PID"); CALLS0=$(script_calls)
+  PERF_PID=""
+  if [ "$SYSCALLS" = 1 ] && command -v perf >/dev/null; then
+    EV=""; for s in "${SYSCALL_KINDS[@]}"; do EV+="syscalls:sys_enter_$s,"; done
+    perf stat -x, -e "${EV%,}" -p "$API_PID" -o "$WORK/perf.$MODE" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
   INGEST=$(SIGN_URL="http://127.0.0.1:$AP/api/v1/whatsapp/webhook" TWILIO_TOKEN="$TOKEN" \
     RUN_TAG="$$$MODE" PRESIGN="$PRESIGN" WRK_THREADS="$WRK_THREADS" GO_FILE="$WORK/go.$MODE" \
     wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/ingest_twilio.lua \
     "http://127.0.0.1:$AP/api/v1/whatsapp/webhook" | grep '^RESULT')
   echo "$INGEST"
   API_CPU2=$(cpu_us "$API_PID"); REDIS_CPU2=$(cpu_us "$REDIS_PID")
+  [ -n "$PERF_PID" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; }
   # Requests still in flight when wrk stopped are answered (and stored) after it.
   for _ in $(seq 1 50); do
     [ "$(redis-cli -p "$RP" llen "$PREFIX:{webhooks}:ready")" -ge "$(answered_200)" ] && break
@@ -141,6 +152,8 @@ for MODE in $MODES; do
     "$(cpu_per_req "$API_CPU1" "$API_CPU2" "$REQS")" "$(cpu_per_req "$REDIS_CPU1" "$REDIS_CPU2" "$REQS")" \
     "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.2f", a / b }')" \
     "$(awk -v j="$JOBS" -v c="$CALLS" 'BEGIN { printf "%.1f", (c > 0 ? j / c : 0) }')")")
+  [ -n "$PERF_PID" ] && SUMMARY+=("$(printf '%-34s %s' "  API syscalls per request" \
+    "$(awk -F, -v n="$REQS" '/sys_enter_/ { sub(/.*sys_enter_/, "", $3); t += $1; printf "%s %.2f, ", $3, $1 / n } END { printf "total %.2f", t / n }' "$WORK/perf.$MODE")")")
 done
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$API_PID/status")
 
