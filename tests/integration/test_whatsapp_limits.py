@@ -20,7 +20,7 @@ import json
 import pytest
 
 from conftest import pg, wait_until
-from whatsapp_support import (CUSTOMER, DEFAULT_CATALOG, FakeTwilio, Queues, envelope,
+from whatsapp_support import (CUSTOMER, DEFAULT_CATALOG, FakeTwilio, Queues, db, envelope,  # noqa: F401
                               inbound_payload, new_sid, seed_catalog, start_worker, worker_env)
 
 WA = "447700900001"
@@ -57,14 +57,6 @@ def allocated(conn, sku):
 def age_orders(conn, hours):
     """Time passes: every order was placed `hours` ago."""
     execute(conn, "UPDATE orders SET placed_at = now() - make_interval(hours => %s)", hours)
-
-
-@pytest.fixture
-def db(database):
-    seed_catalog(database, DEFAULT_CATALOG)
-    conn = pg(database)
-    yield conn
-    conn.close()
 
 
 # ---- limits in whatsapp_place_order --------------------------------------------------------
