@@ -113,20 +113,30 @@ struct qcall *qcall_begin_read(struct api_call *call)
     return c;
 }
 
+const char *qcall_limit(const json_t *q, int *limit)
+{
+    const char *text = json_string_value(json_object_get(q, "limit"));
+    *limit = QCALL_PAGE_LIMIT_DEFAULT;
+    if (text == NULL)
+        return NULL;
+    char *end = NULL;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 1 || v > QCALL_PAGE_LIMIT_MAX)
+        return "limit must be an integer from 1 to 200";
+    *limit = (int)v;
+    return NULL;
+}
+
 /* limit (into c->arg) and cursor of page->query; a message if bad. */
 static const char *qcall_paging(struct qcall *c, struct qcall_page *page)
 {
-    const char *limit = json_string_value(json_object_get(page->query, "limit"));
     const char *cur = json_string_value(json_object_get(page->query, "cursor"));
+    int limit;
+    const char *bad = qcall_limit(page->query, &limit);
     page->cursor = cur;
-    c->arg = QCALL_PAGE_LIMIT_DEFAULT;
-    if (limit) {
-        char *end = NULL;
-        long v = strtol(limit, &end, 10);
-        if (end == limit || *end || v < 1 || v > QCALL_PAGE_LIMIT_MAX)
-            return "limit must be an integer from 1 to 200";
-        c->arg = v;
-    }
+    c->arg = limit;
+    if (bad != NULL)
+        return bad;
     if (cur && (strlen(cur) > 19 || strspn(cur, "0123456789") != strlen(cur) || *cur == '\0'))
         return "cursor is malformed";
     snprintf(page->limit, sizeof page->limit, "%lld", (long long)c->arg + 1);

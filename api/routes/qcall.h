@@ -98,6 +98,13 @@ struct qcall_page {
 };
 
 /*
+ * The "limit" parameter of query q into *limit: QCALL_PAGE_LIMIT_DEFAULT
+ * when absent, else an integer from 1 to QCALL_PAGE_LIMIT_MAX; the 400
+ * message when it is not one, else NULL.
+ */
+const char *qcall_limit(const json_t *q, int *limit);
+
+/*
  * qcall_begin_pg, then the query string against `allowed` (NULL-terminated,
  * qcall_query) and its cursor (decimal digits, at most 19) and limit (1–200,
  * default 50, into c->arg) read into *page. NULL after answering: 503 as
