@@ -6,7 +6,6 @@
 #include "api/routes/apikeys.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "api/routes/qcall.h"
@@ -41,8 +40,6 @@ static const char audit_sql[] =
     "AND ($5 = '' OR at >= $5::timestamptz) AND ($6 = '' OR at < $6::timestamptz) "
     "ORDER BY id DESC LIMIT $7::int";
 
-enum { APIKEYS_LIMIT_MAX = 200 };
-
 /* ---- answers from rows ------------------------------------------------------ */
 
 static json_t *apikeys_row(PGresult *res, int i)
@@ -65,27 +62,6 @@ static void apikeys_page(struct qcall *c, PGresult *res)
         next = json_string(cur);
     }
     qcall_answer_read(c, json_pack("{soso}", "items", items, "next_cursor", next));
-}
-
-/* limit (1–200, default 50) and cursor (digits) from q; a message if bad. */
-static const char *apikeys_paging(struct qcall *c, json_t *q, char *limit_text, size_t size,
-                                  const char **cursor)
-{
-    const char *limit = json_string_value(json_object_get(q, "limit"));
-    *cursor = json_string_value(json_object_get(q, "cursor"));
-    c->arg = 50;
-    if (limit) {
-        char *end = NULL;
-        long v = strtol(limit, &end, 10);
-        if (end == limit || *end || v < 1 || v > APIKEYS_LIMIT_MAX)
-            return "limit must be an integer from 1 to 200";
-        c->arg = v;
-    }
-    if (*cursor && (strlen(*cursor) > 19 || strspn(*cursor, "0123456789") != strlen(*cursor) ||
-                    **cursor == '\0'))
-        return "cursor is malformed";
-    snprintf(limit_text, size, "%lld", (long long)c->arg + 1);
-    return NULL;
 }
 
 /* ---- POST ------------------------------------------------------------------ */
@@ -145,25 +121,19 @@ static void apikeys_on_list(struct qcall *c, PGresult *res)
 void apikeys_list(struct api_call *call)
 {
     static const char *const allowed[] = {"revoked", "cursor", "limit", NULL};
-    struct qcall *c = qcall_begin_pg(call);
+    struct qcall_page page;
+    struct qcall *c = qcall_begin_pg_query(call, allowed, &page);
     if (c == NULL)
         return;
-    json_t *q = qcall_query(c, call->req, allowed);
-    if (q == NULL)
-        return;
-    char limit[24];
-    const char *cursor, *revoked = json_string_value(json_object_get(q, "revoked"));
-    const char *bad = apikeys_paging(c, q, limit, sizeof limit, &cursor);
-    if (bad == NULL && revoked && strcmp(revoked, "true") != 0 && strcmp(revoked, "false") != 0)
-        bad = "revoked must be true or false";
-    if (bad != NULL) {
-        json_decref(q);
-        qcall_fail(c, 400, "invalid_parameter", bad);
+    const char *revoked = json_string_value(json_object_get(page.query, "revoked"));
+    if (revoked && strcmp(revoked, "true") != 0 && strcmp(revoked, "false") != 0) {
+        json_decref(page.query);
+        qcall_fail(c, 400, "invalid_parameter", "revoked must be true or false");
         return;
     }
-    const char *params[3] = {cursor ? cursor : "", revoked ? revoked : "", limit};
+    const char *params[3] = {page.cursor ? page.cursor : "", revoked ? revoked : "", page.limit};
     qcall_pg(c, list_sql, 3, params, apikeys_on_list);
-    json_decref(q);
+    json_decref(page.query);
 }
 
 /* ---- DELETE ------------------------------------------------------------------ */
@@ -217,28 +187,19 @@ void apikeys_audit(struct api_call *call)
 {
     static const char *const allowed[] = {"action", "subject", "outcome", "from", "to",
                                           "cursor", "limit", NULL};
-    struct qcall *c = qcall_begin_pg(call);
+    struct qcall_page page;
+    struct qcall *c = qcall_begin_pg_query(call, allowed, &page);
     if (c == NULL)
         return;
-    json_t *q = qcall_query(c, call->req, allowed);
-    if (q == NULL)
-        return;
-    char limit[24];
-    const char *cursor;
-    const char *bad = apikeys_paging(c, q, limit, sizeof limit, &cursor);
-    if (bad != NULL) {
-        json_decref(q);
-        qcall_fail(c, 400, "invalid_parameter", bad);
-        return;
-    }
     const char *v[5];
     static const char *const names[] = {"action", "subject", "outcome", "from", "to"};
     for (size_t i = 0; i < 5; i++) {
-        v[i] = json_string_value(json_object_get(q, names[i]));
+        v[i] = json_string_value(json_object_get(page.query, names[i]));
         if (v[i] == NULL)
             v[i] = "";
     }
-    const char *params[7] = {cursor ? cursor : "", v[0], v[1], v[2], v[3], v[4], limit};
+    const char *params[7] = {page.cursor ? page.cursor : "", v[0], v[1], v[2], v[3], v[4],
+                             page.limit};
     qcall_pg(c, audit_sql, 7, params, apikeys_on_audit);
-    json_decref(q);
+    json_decref(page.query);
 }

@@ -14,11 +14,6 @@
 #include "queue/inspect.h"
 #include "queue/track.h"
 
-enum {
-    JOBS_LIMIT_DEFAULT = 50,
-    JOBS_LIMIT_MAX = 200,
-};
-
 /* ---- documents ------------------------------------------------------------ */
 
 static json_t *jobs_str(const char *s)
@@ -128,7 +123,6 @@ static void jobs_list_start(struct qcall *c, const redisReply *r)
 static const char *jobs_page_read(struct jobs_page *p, json_t *q)
 {
     const char *state = json_string_value(json_object_get(q, "state"));
-    const char *limit = json_string_value(json_object_get(q, "limit"));
     const char *type = json_string_value(json_object_get(q, "type"));
     const char *text = json_string_value(json_object_get(q, "q"));
     const char *cur = json_string_value(json_object_get(q, "cursor"));
@@ -139,14 +133,9 @@ static const char *jobs_page_read(struct jobs_page *p, json_t *q)
         return "type is malformed";
     if (text && (strlen(text) < 1 || strlen(text) > 200))
         return "q must be 1 to 200 characters";
-    p->limit = JOBS_LIMIT_DEFAULT;
-    if (limit) {
-        char *end = NULL;
-        long v = strtol(limit, &end, 10);
-        if (end == limit || *end || v < 1 || v > JOBS_LIMIT_MAX)
-            return "limit must be an integer from 1 to 200";
-        p->limit = (int)v;
-    }
+    const char *bad = qcall_limit(q, &p->limit);
+    if (bad != NULL)
+        return bad;
     p->type = type ? mem_strdup(type) : NULL;
     p->q = text ? mem_strdup(text) : NULL;
     jobs_filter_hash(p);

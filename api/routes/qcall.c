@@ -113,6 +113,56 @@ struct qcall *qcall_begin_read(struct api_call *call)
     return c;
 }
 
+const char *qcall_limit(const json_t *q, int *limit)
+{
+    const char *text = json_string_value(json_object_get(q, "limit"));
+    *limit = QCALL_PAGE_LIMIT_DEFAULT;
+    if (text == NULL)
+        return NULL;
+    char *end = NULL;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 1 || v > QCALL_PAGE_LIMIT_MAX)
+        return "limit must be an integer from 1 to 200";
+    *limit = (int)v;
+    return NULL;
+}
+
+/* limit (into c->arg) and cursor of page->query; a message if bad. */
+static const char *qcall_paging(struct qcall *c, struct qcall_page *page)
+{
+    const char *cur = json_string_value(json_object_get(page->query, "cursor"));
+    int limit;
+    const char *bad = qcall_limit(page->query, &limit);
+    page->cursor = cur;
+    c->arg = limit;
+    if (bad != NULL)
+        return bad;
+    if (cur && (strlen(cur) > 19 || strspn(cur, "0123456789") != strlen(cur) || *cur == '\0'))
+        return "cursor is malformed";
+    snprintf(page->limit, sizeof page->limit, "%lld", (long long)c->arg + 1);
+    return NULL;
+}
+
+struct qcall *qcall_begin_pg_query(struct api_call *call, const char *const *allowed,
+                                   struct qcall_page *page)
+{
+    memset(page, 0, sizeof *page);
+    struct qcall *c = qcall_begin_pg(call);
+    if (c == NULL)
+        return NULL;
+    page->query = qcall_query(c, call->req, allowed);
+    if (page->query == NULL)
+        return NULL; /* answered 400: the qcall freed itself */
+    const char *bad = qcall_paging(c, page);
+    if (bad != NULL) {
+        json_decref(page->query);
+        page->query = NULL;
+        qcall_fail(c, 400, "invalid_parameter", bad);
+        return NULL;
+    }
+    return c;
+}
+
 static void qcall_walk_free(void *data)
 {
     struct qcall_walk *w = data;

@@ -80,6 +80,39 @@ struct qcall *qcall_begin_pg(struct api_call *call);
 /* qcall_begin for a read that takes no query parameter (any → 400). */
 struct qcall *qcall_begin_read(struct api_call *call);
 
+enum {
+    QCALL_PAGE_LIMIT_DEFAULT = 50,
+    QCALL_PAGE_LIMIT_MAX = 200,
+};
+
+/*
+ * A Postgres read's query string and its keyset paging. `query` is the
+ * query string as {name: value}, owned by the caller (json_decref);
+ * `cursor` points into it (NULL when absent); `limit` is limit + 1 as
+ * text, for a LIMIT that tells whether a next page exists.
+ */
+struct qcall_page {
+    json_t *query;
+    const char *cursor;
+    char limit[24];
+};
+
+/*
+ * The "limit" parameter of query q into *limit: QCALL_PAGE_LIMIT_DEFAULT
+ * when absent, else an integer from 1 to QCALL_PAGE_LIMIT_MAX; the 400
+ * message when it is not one, else NULL.
+ */
+const char *qcall_limit(const json_t *q, int *limit);
+
+/*
+ * qcall_begin_pg, then the query string against `allowed` (NULL-terminated,
+ * qcall_query) and its cursor (decimal digits, at most 19) and limit (1–200,
+ * default 50, into c->arg) read into *page. NULL after answering: 503 as
+ * qcall_begin_pg, 400 unknown_parameter / invalid_parameter.
+ */
+struct qcall *qcall_begin_pg_query(struct api_call *call, const char *const *allowed,
+                                   struct qcall_page *page);
+
 /*
  * A read that walks a Redis list of names one operation at a time (the
  * queues, the workers): the names, in byte order, the one being read, and

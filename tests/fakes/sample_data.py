@@ -31,6 +31,11 @@ COLOURS = [("BLU", "blue"), ("RED", "red"), ("BLK", "black"), ("GRN", "green")]
 SOURCES = [("whatsapp", 0.40), ("shopify", 0.45), ("unleashed", 0.15)]
 CUSTOMERS = 30
 DAYS = 365
+# WhatsApp numbers: +44 7700 900000–900999, the mobile range Ofcom keeps for
+# drama (no real phone has one). The sample customers are the first CUSTOMERS;
+# `./dev demo-traffic` sends from all of them, its newcomers created by intake.
+DEMO_NUMBERS = 1000
+FIRST_NAMES = ["Ana", "Ben", "Chloe", "Dev", "Ema", "Femi", "Gus", "Hana", "Ivo", "Jess"]
 
 
 def catalogue():
@@ -44,11 +49,19 @@ def catalogue():
     return rows
 
 
+def wa_id(i):
+    """The WhatsApp id of demo number i (0 ≤ i < DEMO_NUMBERS)."""
+    return f"447700900{i:03d}"
+
+
+def profile_name(i):
+    """The WhatsApp profile name of demo number i."""
+    return f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {chr(65 + (i * 7) % 26)}."
+
+
 def customers(rnd):
     """[(wa_id, profile name)]."""
-    first = ["Ana", "Ben", "Chloe", "Dev", "Ema", "Femi", "Gus", "Hana", "Ivo", "Jess"]
-    return [(f"4477009{i:05d}", f"{first[i % len(first)]} {chr(65 + (i * 7) % 26)}.")
-            for i in range(CUSTOMERS)]
+    return [(wa_id(i), profile_name(i)) for i in range(CUSTOMERS)]
 
 
 def orders(rnd, skus, today):

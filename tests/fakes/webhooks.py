@@ -12,7 +12,10 @@ TWILIO_WHATSAPP_FROM, SHOPIFY_WEBHOOK_SECRET, FAKE_TWILIO_URL.
     webhooks.py traffic [--seconds 300] [--rate 2]
         a steady trickle: WhatsApp ORDER, STATUS and CATALOG messages from
         demo customers and Shopify orders/create webhooks, `rate` a second
-        (at most 20) for at most an hour.
+        (at most 20) for at most an hour. The customers are the 1000 numbers
+        of sample_data's range, the sample customers and newcomers alike; each
+        orders once before any orders again, so, as with real customers, few
+        ever have WHATSAPP_MAX_PENDING_ORDERS (3) orders open at once.
 
 Only loopback addresses are accepted: this drives a local demo, not a server.
 """
@@ -158,29 +161,47 @@ def cmd_order(args):
     return 0
 
 
+def order_senders(rnd):
+    """Demo number indexes for the WhatsApp ORDERs, endlessly: every number
+    once in a random order, then again in another."""
+    while True:
+        numbers = list(range(sample_data.DEMO_NUMBERS))
+        rnd.shuffle(numbers)
+        yield from numbers
+
+
+def whatsapp_sender(i):
+    """(From, ProfileName) of demo number i."""
+    return "whatsapp:+" + sample_data.wa_id(i), sample_data.profile_name(i)
+
+
 def cmd_traffic(args):
     base = loopback(env("PUBLIC_BASE_URL"))
     rate = min(max(args.rate, 0.1), MAX_RATE)
     seconds = min(max(args.seconds, 1), MAX_SECONDS)
     rnd = random.Random()
     skus = [s[0] for s in sample_data.catalogue() if s[4]]
-    senders = [f"whatsapp:+{wa}" for wa, _ in sample_data.customers(rnd)]
+    orderers = order_senders(rnd)
     shopify = bool(os.environ.get("SHOPIFY_WEBHOOK_SECRET"))
     print(f"demo traffic: {rate:g} signed webhooks a second for {seconds} s to {base} (Ctrl-C stops)")
-    sent, statuses, n = 0, {}, 0
+    sent, statuses, n, kinds = 0, {}, 0, {"WhatsApp orders": 0, "other WhatsApp messages": 0, "Shopify orders": 0}
     t0 = time.monotonic()
     try:
         while time.monotonic() - t0 < seconds:
             n += 1
             pick = rnd.random()
             if pick < 0.25 and shopify:
-                status = send_shopify_order(base, rnd, n)
+                status, kind = send_shopify_order(base, rnd, n), "Shopify orders"
             elif pick < 0.85:
                 text = "ORDER " + ", ".join(f"{rnd.randint(1, 3)} {s}" for s in rnd.sample(skus, rnd.randint(1, 2)))
-                status, _ = send_whatsapp(base, text, rnd.choice(senders))
+                status, _ = send_whatsapp(base, text, *whatsapp_sender(next(orderers)))
+                kind = "WhatsApp orders"
             else:
-                status, _ = send_whatsapp(base, rnd.choice(["STATUS", "CATALOG", "HELP"]), rnd.choice(senders))
+                text = rnd.choice(["STATUS", "CATALOG", "HELP"])
+                status, _ = send_whatsapp(base, text, *whatsapp_sender(rnd.randrange(sample_data.DEMO_NUMBERS)))
+                kind = "other WhatsApp messages"
             sent += 1
+            kinds[kind] += 1
             statuses[status] = statuses.get(status, 0) + 1
             if sent % max(1, int(rate * 10)) == 0:
                 print(f"  {sent} sent: " + ", ".join(f"HTTP {k} × {v}" for k, v in sorted(statuses.items())),
@@ -188,7 +209,8 @@ def cmd_traffic(args):
             time.sleep(max(0.0, t0 + n / rate - time.monotonic()))
     except KeyboardInterrupt:
         pass
-    print(f"demo traffic: {sent} webhooks sent: " + ", ".join(f"HTTP {k} × {v}" for k, v in sorted(statuses.items())))
+    print(f"demo traffic: {sent} webhooks sent (" + ", ".join(f"{v} {k}" for k, v in kinds.items()) + "): " +
+          ", ".join(f"HTTP {k} × {v}" for k, v in sorted(statuses.items())))
     return 0
 
 

@@ -10,6 +10,8 @@ import re
 import secrets
 import sys
 
+import pytest
+
 from apiutil import start_api
 from conftest import ROOT, database_url, pg
 
@@ -19,6 +21,14 @@ import jwks as fake_jwks  # noqa: E402
 ISSUER = "https://clerk.sentia.test"
 PARTY = "https://app.sentia.test"
 ROLES = ("viewer", "operator", "manager", "admin")
+
+
+@pytest.fixture
+def jwks():
+    """The fake Clerk JWKS for one test (tests rotate its keys and take it down)."""
+    j = fake_jwks.FakeJwks()
+    yield j
+    j.close()
 
 
 def start_dash_api(services, prefix, database=None, jwks=None, **extra):

@@ -10,16 +10,9 @@ import time
 import pytest
 
 from conftest import base_env, wait_until
-from dashapi import bearer, check_contract, fake_jwks, start_dash_api, token
+from dashapi import bearer, check_contract, jwks, start_dash_api, token  # noqa: F401  (jwks: fixture)
 
 RANK = {"viewer": 1, "operator": 2, "manager": 3, "admin": 4}
-
-
-@pytest.fixture
-def jwks():
-    j = fake_jwks.FakeJwks()
-    yield j
-    j.close()
 
 
 @pytest.fixture

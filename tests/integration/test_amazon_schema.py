@@ -21,7 +21,7 @@ import psycopg2
 import pytest
 
 from conftest import ROOT, base_env, pg, run
-from whatsapp_support import DEFAULT_CATALOG, seed_catalog
+from whatsapp_support import DEFAULT_CATALOG, db  # noqa: F401  (db: fixture)
 
 MIGRATIONS = os.path.join(ROOT, "migrations")
 US, UK = "ATVPDKIKX0DER", "A1F83G8C2ARO7P"
@@ -185,28 +185,25 @@ def test_cursors_per_account(database):
     conn.close()
 
 
-def test_whatsapp_orders_and_privacy_columns(database):
-    seed_catalog(database, DEFAULT_CATALOG)
-    conn = pg(database)
+def test_whatsapp_orders_and_privacy_columns(db):
     sku = DEFAULT_CATALOG[0][0]
     cmd = json.dumps({"cmd": "order", "items": [{"sku": sku, "qty": 1}], "problems": []})
     args = ("SM0007", "447700900001", "whatsapp:+447700900001", "whatsapp:+14155238886", "Jane",
             f"{sku} 1", 0, cmd, "main")
     sql = "SELECT whatsapp_inbound(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"
-    first = one(conn, sql, *args)
+    first = one(db, sql, *args)
     assert first["ok"] and not first["replay"]
-    assert one(conn, sql, *args)["replay"]
-    assert q(conn, "SELECT source, account FROM orders") == [("whatsapp", "default")]
+    assert one(db, sql, *args)["replay"]
+    assert q(db, "SELECT source, account FROM orders") == [("whatsapp", "default")]
     # a redacted customer keeps its row with the contact fields cleared
-    q(conn, "UPDATE customers SET wa_id = NULL, phone = NULL, profile_name = NULL, redacted_at = now()")
-    q(conn, "UPDATE whatsapp_messages SET body = NULL, body_cleared_at = now()")
-    assert one(conn, "SELECT count(*) FROM customers WHERE wa_id IS NULL") == 1
+    q(db, "UPDATE customers SET wa_id = NULL, phone = NULL, profile_name = NULL, redacted_at = now()")
+    q(db, "UPDATE whatsapp_messages SET body = NULL, body_cleared_at = now()")
+    assert one(db, "SELECT count(*) FROM customers WHERE wa_id IS NULL") == 1
     req = ("INSERT INTO data_requests (account, request_key, shop_domain, shop_id, customer_ref,"
            " customer_email, orders_requested, payload) VALUES ('uk', '9999', 'uk.myshopify.com',"
            " 954889, '191167', 'john@example.com', '[299938]', '{}')")
-    q(conn, req)
+    q(db, req)
     with pytest.raises(psycopg2.errors.UniqueViolation):
-        q(conn, req)
-    q(conn, req.replace("'uk',", "'us',").replace("uk.myshopify", "us.myshopify"))
-    assert one(conn, "SELECT count(*) FROM data_requests WHERE status = 'received'") == 2
-    conn.close()
+        q(db, req)
+    q(db, req.replace("'uk',", "'us',").replace("uk.myshopify", "us.myshopify"))
+    assert one(db, "SELECT count(*) FROM data_requests WHERE status = 'received'") == 2

@@ -16,17 +16,10 @@ import time
 import pytest
 
 from conftest import free_port, pg, wait_until
-from dashapi import (PARTY, bearer, check_contract, create_api_key, fake_jwks, ready_total,
-                     revoke_api_key, start_dash_api, token)
+from dashapi import (PARTY, bearer, check_contract, create_api_key, fake_jwks, jwks,  # noqa: F401
+                     ready_total, revoke_api_key, start_dash_api, token)
 
 ME = "/api/v1/me"
-
-
-@pytest.fixture
-def jwks():
-    j = fake_jwks.FakeJwks()
-    yield j
-    j.close()
 
 
 @pytest.fixture

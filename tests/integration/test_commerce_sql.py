@@ -18,7 +18,7 @@ import psycopg2
 import pytest
 
 from conftest import pg
-from whatsapp_support import DEFAULT_CATALOG, seed_catalog
+from whatsapp_support import db, seed_catalog  # noqa: F401  (db: fixture)
 
 WA = "447700900001"
 OTHER = "447700900002"
@@ -51,14 +51,6 @@ def count(conn, table):
     with conn.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {table}")
         return cur.fetchone()[0]
-
-
-@pytest.fixture
-def db(database):
-    seed_catalog(database, DEFAULT_CATALOG)
-    conn = pg(database)
-    yield conn
-    conn.close()
 
 
 def test_order_placed_with_lines_and_allocation(db):

@@ -216,6 +216,18 @@ def test_admin_api_keys_and_audit(api, jwks, redis, prefix, database):
                            audit)
     assert [e["outcome"] for e in more["items"]] == ["done"] and more["next_cursor"] is None
     assert more["items"][0]["target"] == f"api_key:{kid}"
+    # both pages read their query string and paging alike: each bad one named
+    for t, q, code, message in (
+            (keys, "?limit=0", "invalid_parameter", "limit must be an integer from 1 to 200"),
+            (audit, "?limit=201", "invalid_parameter", "limit must be an integer from 1 to 200"),
+            (keys, "?cursor=12a", "invalid_parameter", "cursor is malformed"),
+            (audit, "?cursor=", "invalid_parameter", "cursor is malformed"),
+            (keys, "?revoked=maybe", "invalid_parameter", "revoked must be true or false"),
+            (keys, "?revoked=maybe&limit=x", "invalid_parameter", "limit must be an integer from 1 to 200"),
+            (audit, "?revoked=true", "unknown_parameter", 'unknown parameter "revoked"'),
+            (keys, "?limit=1&limit=2", "invalid_parameter", "parameter limit is malformed or repeated")):
+        status, _, doc = call(api, jwks, "GET", t + q, t)
+        assert (status, doc["error"]["code"], doc["error"]["message"]) == (400, code, message), q
     for role in ("viewer", "operator", "manager"):
         for method, p, t in (("GET", keys, keys), ("GET", audit, audit), ("POST", keys, keys),
                              ("DELETE", path, keys + "/{id}")):

@@ -76,6 +76,10 @@ def test_list_pages_by_state_with_cursor_and_etag(api, jwks, redis, prefix):
     status, _, doc = call(api, jwks, "GET", "/api/v1/queues/lq/jobs?state=ready&bogus=1",
                           Q + "/jobs", role="operator")
     assert status == 400 and doc["error"]["code"] == "unknown_parameter"
+    for limit in ("0", "201", "2x"):
+        status, _, doc = call(api, jwks, "GET", f"/api/v1/queues/lq/jobs?state=ready&limit={limit}",
+                              Q + "/jobs", role="operator")
+        assert (status, doc["error"]["message"]) == (400, "limit must be an integer from 1 to 200")
     status, _, doc = call(api, jwks, "GET", "/api/v1/queues/nope/jobs?state=ready",
                           Q + "/jobs", role="operator")
     assert status == 404

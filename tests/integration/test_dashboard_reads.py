@@ -12,8 +12,8 @@ import pytest
 
 from apiutil import inbound_params
 from conftest import pg
-from dashapi import (ROLES, bearer, check_contract, fake_jwks, query, seed, start_dash_api,
-                     token)
+from dashapi import (ROLES, bearer, check_contract, jwks, query, seed,  # noqa: F401  (jwks: fixture)
+                     start_dash_api, token)
 
 READS = [  # (template, concrete path)
     ("/api/v1/me", "/api/v1/me"),
@@ -28,13 +28,6 @@ READS = [  # (template, concrete path)
     ("/api/v1/integrations", "/api/v1/integrations"),
     ("/api/integrations/status", "/api/integrations/status"),
 ]
-
-
-@pytest.fixture(scope="module")
-def jwks():
-    j = fake_jwks.FakeJwks()
-    yield j
-    j.close()
 
 
 @pytest.fixture

@@ -6,12 +6,14 @@
 - the suite's servers want their per-run passwords and do not run as root;
 - `./dev run` with no provider credentials starts the fakes, loads the sample
   data, and a WhatsApp order sent with `./dev send-order` is answered through
-  the fake Twilio, whose status callbacks reach the API; with credentials set
-  no fake starts for that provider;
+  the fake Twilio, whose status callbacks reach the API; `./dev demo-traffic`
+  orders come from enough customers that the default limit of open orders
+  refuses none; with credentials set no fake starts for that provider;
 - the sample data is deterministic and idempotent.
 """
 import hashlib
 import os
+import re
 import shutil
 import signal
 import stat
@@ -322,6 +324,23 @@ def test_dev_run_answers_a_whatsapp_order():
                 cur.execute("SELECT status FROM notifications WHERE to_address = 'whatsapp:+447700900555'")
                 return cur.fetchall() == [("delivered",)]
             wait_until(delivered, timeout=15, what="the reply's notification delivered")
+
+            # demo traffic: a newcomer's demo is not refused by WHATSAPP_MAX_PENDING_ORDERS (3)
+            cp = subprocess.run([DEV, "demo-traffic", "10"], cwd=ROOT, env=dict(env, SENTIA_DEMO_RATE="10"),
+                                capture_output=True, text=True, timeout=60)
+            assert cp.returncode == 0, cp.stdout + cp.stderr
+            m = re.search(r"^demo traffic: (\d+) webhooks sent \((\d+) WhatsApp orders, .*\): HTTP 200 × \1$",
+                          cp.stdout, re.M)
+            assert m and int(m.group(2)) >= 30, cp.stdout
+
+            def demo_orders():
+                cur.execute("SELECT count(*), count(order_id), count(*) FILTER (WHERE result->'problems' @> "
+                            "'[{\"problem\": \"too_many_pending\"}]') FROM whatsapp_messages "
+                            "WHERE direction = 'in' AND command = 'order'")
+                row = cur.fetchone()
+                return row if row[0] == int(m.group(2)) + 1 else None
+            handled, placed, limited = wait_until(demo_orders, timeout=30, what="the demo orders handled")
+            assert (placed, limited) == (handled, 0), (handled, placed, limited)
         conn.close()
 
         cp = subprocess.run([DEV, "queue", "--json", "stats"], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -20,7 +20,7 @@ import json
 import pytest
 
 from conftest import pg, wait_until
-from whatsapp_support import (CUSTOMER, DEFAULT_CATALOG, FakeTwilio, Queues, envelope,
+from whatsapp_support import (CUSTOMER, DEFAULT_CATALOG, FakeTwilio, Queues, db, envelope,  # noqa: F401
                               inbound_payload, new_sid, seed_catalog, start_worker, worker_env)
 
 WA = "447700900001"
@@ -57,14 +57,6 @@ def allocated(conn, sku):
 def age_orders(conn, hours):
     """Time passes: every order was placed `hours` ago."""
     execute(conn, "UPDATE orders SET placed_at = now() - make_interval(hours => %s)", hours)
-
-
-@pytest.fixture
-def db(database):
-    seed_catalog(database, DEFAULT_CATALOG)
-    conn = pg(database)
-    yield conn
-    conn.close()
 
 
 # ---- limits in whatsapp_place_order --------------------------------------------------------
@@ -120,17 +112,15 @@ def test_one_customers_messages_at_once_cannot_pass_the_limit_together(database)
 # ---- whatsapp_expire_pending ------------------------------------------------------------------
 
 
-def test_expiry_releases_once_under_concurrent_sweeps(database):
-    seed_catalog(database, DEFAULT_CATALOG)
-    conn = pg(database)
+def test_expiry_releases_once_under_concurrent_sweeps(db, database):
     for i in range(6):
         items = [("SKU-1", 2), ("SKU-2", 1)] if i < 4 else [("SKU-1", 2)]
-        assert inbound(conn, f"SMe{i}", items, wa_id=str(447700900500 + i))["ok"]
-    fresh = inbound(conn, "SMfresh", [("SKU-1", 1)], wa_id="447700900600")
-    age_orders(conn, 49)
-    execute(conn, "UPDATE orders SET placed_at = now() - interval '47 hours' WHERE number = %s",
+        assert inbound(db, f"SMe{i}", items, wa_id=str(447700900500 + i))["ok"]
+    fresh = inbound(db, "SMfresh", [("SKU-1", 1)], wa_id="447700900600")
+    age_orders(db, 49)
+    execute(db, "UPDATE orders SET placed_at = now() - interval '47 hours' WHERE number = %s",
             fresh["order"]["number"])
-    assert allocated(conn, "SKU-1") == 13 and allocated(conn, "SKU-2") == 4
+    assert allocated(db, "SKU-1") == 13 and allocated(db, "SKU-2") == 4
 
     def sweep(_):
         c = pg(database)
@@ -142,26 +132,25 @@ def test_expiry_releases_once_under_concurrent_sweeps(database):
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
         results = list(ex.map(sweep, range(8)))
     assert sum(r["expired"] for r in results) == 6
-    assert allocated(conn, "SKU-1") == 1 and allocated(conn, "SKU-2") == 0
-    assert rows(conn, "SELECT status, cancel_reason, count(*) FROM orders GROUP BY 1, 2 ORDER BY 1") == \
+    assert allocated(db, "SKU-1") == 1 and allocated(db, "SKU-2") == 0
+    assert rows(db, "SELECT status, cancel_reason, count(*) FROM orders GROUP BY 1, 2 ORDER BY 1") == \
         [("cancelled", "expired", 6), ("pending", None, 1)]
     # each expired order stays listed for its notice until the notification exists
-    execute(conn, "UPDATE customers SET phone = NULL WHERE wa_id = '447700900501'")  # a redaction
-    again = call(conn, "SELECT whatsapp_expire_pending(48, 200)")
+    execute(db, "UPDATE customers SET phone = NULL WHERE wa_id = '447700900501'")  # a redaction
+    again = call(db, "SELECT whatsapp_expire_pending(48, 200)")
     assert again["expired"] == 0 and len(again["notify"]) == 6
     first = again["notify"][0]
     assert first["to"] == "whatsapp:+447700900500" and first["order"]["status"] == "cancelled"
     assert again["notify"][1]["to"] == "whatsapp:+447700900501"
-    execute(conn, "INSERT INTO notifications (idempotency_key, channel, to_address, body) "
-                  "VALUES (%s, 'whatsapp', %s, 'x')", f"expired:{first['number']}", first["to"])
-    later = call(conn, "SELECT whatsapp_expire_pending(48, 200)")
+    execute(db, "INSERT INTO notifications (idempotency_key, channel, to_address, body) "
+                "VALUES (%s, 'whatsapp', %s, 'x')", f"expired:{first['number']}", first["to"])
+    later = call(db, "SELECT whatsapp_expire_pending(48, 200)")
     assert [n["number"] for n in later["notify"]] == [n["number"] for n in again["notify"][1:]]
     # a customer's CANCEL of an expired order releases nothing twice
-    customer = rows(conn, "SELECT customer_id FROM orders WHERE number = %s", first["number"])[0][0]
-    assert call(conn, "SELECT whatsapp_cancel_order(%s, %s)", customer,
+    customer = rows(db, "SELECT customer_id FROM orders WHERE number = %s", first["number"])[0][0]
+    assert call(db, "SELECT whatsapp_cancel_order(%s, %s)", customer,
                 first["number"])["problem"] == "already_cancelled"
-    assert allocated(conn, "SKU-1") == 1
-    conn.close()
+    assert allocated(db, "SKU-1") == 1
 
 
 # ---- with real workers -------------------------------------------------------------------------
@@ -210,12 +199,10 @@ def expire_env(prefix, database, fake, **extra):
 
 
 def test_two_workers_expire_an_order_once_and_tell_the_customer_once(services, redis, prefix,
-                                                                   database, fake):
-    seed_catalog(database, DEFAULT_CATALOG)
-    conn = pg(database)
-    placed = inbound(conn, new_sid(), [("SKU-1", 4), ("SKU-2", 2)], wa_id=CUSTOMER.split("+")[1])
+                                                                   db, database, fake):
+    placed = inbound(db, new_sid(), [("SKU-1", 4), ("SKU-2", 2)], wa_id=CUSTOMER.split("+")[1])
     number = placed["order"]["number"]
-    age_orders(conn, 49)
+    age_orders(db, 49)
     queues = Queues(redis, prefix)
     queues.pause("notify")  # the notices wait in notify to be counted
     workers = [start_worker(services, expire_env(prefix, database, fake, WORKER_QUEUES="sync:3"))
@@ -223,8 +210,8 @@ def test_two_workers_expire_an_order_once_and_tell_the_customer_once(services, r
     for _ in range(6):  # six runs at once over two processes
         assert queues.enqueue(envelope("sync", "whatsapp.expire_pending", {}))
     queues.wait_count("sync", "whatsapp.expire_pending", 6)
-    assert allocated(conn, "SKU-1") == 0 and allocated(conn, "SKU-2") == 0
-    assert rows(conn, "SELECT status, cancel_reason FROM orders") == [("cancelled", "expired")]
+    assert allocated(db, "SKU-1") == 0 and allocated(db, "SKU-2") == 0
+    assert rows(db, "SELECT status, cancel_reason FROM orders") == [("cancelled", "expired")]
     notices = queues.jobs("notify", "ready")
     assert [j["payload"]["idempotency_key"] for j in notices] == [f"expired:{number}"]
     assert notices[0]["payload"]["to"] == CUSTOMER
@@ -241,22 +228,18 @@ def test_two_workers_expire_an_order_once_and_tell_the_customer_once(services, r
         assert queues.enqueue(envelope("sync", "whatsapp.expire_pending", {}))
     queues.wait_count("sync", "whatsapp.expire_pending", 8)
     assert len(fake.messages()) == 1 and len(fake.requests()) == 1
-    assert rows(conn, "SELECT idempotency_key FROM notifications") == [(f"expired:{number}",)]
-    assert allocated(conn, "SKU-1") == 0 and queues.count("notify", "notify.whatsapp") == 1
-    conn.close()
+    assert rows(db, "SELECT idempotency_key FROM notifications") == [(f"expired:{number}",)]
+    assert allocated(db, "SKU-1") == 0 and queues.count("notify", "notify.whatsapp") == 1
 
 
-def test_the_scheduler_runs_the_expiry(services, redis, prefix, database, fake):
-    seed_catalog(database, DEFAULT_CATALOG)
-    conn = pg(database)
-    inbound(conn, new_sid(), [("SKU-1", 3)])
-    age_orders(conn, 3)
+def test_the_scheduler_runs_the_expiry(services, redis, prefix, db, database, fake):
+    inbound(db, new_sid(), [("SKU-1", 3)])
+    age_orders(db, 3)
     queues = Queues(redis, prefix)
     start_worker(services, worker_env(prefix, database, fake, ORDER_PENDING_TTL_HOURS="2",
                                       WORKER_QUEUES="sync:1",
                                       SCHEDULE="whatsapp.expire_pending@1s"))
-    wait_until(lambda: allocated(conn, "SKU-1") == 0, timeout=20, what="the scheduled expiry")
-    assert rows(conn, "SELECT cancel_reason FROM orders") == [("expired",)]
+    wait_until(lambda: allocated(db, "SKU-1") == 0, timeout=20, what="the scheduled expiry")
+    assert rows(db, "SELECT cancel_reason FROM orders") == [("expired",)]
     assert queues.follow_up("notify", "expired:1001")["payload"]["body"].startswith(
         "Order 1001 was cancelled: it was still pending 2 hours")
-    conn.close()

@@ -25,6 +25,8 @@ import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 from conftest import PG_PORT, ROOT, base_env, free_port, pg, run, wait_until
 
 FAKE_PATH = os.path.join(ROOT, "tests", "fakes", "twilio.py")
@@ -195,6 +197,16 @@ DEFAULT_CATALOG = [
     ("SKU-3", "Retired thing", "1.00", "GBP", False, 10),
     ("EUR-1", "Euro thing", "5.00", "EUR", True, 10),
 ]
+
+
+@pytest.fixture
+def db(database):
+    """An autocommit connection to a fresh migrated database holding DEFAULT_CATALOG
+    (the SQL function tests call the functions through it)."""
+    seed_catalog(database, DEFAULT_CATALOG)
+    conn = pg(database)
+    yield conn
+    conn.close()
 
 
 def worker_env(prefix, dbname, twilio=None, public_base_url=None, **extra):
