@@ -47,6 +47,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 field() { sed -nE "s/.*[ ]$1=([^ ]+).*/\1/p" <<<"$2"; }
 # CPU time (user + system) a process has used, in microseconds.
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1e6 / hz }' "/proc/$1/stat"; }
+# The whole machine's busy CPU time so far (all cores, every process and the
+# kernel), in microseconds, from /proc/stat; and its idle time.
+machine_busy_us() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.0f", ($2 + $3 + $4 + $7 + $8 + $9) * 1e6 / hz }' /proc/stat; }
+machine_idle_us() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.0f", ($5 + $6) * 1e6 / hz }' /proc/stat; }
 # cpu_per_req BEFORE AFTER REQUESTS: microseconds of CPU per request.
 cpu_per_req() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) / n }'; }
 
@@ -124,12 +128,19 @@ for MODE in $MODES; do
     perf stat -x, -e "${EV%,}" -p "$API_PID" -o "$WORK/perf.$MODE" >/dev/null 2>&1 &
     PERF_PID=$!
   fi
+  # The machine's CPU is sampled once wrk's threads start sending (GO_FILE), not over pre-signing.
+  rm -f "$WORK/go.$MODE"
+  ( for _ in $(seq 1 6000); do [ -e "$WORK/go.$MODE" ] && break; sleep 0.01; done
+    echo "$(machine_busy_us) $(machine_idle_us) $(cpu_us "$API_PID") $(cpu_us "$REDIS_PID")" >"$WORK/cpu0.$MODE" ) &
+  SAMPLER=$!
   INGEST=$(SIGN_URL="http://127.0.0.1:$AP/api/v1/whatsapp/webhook" TWILIO_TOKEN="$TOKEN" \
     RUN_TAG="$$$MODE" PRESIGN="$PRESIGN" WRK_THREADS="$WRK_THREADS" GO_FILE="$WORK/go.$MODE" \
     wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/ingest_twilio.lua \
     "http://127.0.0.1:$AP/api/v1/whatsapp/webhook" | grep '^RESULT')
   echo "$INGEST"
   API_CPU2=$(cpu_us "$API_PID"); REDIS_CPU2=$(cpu_us "$REDIS_PID")
+  BUSY2=$(machine_busy_us); IDLE2=$(machine_idle_us)
+  wait "$SAMPLER" 2>/dev/null || true
   [ -n "$PERF_PID" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; }
   # Requests still in flight when wrk stopped are answered (and stored) after it.
   for _ in $(seq 1 50); do
@@ -152,6 +163,15 @@ for MODE in $MODES; do
     "$(cpu_per_req "$API_CPU1" "$API_CPU2" "$REQS")" "$(cpu_per_req "$REDIS_CPU1" "$REDIS_CPU2" "$REQS")" \
     "$(awk -v a="$RPS" -v b="$LPUSH_RPS" 'BEGIN { printf "%.2f", a / b }')" \
     "$(awk -v j="$JOBS" -v c="$CALLS" 'BEGIN { printf "%.1f", (c > 0 ? j / c : 0) }')")")
+  if [ -s "$WORK/cpu0.$MODE" ]; then
+    read -r BUSY1 IDLE1 API_CPUG REDIS_CPUG <"$WORK/cpu0.$MODE"
+    SUMMARY+=("$(printf '%-34s %s µs per request in all (API %s, Redis %s, the rest — wrk and the kernel — %s); idle %s %%' \
+      "  machine CPU from the first request" \
+      "$(cpu_per_req "$BUSY1" "$BUSY2" "$REQS")" "$(cpu_per_req "$API_CPUG" "$API_CPU2" "$REQS")" \
+      "$(cpu_per_req "$REDIS_CPUG" "$REDIS_CPU2" "$REQS")" \
+      "$(awk -v b="$((BUSY2 - BUSY1))" -v a="$((API_CPU2 - API_CPUG))" -v r="$((REDIS_CPU2 - REDIS_CPUG))" -v n="$REQS" 'BEGIN { printf "%.1f", (b - a - r) / n }')" \
+      "$(awk -v b="$((BUSY2 - BUSY1))" -v i="$((IDLE2 - IDLE1))" 'BEGIN { printf "%.0f", 100 * i / (b + i) }')")")
+  fi
   [ -n "$PERF_PID" ] && SUMMARY+=("$(printf '%-34s %s' "  API syscalls per request" \
     "$(awk -F, -v n="$REQS" '/sys_enter_/ { sub(/.*sys_enter_/, "", $3); t += $1; printf "%s %.2f, ", $3, $1 / n } END { printf "total %.2f", t / n }' "$WORK/perf.$MODE")")")
 done
