@@ -195,9 +195,17 @@ static void redis_poll_cb(uv_poll_t *h, int status, int events)
         redisAsyncHandleWrite(p->ac);
 }
 
+/*
+ * hiredis re-adds reading after every read, and libuv's uv_poll_start
+ * re-registers the fd (epoll_ctl ADD, EEXIST, MOD: two syscalls) even for an
+ * unchanged mask: so an unchanged mask is left alone.
+ */
 static void redis_poll_update(struct redis_poll *p, int add, int del)
 {
-    p->events = (p->events | add) & ~del;
+    int events = (p->events | add) & ~del;
+    if (events == p->events && uv_is_active((uv_handle_t *)&p->handle) == (events != 0))
+        return;
+    p->events = events;
     if (p->events)
         uv_poll_start(&p->handle, p->events, redis_poll_cb);
     else
