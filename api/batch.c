@@ -115,8 +115,10 @@ static void api_batch_flush(uv_prepare_t *h)
     struct api_batch_list out = b->pending;
     b->pending = b->sending;
     b->sending = out;
+    redis_client_cork(b->redis); /* one write for the turn's calls, no write-interest round trip */
     for (size_t i = 0; i < out.n; i += API_BATCH_MAX)
         api_batch_send(b, &out.v[i], out.n - i < API_BATCH_MAX ? out.n - i : API_BATCH_MAX);
+    redis_client_uncork(b->redis);
     api_batch_list_clear(&b->sending);
 }
 

@@ -179,7 +179,9 @@ static struct redis_argcopy *redis_argcopy_create(const char *const *argv,
 struct redis_poll {
     uv_poll_t handle;
     redisAsyncContext *ac;
-    int events;
+    int events;  /* what hiredis wants */
+    int applied; /* what libuv was last given */
+    int corked;  /* > 0: changes wait for redis_client_uncork */
 };
 
 static void redis_poll_cb(uv_poll_t *h, int status, int events)
@@ -198,18 +200,26 @@ static void redis_poll_cb(uv_poll_t *h, int status, int events)
 /*
  * hiredis re-adds reading after every read, and libuv's uv_poll_start
  * re-registers the fd (epoll_ctl ADD, EEXIST, MOD: two syscalls) even for an
- * unchanged mask: so an unchanged mask is left alone.
+ * unchanged mask: so an unchanged mask is left alone. (A handle libuv stopped
+ * on a poll error is inactive and gets restarted.)
  */
-static void redis_poll_update(struct redis_poll *p, int add, int del)
+static void redis_poll_apply(struct redis_poll *p)
 {
-    int events = (p->events | add) & ~del;
-    if (events == p->events && uv_is_active((uv_handle_t *)&p->handle) == (events != 0))
+    bool active = uv_is_active((uv_handle_t *)&p->handle);
+    if (p->events == p->applied && active == (p->events != 0))
         return;
-    p->events = events;
+    p->applied = p->events;
     if (p->events)
         uv_poll_start(&p->handle, p->events, redis_poll_cb);
     else
         uv_poll_stop(&p->handle);
+}
+
+static void redis_poll_update(struct redis_poll *p, int add, int del)
+{
+    p->events = (p->events | add) & ~del;
+    if (p->corked == 0)
+        redis_poll_apply(p);
 }
 
 static void redis_ev_add_read(void *d) { redis_poll_update(d, UV_READABLE, 0); }
@@ -656,6 +666,26 @@ bool redis_client_connected(const struct redis_client *c)
 size_t redis_client_pending(const struct redis_client *c)
 {
     return c->npending;
+}
+
+void redis_client_cork(struct redis_client *c)
+{
+    if (c->ac != NULL)
+        ((struct redis_poll *)c->ac->ev.data)->corked++;
+}
+
+void redis_client_uncork(struct redis_client *c)
+{
+    struct redis_poll *p = c->ac ? c->ac->ev.data : NULL;
+    if (p == NULL || p->corked == 0 || --p->corked > 0)
+        return; /* not corked on this connection, or still corked by an outer caller */
+    if ((p->events & UV_WRITABLE) && (c->ac->c.flags & REDIS_CONNECTED)) {
+        p->corked++; /* hiredis' delWrite from inside stays a flag change */
+        redisAsyncHandleWrite(c->ac); /* a write error disconnects: p->ac becomes NULL */
+        p->corked--;
+    }
+    if (p->ac != NULL)
+        redis_poll_apply(p);
 }
 
 static void redis_client_freed(uv_handle_t *h)
