@@ -81,7 +81,7 @@ void job_run_query(struct job_run *run, const char *sql, int nparams,
 /* An HTTP transfer (see lib/http.h); same rule. */
 void job_run_http(struct job_run *run, const struct http_request *req, http_cb cb,
                   void *data);
-/* A timer; same rule. */
+/* A timer of at least delay_ms from this call; same rule. */
 void job_run_after(struct job_run *run, uint64_t delay_ms,
                    void (*cb)(struct job_run *run, void *data), void *data);
 /*

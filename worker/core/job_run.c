@@ -468,6 +468,9 @@ void job_run_after(struct job_run *run, uint64_t delay_ms,
     struct run_op *op = run_op_new(run, OP_TIMER, data);
     op->cb.after = cb;
     run_op_init_timer(op);
+    /* The loop's clock was read when this turn began; a busy turn (hundreds of
+     * jobs) would otherwise cut the wait short by as long as the turn ran. */
+    uv_update_time(op->timer.loop);
     uv_timer_start(&op->timer, run_after_cb, delay_ms, 0);
 }
 
