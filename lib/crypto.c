@@ -21,8 +21,9 @@
  * reached through a thread-local pointer and freed at thread exit by the
  * destructor of one pthread key; the key and its once-flag are the only
  * process-wide objects here, written once.
+ *
+ * The id stream of one thread is described at crypto_random_id.
  */
-/* The id stream of one thread (see crypto_random_id). */
 enum { CRYPTO_IDS_BLOCK = 4096, CRYPTO_IDS_RESEED = 256 };
 
 struct crypto_ids {
@@ -235,10 +236,16 @@ static void crypto_ids_rekey(struct crypto_ids *s)
     s->seeded = true;
 }
 
+/* The stream needs a key: never seeded, wiped by a fork, or (without the advice) in another pid. */
+static bool crypto_ids_unkeyed(const struct crypto_ids *s)
+{
+    return !s->seeded || (s->check_pid && s->pid != getpid());
+}
+
 static void crypto_ids_refill(struct crypto_ids *s)
 {
     static const uint8_t zero[CRYPTO_IDS_BLOCK];
-    if (!s->seeded || s->blocks >= CRYPTO_IDS_RESEED || (s->check_pid && s->pid != getpid()))
+    if (crypto_ids_unkeyed(s) || s->blocks >= CRYPTO_IDS_RESEED)
         crypto_ids_rekey(s);
     uint8_t iv[16] = {0}; /* 32-bit block counter 0, then the 96-bit nonce */
     memcpy(iv + 4, &s->blocks, sizeof s->blocks);
@@ -276,7 +283,7 @@ void crypto_random_id(char out[CRYPTO_ID_HEX_LEN + 1])
         t->ids = crypto_ids_map();
     struct crypto_ids *s = t->ids;
     enum { RAW = CRYPTO_ID_HEX_LEN / 2 };
-    if (!s->seeded || s->used + RAW > sizeof s->block || (s->check_pid && s->pid != getpid()))
+    if (crypto_ids_unkeyed(s) || s->used + RAW > sizeof s->block)
         crypto_ids_refill(s);
     crypto_hex_encode(s->block + s->used, RAW, out);
     s->used += RAW;
